@@ -1,0 +1,10 @@
+DROP TABLE access_tokens;
+DROP TABLE accounts;
+DROP TABLE product_labels;
+DROP TABLE product_media;
+DROP TABLE variants;
+DROP TABLE products;
+DROP TABLE categories;
+DROP TABLE cooperatives;
+DROP TABLE sectors;
+DROP TABLE regions;

@@ -1,0 +1,2 @@
+DELETE FROM sectors;
+DELETE FROM regions;

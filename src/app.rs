@@ -1,0 +1,144 @@
+//! Builds the application state and the actix App; used by `main` and by the tests.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+
+use crate::auth;
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::error::BoxError;
+use crate::graphql::context::Limits;
+use crate::graphql::{self, SchemaLimits, TaawunSchema};
+use crate::i18n::Locale;
+use crate::observability::{self, Metrics};
+
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub schema: TaawunSchema,
+    pub metrics: Arc<Metrics>,
+    pub limits: Limits,
+}
+
+impl AppState {
+    /// Opens the database (running migrations when configured), creates the configured
+    /// administrator, and builds the schema.
+    pub fn build(config: Config) -> Result<AppState, BoxError> {
+        let metrics = Arc::new(Metrics::new());
+        let url = config.effective_database_url();
+        let db = Db::connect(&url, config.db_pool_size, metrics.db_statements.clone())?;
+        let default_locale = Locale::parse(&config.default_locale).ok_or_else(|| {
+            format!("TAAWUN_DEFAULT_LOCALE={:?} is not one of ar, fr, en, zgh", config.default_locale)
+        })?;
+        {
+            let mut conn = db.conn().map_err(|e| e.detail())?;
+            if config.auto_migrate {
+                let applied = db::run_migrations(&mut conn)?;
+                if applied > 0 {
+                    tracing::info!(applied, "database migrations applied");
+                }
+            }
+            if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password)
+                && auth::service::ensure_admin(&mut conn, email, password.expose(), default_locale)
+                    .map_err(|e| format!("cannot create the administrator {email}: {}", e.detail()))?
+            {
+                tracing::info!(%email, "administrator account created");
+            }
+        }
+        let limits = Limits {
+            default_page_size: config.default_page_size,
+            max_page_size: config.max_page_size,
+            token_ttl_hours: config.token_ttl_hours,
+            default_locale,
+        };
+        let schema = graphql::build_schema(SchemaLimits {
+            max_depth: config.max_query_depth,
+            max_complexity: config.max_query_complexity,
+            apq_cache_entries: config.apq_cache_entries,
+        })
+        .data(db.clone())
+        .data(limits.clone())
+        .finish();
+        Ok(AppState { config: Arc::new(config), db, schema, metrics, limits })
+    }
+}
+
+fn cors(config: &Config) -> Cors {
+    let base = Cors::default()
+        .allowed_methods(vec!["GET", "POST"])
+        .allowed_headers(vec!["content-type", "authorization", "accept", "accept-language", "x-request-id"])
+        .expose_headers(vec!["x-request-id", "content-language"])
+        .max_age(3600);
+    if config.cors_origins.iter().any(|o| o == "*") {
+        base.allow_any_origin()
+    } else {
+        config.cors_origins.iter().fold(base, |cors, origin| cors.allowed_origin(origin))
+    }
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let ready = state
+        .db
+        .run(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await;
+    match ready {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Err(e) => {
+            e.log_if_internal();
+            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable")
+        }
+    }
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render(&state))
+}
+
+/// Routes and middleware; the same for the server and the tests.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/graphql", web::post().to(graphql::http::post))
+        .route("/graphql", web::get().to(graphql::http::get))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}
+
+/// Starts the HTTP server on `listener`; returns it running (await it, or stop it through its handle).
+pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server, SocketAddr)> {
+    let addr = listener.local_addr()?;
+    let workers = match state.config.workers {
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        n => n,
+    };
+    let body_limit = state.config.max_body_bytes;
+    let config = state.config.clone();
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .wrap(Compress::default())
+            .wrap(cors(&config))
+            .wrap(from_fn(observability::observe))
+            .configure(configure)
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run();
+    Ok((server, addr))
+}

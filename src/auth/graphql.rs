@@ -1,0 +1,212 @@
+//! GraphQL for accounts and sessions.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+
+use super::model::{AccountRow, Role};
+use super::service::{self, AccountCreateInput, RegisterInput};
+use crate::catalog::graphql::Cooperative;
+use crate::catalog::loaders::CooperativeKey;
+use crate::error::{AppError, UserError};
+use crate::graphql::context::CtxExt;
+use crate::graphql::{DateTime, ids, loader_error, run_mutation};
+use crate::i18n::Locale;
+
+pub struct Account(pub AccountRow);
+
+#[Object]
+impl Account {
+    async fn id(&self) -> ID {
+        ids::encode("Account", self.0.id)
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn full_name(&self) -> &str {
+        &self.0.full_name
+    }
+    async fn role(&self) -> Role {
+        self.0.role()
+    }
+    async fn locale(&self) -> Option<Locale> {
+        Locale::parse(&self.0.locale)
+    }
+    /// For cooperative managers: the cooperative they manage.
+    async fn cooperative(&self, ctx: &Context<'_>) -> Result<Option<Cooperative>> {
+        let Some(id) = self.0.cooperative_id else { return Ok(None) };
+        Ok(ctx.catalog().load_one(CooperativeKey(id)).await.map_err(loader_error)?.map(Cooperative))
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+}
+
+/// A bearer token: send it as `Authorization: Bearer <token>`.
+#[derive(SimpleObject)]
+pub struct AccessToken {
+    pub token: String,
+    pub expires_at: DateTime,
+}
+
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub account: Option<Account>,
+    pub access_token: Option<AccessToken>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    /// Whether a live token was revoked.
+    pub revoked: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct AccountPayload {
+    pub account: Option<Account>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct CustomerRegisterInput {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    /// `ar`, `fr`, `en` or `zgh`: the language of emails.
+    pub locale: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct AccountCreateGqlInput {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    pub role: Role,
+    /// Required for COOPERATIVE_MANAGER.
+    pub cooperative_id: Option<ID>,
+    pub locale: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CooperativeManagerAssignInput {
+    pub email: String,
+    pub cooperative_id: ID,
+}
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The signed-in account, or null.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
+        let Some(viewer) = ctx.viewer() else { return Ok(None) };
+        let id = viewer.account_id;
+        let row = ctx.db().run(move |conn| Ok(super::store::find(conn, id)?)).await?;
+        Ok(row.map(Account))
+    }
+}
+
+fn auth_payload(result: Option<(AccountRow, service::IssuedToken)>, user_errors: Vec<UserError>) -> AuthPayload {
+    match result {
+        Some((account, token)) => AuthPayload {
+            account: Some(Account(account)),
+            access_token: Some(AccessToken { token: token.token, expires_at: DateTime(token.expires_at) }),
+            user_errors,
+        },
+        None => AuthPayload { account: None, access_token: None, user_errors },
+    }
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Creates a customer account and signs it in.
+    async fn customer_register(&self, ctx: &Context<'_>, input: CustomerRegisterInput) -> Result<AuthPayload> {
+        let limits = ctx.limits().clone();
+        let (result, errors) = run_mutation(ctx, move |conn, _| {
+            service::register_customer(
+                conn,
+                RegisterInput {
+                    email: input.email,
+                    password: input.password,
+                    full_name: input.full_name,
+                    locale: input.locale,
+                },
+                limits.default_locale,
+                limits.token_ttl_hours,
+            )
+        })
+        .await?;
+        Ok(auth_payload(result, errors))
+    }
+
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+        let ttl = ctx.limits().token_ttl_hours;
+        let (result, errors) =
+            run_mutation(ctx, move |conn, _| service::login(conn, &input.email, &input.password, ttl)).await?;
+        Ok(auth_payload(result, errors))
+    }
+
+    /// Revokes the token this request was made with.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<LogoutPayload> {
+        let (revoked, user_errors) = run_mutation(ctx, move |conn, viewer| {
+            let viewer = viewer.ok_or(AppError::Unauthenticated)?;
+            service::logout(conn, viewer)
+        })
+        .await?;
+        Ok(LogoutPayload { revoked: revoked.unwrap_or(false), user_errors })
+    }
+
+    /// Administrators create staff and manager accounts.
+    async fn account_create(&self, ctx: &Context<'_>, input: AccountCreateGqlInput) -> Result<AccountPayload> {
+        let default_locale = ctx.limits().default_locale;
+        let (row, user_errors) = run_mutation(ctx, move |conn, viewer| {
+            let cooperative_id = match &input.cooperative_id {
+                Some(id) => Some(ids::decode(id, "Cooperative").ok_or_else(|| {
+                    AppError::bad_input(&["input", "cooperativeId"], "is not a valid Cooperative id")
+                })?),
+                None => None,
+            };
+            service::create_account(
+                conn,
+                viewer,
+                AccountCreateInput {
+                    email: input.email,
+                    password: input.password,
+                    full_name: input.full_name,
+                    role: input.role,
+                    cooperative_id,
+                    locale: input.locale,
+                },
+                default_locale,
+            )
+        })
+        .await?;
+        Ok(AccountPayload { account: row.map(Account), user_errors })
+    }
+
+    /// Administrators make an existing account the manager of a cooperative.
+    async fn cooperative_manager_assign(
+        &self,
+        ctx: &Context<'_>,
+        input: CooperativeManagerAssignInput,
+    ) -> Result<AccountPayload> {
+        let (row, user_errors) = run_mutation(ctx, move |conn, viewer| {
+            service::require_admin(viewer)?;
+            let cooperative_id = ids::decode(&input.cooperative_id, "Cooperative")
+                .ok_or_else(|| AppError::bad_input(&["input", "cooperativeId"], "is not a valid Cooperative id"))?;
+            service::assign_manager(conn, viewer, &input.email, cooperative_id)
+        })
+        .await?;
+        Ok(AccountPayload { account: row.map(Account), user_errors })
+    }
+}

@@ -1,0 +1,356 @@
+//! Rules for accounts: registration, login, tokens, staff accounts.
+
+use std::sync::LazyLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Duration, NaiveDateTime};
+use sha2::{Digest, Sha256};
+
+use super::model::{AccountRow, NewAccessToken, NewAccount, Role, Viewer};
+use super::store;
+use crate::catalog;
+use crate::db::{DbConn, now, write_tx};
+use crate::error::{AppError, Checks};
+use crate::i18n::Locale;
+use crate::path;
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt).map_err(|e| AppError::internal(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::internal(e.to_string()))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// Verified against when the email is unknown, so both failures take the same time.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("not-a-real-password").unwrap_or_default());
+
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && domain.split('.').all(|label| !label.is_empty())
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn check_password(checks: &mut Checks, password: &str) {
+    let len = password.chars().count();
+    checks.check(
+        (MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&len),
+        path!["input", "password"],
+        format!("must be {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters"),
+    );
+}
+
+fn check_full_name(checks: &mut Checks, name: &str) {
+    let len = name.trim().chars().count();
+    checks.check((1..=200).contains(&len), path!["input", "fullName"], "must be 1 to 200 characters");
+}
+
+fn check_locale(checks: &mut Checks, locale: Option<&str>, default: Locale) -> Locale {
+    match locale {
+        None => default,
+        Some(code) => Locale::parse(code).unwrap_or_else(|| {
+            checks.fail(path!["input", "locale"], format!("unknown locale `{code}`; use ar, fr, en or zgh"));
+            default
+        }),
+    }
+}
+
+/// A new bearer token for `account_id`; only its hash is stored.
+pub fn issue_token(conn: &mut DbConn, account_id: i64, ttl_hours: i64) -> Result<IssuedToken, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| AppError::internal(e.to_string()))?;
+    let token = format!("tw_{}", URL_SAFE_NO_PAD.encode(bytes));
+    let created_at = now();
+    let expires_at = created_at + Duration::hours(ttl_hours.max(1));
+    store::insert_token(conn, &NewAccessToken { account_id, token_hash: &hash_token(&token), created_at, expires_at })?;
+    Ok(IssuedToken { token, expires_at })
+}
+
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: NaiveDateTime,
+}
+
+pub struct RegisterInput {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    pub locale: Option<String>,
+}
+
+pub fn register_customer(
+    conn: &mut DbConn,
+    input: RegisterInput,
+    default_locale: Locale,
+    ttl_hours: i64,
+) -> Result<(AccountRow, IssuedToken), AppError> {
+    let email = normalize_email(&input.email);
+    let mut checks = Checks::new();
+    checks.check(is_valid_email(&email), path!["input", "email"], "is not a valid email address");
+    check_password(&mut checks, &input.password);
+    check_full_name(&mut checks, &input.full_name);
+    let locale = check_locale(&mut checks, input.locale.as_deref(), default_locale);
+    checks.finish()?;
+    let password_hash = hash_password(&input.password)?;
+    write_tx(conn, |conn| {
+        if store::find_by_email(conn, &email)?.is_some() {
+            return Err(AppError::conflict(&["input", "email"], "an account with this email already exists"));
+        }
+        let id = store::insert(
+            conn,
+            &NewAccount {
+                email: &email,
+                password_hash: &password_hash,
+                full_name: input.full_name.trim(),
+                role: Role::Customer.as_str(),
+                cooperative_id: None,
+                locale: locale.code(),
+                disabled: false,
+                created_at: now(),
+            },
+        )?;
+        let token = issue_token(conn, id, ttl_hours)?;
+        let account = store::find(conn, id)?.ok_or_else(|| AppError::internal("account vanished"))?;
+        Ok((account, token))
+    })
+}
+
+pub fn login(
+    conn: &mut DbConn,
+    email: &str,
+    password: &str,
+    ttl_hours: i64,
+) -> Result<(AccountRow, IssuedToken), AppError> {
+    let email = normalize_email(email);
+    let account = store::find_by_email(conn, &email)?;
+    let ok = match &account {
+        Some(a) => verify_password(password, &a.password_hash) && !a.disabled,
+        None => {
+            verify_password(password, &DUMMY_HASH);
+            false
+        }
+    };
+    match account {
+        Some(account) if ok => {
+            let token = issue_token(conn, account.id, ttl_hours)?;
+            Ok((account, token))
+        }
+        _ => Err(AppError::Invalid(vec![crate::error::UserError::new(
+            crate::error::ErrorCode::Unauthenticated,
+            &["input"],
+            "invalid email or password",
+        )])),
+    }
+}
+
+pub fn logout(conn: &mut DbConn, viewer: &Viewer) -> Result<bool, AppError> {
+    Ok(store::revoke_token(conn, &viewer.token_hash, now())? > 0)
+}
+
+/// Resolves a bearer token to the caller; `None` for unknown, expired or revoked tokens.
+pub fn resolve_viewer(conn: &mut DbConn, token: &str) -> Result<Option<Viewer>, AppError> {
+    let token_hash = hash_token(token);
+    Ok(store::find_by_token(conn, &token_hash, now())?.map(|a| Viewer {
+        account_id: a.id,
+        role: a.role(),
+        cooperative_id: a.cooperative_id,
+        token_hash,
+    }))
+}
+
+pub fn require_admin(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
+    match viewer {
+        None => Err(AppError::Unauthenticated),
+        Some(v) if v.is_admin() => Ok(v),
+        Some(_) => Err(AppError::forbidden("only administrators may do this")),
+    }
+}
+
+pub struct AccountCreateInput {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    pub role: Role,
+    pub cooperative_id: Option<i64>,
+    pub locale: Option<String>,
+}
+
+/// Staff and manager accounts, created by an administrator.
+pub fn create_account(
+    conn: &mut DbConn,
+    actor: Option<&Viewer>,
+    input: AccountCreateInput,
+    default_locale: Locale,
+) -> Result<AccountRow, AppError> {
+    require_admin(actor)?;
+    create_account_unchecked(conn, input, default_locale)
+}
+
+/// For the CLI and start-up, which act with the operator's authority.
+pub fn create_account_unchecked(
+    conn: &mut DbConn,
+    input: AccountCreateInput,
+    default_locale: Locale,
+) -> Result<AccountRow, AppError> {
+    let email = normalize_email(&input.email);
+    let mut checks = Checks::new();
+    checks.check(is_valid_email(&email), path!["input", "email"], "is not a valid email address");
+    check_password(&mut checks, &input.password);
+    check_full_name(&mut checks, &input.full_name);
+    let locale = check_locale(&mut checks, input.locale.as_deref(), default_locale);
+    match (input.role, input.cooperative_id) {
+        (Role::CooperativeManager, None) => {
+            checks.fail(path!["input", "cooperativeId"], "a cooperative manager needs a cooperative")
+        }
+        (Role::CooperativeManager, Some(_)) | (_, None) => {}
+        (_, Some(_)) => {
+            checks.fail(path!["input", "cooperativeId"], "only cooperative managers belong to a cooperative")
+        }
+    }
+    checks.finish()?;
+    let password_hash = hash_password(&input.password)?;
+    write_tx(conn, |conn| {
+        if let Some(cid) = input.cooperative_id
+            && !catalog::service::cooperative_exists(conn, cid)?
+        {
+            return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
+        }
+        if store::find_by_email(conn, &email)?.is_some() {
+            return Err(AppError::conflict(&["input", "email"], "an account with this email already exists"));
+        }
+        let id = store::insert(
+            conn,
+            &NewAccount {
+                email: &email,
+                password_hash: &password_hash,
+                full_name: input.full_name.trim(),
+                role: input.role.as_str(),
+                cooperative_id: input.cooperative_id,
+                locale: locale.code(),
+                disabled: false,
+                created_at: now(),
+            },
+        )?;
+        store::find(conn, id)?.ok_or_else(|| AppError::internal("account vanished"))
+    })
+}
+
+/// Makes an existing account the manager of a cooperative.
+pub fn assign_manager(
+    conn: &mut DbConn,
+    actor: Option<&Viewer>,
+    email: &str,
+    cooperative_id: i64,
+) -> Result<AccountRow, AppError> {
+    require_admin(actor)?;
+    let email = normalize_email(email);
+    write_tx(conn, |conn| {
+        if !catalog::service::cooperative_exists(conn, cooperative_id)? {
+            return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
+        }
+        let account = store::find_by_email(conn, &email)?
+            .ok_or_else(|| AppError::not_found(&["input", "email"], "no account with this email"))?;
+        if matches!(account.role(), Role::Admin | Role::Agent) {
+            return Err(AppError::bad_input(&["input", "email"], "staff accounts cannot manage a cooperative"));
+        }
+        store::set_role(conn, account.id, Role::CooperativeManager.as_str(), Some(cooperative_id))?;
+        store::find(conn, account.id)?.ok_or_else(|| AppError::internal("account vanished"))
+    })
+}
+
+/// Creates the first administrator from configuration when that email has no account yet.
+pub fn ensure_admin(conn: &mut DbConn, email: &str, password: &str, default_locale: Locale) -> Result<bool, AppError> {
+    if store::find_by_email(conn, &normalize_email(email))?.is_some() {
+        return Ok(false);
+    }
+    create_account_unchecked(
+        conn,
+        AccountCreateInput {
+            email: email.to_string(),
+            password: password.to_string(),
+            full_name: "Administrator".into(),
+            role: Role::Admin,
+            cooperative_id: None,
+            locale: None,
+        },
+        default_locale,
+    )?;
+    Ok(true)
+}
+
+/// Inserts an account whose password is already hashed (demo data hashes once for all).
+pub fn insert_account_with_hash(
+    conn: &mut DbConn,
+    email: &str,
+    password_hash: &str,
+    full_name: &str,
+    role: Role,
+    cooperative_id: Option<i64>,
+) -> Result<i64, AppError> {
+    Ok(store::insert(
+        conn,
+        &NewAccount {
+            email,
+            password_hash,
+            full_name,
+            role: role.as_str(),
+            cooperative_id,
+            locale: Locale::Fr.code(),
+            disabled: false,
+            created_at: now(),
+        },
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong horse battery", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        assert!(is_valid_email("fatima@coop.ma"));
+        assert!(!is_valid_email("fatima@coop"));
+        assert!(!is_valid_email("fatima coop@x.ma"));
+        assert!(!is_valid_email("@x.ma"));
+        assert_eq!(normalize_email("  Fatima@Coop.MA "), "fatima@coop.ma");
+    }
+}

@@ -1,0 +1,53 @@
+//! The only place that queries `accounts` and `access_tokens`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{AccountRow, NewAccessToken, NewAccount};
+use crate::db::DbConn;
+use crate::db::schema::{access_tokens, accounts};
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<AccountRow>> {
+    accounts::table.find(id).select(AccountRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<AccountRow>> {
+    accounts::table.filter(accounts::email.eq(email)).select(AccountRow::as_select()).first(conn).optional()
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewAccount<'_>) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, accounts::table, accounts::id, new)
+}
+
+pub fn set_role(conn: &mut DbConn, id: i64, role: &str, cooperative_id: Option<i64>) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(id))
+        .set((accounts::role.eq(role), accounts::cooperative_id.eq(cooperative_id)))
+        .execute(conn)
+}
+
+pub fn insert_token(conn: &mut DbConn, new: &NewAccessToken<'_>) -> QueryResult<usize> {
+    diesel::insert_into(access_tokens::table).values(new).execute(conn)
+}
+
+/// The account behind a live (unrevoked, unexpired) token of an enabled account.
+pub fn find_by_token(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<AccountRow>> {
+    access_tokens::table
+        .inner_join(accounts::table)
+        .filter(access_tokens::token_hash.eq(token_hash))
+        .filter(access_tokens::revoked_at.is_null())
+        .filter(access_tokens::expires_at.gt(now))
+        .filter(accounts::disabled.eq(false))
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn revoke_token(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        access_tokens::table
+            .filter(access_tokens::token_hash.eq(token_hash))
+            .filter(access_tokens::revoked_at.is_null()),
+    )
+    .set(access_tokens::revoked_at.eq(now))
+    .execute(conn)
+}

@@ -1,0 +1,588 @@
+//! GraphQL types, queries and mutations of the catalogue.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+
+use super::loaders::*;
+use super::model::*;
+use super::service;
+use super::store;
+use crate::error::{AppError, UserError};
+use crate::graphql::context::CtxExt;
+use crate::graphql::relay::{Conn, connection, connection_from_vec};
+use crate::graphql::{DateTime, ids, loader_error, page_cost, run_mutation};
+use crate::i18n::{Locale, LocalizedText, Translation};
+use crate::money::{CurrencyCode, Money};
+
+pub struct Region(pub RegionRow);
+
+#[Object]
+impl Region {
+    pub async fn id(&self) -> ID {
+        ids::encode("Region", self.0.id)
+    }
+    /// Official code, `01` (Tanger-Tétouan-Al Hoceïma) to `12` (Dakhla-Oued Ed-Dahab).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
+        self.0.name().resolve(ctx.locale(locale))
+    }
+}
+
+pub struct Sector(pub SectorRow);
+
+#[Object]
+impl Sector {
+    pub async fn id(&self) -> ID {
+        ids::encode("Sector", self.0.id)
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
+        self.0.name().resolve(ctx.locale(locale))
+    }
+}
+
+pub struct Cooperative(pub CooperativeRow);
+
+#[Object]
+impl Cooperative {
+    pub async fn id(&self) -> ID {
+        ids::encode("Cooperative", self.0.id)
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// Number in the central register of cooperatives.
+    async fn registration_number(&self) -> &str {
+        &self.0.registration_number
+    }
+    async fn name(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
+        self.0.name().resolve(ctx.locale(locale))
+    }
+    async fn name_translations(&self) -> Vec<Translation> {
+        self.0.name().translations()
+    }
+    async fn description(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
+        self.0.description().resolve(ctx.locale(locale))
+    }
+    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        Ok(ctx.catalog().load_one(RegionKey(self.0.region_id)).await.map_err(loader_error)?.map(Region))
+    }
+    async fn sector(&self, ctx: &Context<'_>) -> Result<Option<Sector>> {
+        Ok(ctx.catalog().load_one(SectorKey(self.0.sector_id)).await.map_err(loader_error)?.map(Sector))
+    }
+    async fn logo_url(&self) -> Option<&str> {
+        self.0.logo_url.as_deref()
+    }
+    async fn contact_email(&self) -> Option<&str> {
+        self.0.contact_email.as_deref()
+    }
+    async fn contact_phone(&self) -> Option<&str> {
+        self.0.contact_phone.as_deref()
+    }
+    async fn is_women_cooperative(&self) -> bool {
+        self.0.is_women_cooperative
+    }
+    async fn is_youth_cooperative(&self) -> bool {
+        self.0.is_youth_cooperative
+    }
+    async fn status(&self) -> CooperativeStatus {
+        self.0.status()
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+    /// The cooperative's products: what the public sees, or everything for its managers and staff.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        #[graphql(default_with = "ProductSortKey::Relevance")] sort_key: ProductSortKey,
+        #[graphql(default)] reverse: bool,
+    ) -> Result<Conn<Product>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let filter =
+            ProductFilterInput { cooperative: Some(ids::encode("Cooperative", self.0.id)), ..Default::default() };
+        let insider = ctx.viewer().is_some_and(|v| v.is_staff() || v.can_manage(self.0.id));
+        let locale = ctx.locale(None);
+        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let page = ctx
+            .db()
+            .run(move |conn| {
+                let mut query = service::product_query(conn, &filter, sort_key, reverse, locale)?;
+                query.public_only = !insider;
+                service::list_products(conn, &query, args, want_total)
+            })
+            .await?;
+        Ok(connection(page.window, page.rows.into_iter().map(Product).collect(), page.total))
+    }
+}
+
+pub struct Category(pub CategoryRow);
+
+impl Category {
+    pub fn new(row: CategoryRow) -> Self {
+        Category(row)
+    }
+}
+
+#[Object]
+impl Category {
+    pub async fn id(&self) -> ID {
+        ids::encode("Category", self.0.id)
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    async fn name(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
+        self.0.name().resolve(ctx.locale(locale))
+    }
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
+        let Some(parent) = self.0.parent_id else { return Ok(None) };
+        Ok(ctx.catalog().load_one(CategoryKey(parent)).await.map_err(loader_error)?.map(Category::new))
+    }
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
+        let rows = ctx.catalog().load_one(ChildrenOf(self.0.id)).await.map_err(loader_error)?;
+        Ok(rows.unwrap_or_default().into_iter().map(Category::new).collect())
+    }
+}
+
+pub struct Product(pub ProductRow);
+
+#[derive(SimpleObject)]
+pub struct PriceRange {
+    pub min_variant_price: Money,
+    pub max_variant_price: Money,
+}
+
+#[Object]
+impl Product {
+    pub async fn id(&self) -> ID {
+        ids::encode("Product", self.0.id)
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn status(&self) -> ProductStatus {
+        self.0.status()
+    }
+    async fn name(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
+        self.0.name().resolve(ctx.locale(locale))
+    }
+    async fn name_translations(&self) -> Vec<Translation> {
+        self.0.name().translations()
+    }
+    async fn description(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
+        self.0.description().resolve(ctx.locale(locale))
+    }
+    async fn description_translations(&self) -> Vec<Translation> {
+        self.0.description().translations()
+    }
+    async fn cooperative(&self, ctx: &Context<'_>) -> Result<Cooperative> {
+        ctx.catalog()
+            .load_one(CooperativeKey(self.0.cooperative_id))
+            .await
+            .map_err(loader_error)?
+            .map(Cooperative)
+            .ok_or_else(|| AppError::internal("product without cooperative").into())
+    }
+    async fn category(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
+        let Some(id) = self.0.category_id else { return Ok(None) };
+        Ok(ctx.catalog().load_one(CategoryKey(id)).await.map_err(loader_error)?.map(Category::new))
+    }
+    async fn origin_region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        let Some(id) = self.0.origin_region_id else { return Ok(None) };
+        Ok(ctx.catalog().load_one(RegionKey(id)).await.map_err(loader_error)?.map(Region))
+    }
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn variants(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Conn<Variant>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let rows = ctx.catalog().load_one(VariantsOf(self.0.id)).await.map_err(loader_error)?;
+        Ok(connection_from_vec(args, rows.unwrap_or_default().into_iter().map(Variant).collect()))
+    }
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn media(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Conn<Media>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let rows = ctx.catalog().load_one(MediaOf(self.0.id)).await.map_err(loader_error)?;
+        Ok(connection_from_vec(args, rows.unwrap_or_default().into_iter().map(Media).collect()))
+    }
+    /// The first image, for listings.
+    async fn featured_image(&self, ctx: &Context<'_>) -> Result<Option<Media>> {
+        let rows = ctx.catalog().load_one(MediaOf(self.0.id)).await.map_err(loader_error)?;
+        Ok(rows.and_then(|r| r.into_iter().next()).map(Media))
+    }
+    /// Quality labels (IGP, AOP, Label Agricole, organic); a product has at most a handful.
+    async fn labels(&self, ctx: &Context<'_>) -> Result<Vec<QualityLabel>> {
+        let rows = ctx.catalog().load_one(LabelsOf(self.0.id)).await.map_err(loader_error)?;
+        Ok(rows.unwrap_or_default().into_iter().map(QualityLabel).collect())
+    }
+    async fn price_range(&self, ctx: &Context<'_>) -> Result<Option<PriceRange>> {
+        let rows = ctx.catalog().load_one(VariantsOf(self.0.id)).await.map_err(loader_error)?.unwrap_or_default();
+        let min = rows.iter().map(|v| v.price_minor).min();
+        let max = rows.iter().map(|v| v.price_minor).max();
+        Ok(min
+            .zip(max)
+            .map(|(min, max)| PriceRange { min_variant_price: Money::mad(min), max_variant_price: Money::mad(max) }))
+    }
+    async fn in_stock(&self) -> bool {
+        self.0.total_stock > 0
+    }
+    async fn total_inventory(&self) -> i64 {
+        self.0.total_stock
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+}
+
+pub struct Variant(pub VariantRow);
+
+#[Object]
+impl Variant {
+    pub async fn id(&self) -> ID {
+        ids::encode("Variant", self.0.id)
+    }
+    async fn sku(&self) -> &str {
+        &self.0.sku
+    }
+    /// Option values such as `{ name: "size", value: "250 ml" }`.
+    async fn selected_options(&self) -> Vec<SelectedOption> {
+        self.0.options()
+    }
+    async fn price(&self) -> Money {
+        Money::new(self.0.price_minor, CurrencyCode::parse(&self.0.currency).unwrap_or(CurrencyCode::Mad))
+    }
+    async fn compare_at_price(&self) -> Option<Money> {
+        self.0.compare_at_minor.map(Money::mad)
+    }
+    async fn quantity_available(&self) -> i64 {
+        self.0.stock
+    }
+    async fn available_for_sale(&self) -> bool {
+        self.0.stock > 0
+    }
+    async fn weight_grams(&self) -> Option<i32> {
+        self.0.weight_grams
+    }
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
+        Ok(ctx.catalog().load_one(ProductKey(self.0.product_id)).await.map_err(loader_error)?.map(Product))
+    }
+}
+
+pub struct Media(pub MediaRow);
+
+#[Object]
+impl Media {
+    async fn id(&self) -> ID {
+        ids::encode("Media", self.0.id)
+    }
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+    async fn alt(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
+        self.0.alt().resolve(ctx.locale(locale))
+    }
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+}
+
+pub struct QualityLabel(pub LabelRow);
+
+#[Object]
+impl QualityLabel {
+    async fn id(&self) -> ID {
+        ids::encode("QualityLabel", self.0.id)
+    }
+    #[graphql(name = "type")]
+    async fn label_type(&self) -> Option<LabelType> {
+        LabelType::parse(&self.0.label_type)
+    }
+    /// e.g. "Argane", "Safran de Taliouine".
+    async fn official_name(&self) -> &str {
+        &self.0.official_name
+    }
+    async fn certifying_body(&self) -> Option<&str> {
+        self.0.certifying_body.as_deref()
+    }
+    async fn certificate_number(&self) -> Option<&str> {
+        self.0.certificate_number.as_deref()
+    }
+    /// `YYYY-MM-DD`.
+    async fn valid_until(&self) -> Option<String> {
+        self.0.valid_until.map(|d| d.format("%Y-%m-%d").to_string())
+    }
+    /// False once the certificate's validity date has passed.
+    async fn is_valid(&self) -> bool {
+        self.0.valid_until.is_none_or(|d| d >= chrono::Utc::now().date_naive())
+    }
+}
+
+// ---- queries ----
+
+#[derive(Default)]
+pub struct CatalogQuery;
+
+#[Object]
+impl CatalogQuery {
+    /// Published products of active cooperatives.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        filter: Option<ProductFilterInput>,
+        #[graphql(default_with = "ProductSortKey::Relevance")] sort_key: ProductSortKey,
+        #[graphql(default)] reverse: bool,
+    ) -> Result<Conn<Product>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let filter = filter.unwrap_or_default();
+        let locale = ctx.locale(None);
+        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let page = ctx
+            .db()
+            .run(move |conn| {
+                let query = service::product_query(conn, &filter, sort_key, reverse, locale)?;
+                service::list_products(conn, &query, args, want_total)
+            })
+            .await?;
+        Ok(connection(page.window, page.rows.into_iter().map(Product).collect(), page.total))
+    }
+
+    /// One product by id or slug; drafts only for their cooperative's managers and staff.
+    async fn product(&self, ctx: &Context<'_>, id: Option<ID>, slug: Option<String>) -> Result<Option<Product>> {
+        let row = match (id, slug) {
+            (Some(id), None) => {
+                let Some(raw) = ids::decode(&id, "Product") else { return Ok(None) };
+                ctx.catalog().load_one(ProductKey(raw)).await.map_err(loader_error)?
+            }
+            (None, Some(slug)) => ctx.db().run(move |conn| Ok(store::product_by_slug(conn, &slug)?)).await?,
+            _ => return Err(AppError::bad_input(&["id"], "give exactly one of `id` and `slug`").into()),
+        };
+        visible_product(ctx, row).await
+    }
+
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn cooperatives(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        filter: Option<CooperativeFilterInput>,
+    ) -> Result<Conn<Cooperative>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let filter = filter.unwrap_or_default();
+        let viewer = ctx.viewer().cloned();
+        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let page = ctx
+            .db()
+            .run(move |conn| {
+                let query = service::cooperative_query(conn, viewer.as_ref(), &filter)?;
+                service::list_cooperatives(conn, &query, args, want_total)
+            })
+            .await?;
+        Ok(connection(page.window, page.rows.into_iter().map(Cooperative).collect(), page.total))
+    }
+
+    async fn cooperative(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> Result<Option<Cooperative>> {
+        let row = match (id, slug) {
+            (Some(id), None) => {
+                let Some(raw) = ids::decode(&id, "Cooperative") else { return Ok(None) };
+                ctx.catalog().load_one(CooperativeKey(raw)).await.map_err(loader_error)?
+            }
+            (None, Some(slug)) => ctx.db().run(move |conn| Ok(store::cooperative_by_slug(conn, &slug)?)).await?,
+            _ => return Err(AppError::bad_input(&["id"], "give exactly one of `id` and `slug`").into()),
+        };
+        Ok(row.map(Cooperative))
+    }
+
+    /// Categories: the roots by default, or the children of `parentId`, or all with `rootsOnly: false`.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn categories(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        parent_id: Option<ID>,
+        #[graphql(default = true)] roots_only: bool,
+    ) -> Result<Conn<Category>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let parent = match parent_id {
+            Some(id) => Some(Some(
+                ids::decode(&id, "Category")
+                    .ok_or_else(|| AppError::bad_input(&["parentId"], "is not a Category id"))?,
+            )),
+            None if roots_only => Some(None),
+            None => None,
+        };
+        let rows = ctx.db().run(move |conn| Ok(store::list_categories(conn, parent)?)).await?;
+        Ok(connection_from_vec(args, rows.into_iter().map(Category::new).collect()))
+    }
+
+    async fn category(&self, ctx: &Context<'_>, id: Option<ID>, slug: Option<String>) -> Result<Option<Category>> {
+        let row = match (id, slug) {
+            (Some(id), None) => {
+                let Some(raw) = ids::decode(&id, "Category") else { return Ok(None) };
+                ctx.catalog().load_one(CategoryKey(raw)).await.map_err(loader_error)?
+            }
+            (None, Some(slug)) => ctx.db().run(move |conn| Ok(store::category_by_slug(conn, &slug)?)).await?,
+            _ => return Err(AppError::bad_input(&["id"], "give exactly one of `id` and `slug`").into()),
+        };
+        Ok(row.map(Category::new))
+    }
+
+    /// The 12 regions of the 2015 division.
+    async fn regions(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Conn<Region>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let rows = ctx.db().run(|conn| Ok(store::list_regions(conn)?)).await?;
+        Ok(connection_from_vec(args, rows.into_iter().map(Region).collect()))
+    }
+
+    async fn sectors(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Conn<Sector>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let rows = ctx.db().run(|conn| Ok(store::list_sectors(conn)?)).await?;
+        Ok(connection_from_vec(args, rows.into_iter().map(Sector).collect()))
+    }
+}
+
+/// Applies the visibility rule to a product looked up by id or slug.
+pub async fn visible_product(ctx: &Context<'_>, row: Option<ProductRow>) -> Result<Option<Product>> {
+    let Some(row) = row else { return Ok(None) };
+    let cooperative = ctx.catalog().load_one(CooperativeKey(row.cooperative_id)).await.map_err(loader_error)?;
+    Ok(cooperative.filter(|c| service::can_view_product(ctx.viewer(), &row, c)).map(|_| Product(row)))
+}
+
+// ---- mutations ----
+
+macro_rules! payload {
+    ($name:ident, $field:ident: $ty:ty) => {
+        #[derive(SimpleObject)]
+        pub struct $name {
+            pub $field: Option<$ty>,
+            pub user_errors: Vec<UserError>,
+        }
+    };
+}
+
+payload!(ProductPayload, product: Product);
+payload!(VariantPayload, variant: Variant);
+payload!(CooperativePayload, cooperative: Cooperative);
+payload!(CategoryPayload, category: Category);
+
+#[derive(Default)]
+pub struct CatalogMutation;
+
+#[Object]
+impl CatalogMutation {
+    /// Administrators register a cooperative as a seller.
+    async fn cooperative_create(&self, ctx: &Context<'_>, input: CooperativeCreateInput) -> Result<CooperativePayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::create_cooperative(conn, viewer, input)).await?;
+        Ok(CooperativePayload { cooperative: row.map(Cooperative), user_errors })
+    }
+
+    async fn cooperative_update(&self, ctx: &Context<'_>, input: CooperativeUpdateInput) -> Result<CooperativePayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::update_cooperative(conn, viewer, input)).await?;
+        Ok(CooperativePayload { cooperative: row.map(Cooperative), user_errors })
+    }
+
+    async fn category_create(&self, ctx: &Context<'_>, input: CategoryCreateInput) -> Result<CategoryPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::create_category(conn, viewer, input)).await?;
+        Ok(CategoryPayload { category: row.map(Category::new), user_errors })
+    }
+
+    /// A product with its variants, media and labels, in one transaction.
+    async fn product_create(&self, ctx: &Context<'_>, input: ProductCreateInput) -> Result<ProductPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::create_product(conn, viewer, input)).await?;
+        Ok(ProductPayload { product: row.map(Product), user_errors })
+    }
+
+    async fn product_update(&self, ctx: &Context<'_>, input: ProductUpdateInput) -> Result<ProductPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::update_product(conn, viewer, input)).await?;
+        Ok(ProductPayload { product: row.map(Product), user_errors })
+    }
+
+    async fn product_archive(&self, ctx: &Context<'_>, input: ProductArchiveInput) -> Result<ProductPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::archive_product(conn, viewer, input)).await?;
+        Ok(ProductPayload { product: row.map(Product), user_errors })
+    }
+
+    async fn variant_create(&self, ctx: &Context<'_>, input: VariantCreateInput) -> Result<VariantPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::create_variant(conn, viewer, input)).await?;
+        Ok(VariantPayload { variant: row.map(Variant), user_errors })
+    }
+
+    async fn variant_update(&self, ctx: &Context<'_>, input: VariantUpdateInput) -> Result<VariantPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::update_variant(conn, viewer, input)).await?;
+        Ok(VariantPayload { variant: row.map(Variant), user_errors })
+    }
+
+    /// Adds or removes stock with one conditional update; never below zero.
+    async fn inventory_adjust(&self, ctx: &Context<'_>, input: InventoryAdjustInput) -> Result<VariantPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::adjust_inventory(conn, viewer, input)).await?;
+        Ok(VariantPayload { variant: row.map(Variant), user_errors })
+    }
+}

@@ -1,0 +1,450 @@
+//! The only place that queries the catalogue's tables.
+
+use std::collections::HashMap;
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::model::*;
+use crate::db::schema::{
+    categories, cooperatives, product_labels, product_media, products, regions, sectors, variants,
+};
+use crate::db::{Backend, DbConn};
+use crate::i18n::Locale;
+
+fn by_id<R>(rows: Vec<R>, id: impl Fn(&R) -> i64) -> HashMap<i64, R> {
+    rows.into_iter().map(|r| (id(&r), r)).collect()
+}
+
+fn group_by<R>(rows: Vec<R>, key: impl Fn(&R) -> i64) -> HashMap<i64, Vec<R>> {
+    let mut map: HashMap<i64, Vec<R>> = HashMap::new();
+    for row in rows {
+        map.entry(key(&row)).or_default().push(row);
+    }
+    map
+}
+
+// ---- regions and sectors ----
+
+pub fn list_regions(conn: &mut DbConn) -> QueryResult<Vec<RegionRow>> {
+    regions::table.order(regions::code.asc()).select(RegionRow::as_select()).load(conn)
+}
+
+pub fn regions_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, RegionRow>> {
+    let rows = regions::table.filter(regions::id.eq_any(ids)).select(RegionRow::as_select()).load(conn)?;
+    Ok(by_id(rows, |r| r.id))
+}
+
+pub fn region_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<RegionRow>> {
+    regions::table.filter(regions::code.eq(code)).select(RegionRow::as_select()).first(conn).optional()
+}
+
+pub fn insert_region(conn: &mut DbConn, new: &NewRegion<'_>) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, regions::table, regions::id, new)
+}
+
+pub fn list_sectors(conn: &mut DbConn) -> QueryResult<Vec<SectorRow>> {
+    sectors::table.order(sectors::id.asc()).select(SectorRow::as_select()).load(conn)
+}
+
+pub fn sectors_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, SectorRow>> {
+    let rows = sectors::table.filter(sectors::id.eq_any(ids)).select(SectorRow::as_select()).load(conn)?;
+    Ok(by_id(rows, |r| r.id))
+}
+
+pub fn sector_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<SectorRow>> {
+    sectors::table.filter(sectors::code.eq(code)).select(SectorRow::as_select()).first(conn).optional()
+}
+
+pub fn insert_sector(conn: &mut DbConn, new: &NewSector<'_>) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, sectors::table, sectors::id, new)
+}
+
+// ---- cooperatives ----
+
+#[derive(Debug, Default, Clone)]
+pub struct CooperativeQuery {
+    pub region_id: Option<i64>,
+    pub sector_id: Option<i64>,
+    pub women: Option<bool>,
+    pub youth: Option<bool>,
+    pub status: Option<CooperativeStatus>,
+}
+
+fn cooperatives_filtered(q: &CooperativeQuery) -> cooperatives::BoxedQuery<'static, Backend> {
+    let mut query = cooperatives::table.into_boxed();
+    if let Some(id) = q.region_id {
+        query = query.filter(cooperatives::region_id.eq(id));
+    }
+    if let Some(id) = q.sector_id {
+        query = query.filter(cooperatives::sector_id.eq(id));
+    }
+    if let Some(w) = q.women {
+        query = query.filter(cooperatives::is_women_cooperative.eq(w));
+    }
+    if let Some(y) = q.youth {
+        query = query.filter(cooperatives::is_youth_cooperative.eq(y));
+    }
+    if let Some(s) = q.status {
+        query = query.filter(cooperatives::status.eq(s.as_str()));
+    }
+    query
+}
+
+pub fn list_cooperatives(
+    conn: &mut DbConn,
+    q: &CooperativeQuery,
+    offset: usize,
+    limit: usize,
+) -> QueryResult<Vec<CooperativeRow>> {
+    cooperatives_filtered(q)
+        .order(cooperatives::id.asc())
+        .offset(offset as i64)
+        .limit(limit as i64)
+        .select(CooperativeRow::as_select())
+        .load(conn)
+}
+
+pub fn count_cooperatives(conn: &mut DbConn, q: &CooperativeQuery) -> QueryResult<i64> {
+    cooperatives_filtered(q).select(count_star()).first(conn)
+}
+
+pub fn find_cooperative(conn: &mut DbConn, id: i64) -> QueryResult<Option<CooperativeRow>> {
+    cooperatives::table.find(id).select(CooperativeRow::as_select()).first(conn).optional()
+}
+
+pub fn cooperative_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<CooperativeRow>> {
+    cooperatives::table.filter(cooperatives::slug.eq(slug)).select(CooperativeRow::as_select()).first(conn).optional()
+}
+
+pub fn cooperatives_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, CooperativeRow>> {
+    let rows =
+        cooperatives::table.filter(cooperatives::id.eq_any(ids)).select(CooperativeRow::as_select()).load(conn)?;
+    Ok(by_id(rows, |r| r.id))
+}
+
+/// Whether the slug or the registration number is already used by another cooperative.
+pub fn cooperative_identity_taken(
+    conn: &mut DbConn,
+    slug: &str,
+    registration_number: &str,
+) -> QueryResult<(bool, bool)> {
+    let slug_taken =
+        cooperatives::table.filter(cooperatives::slug.eq(slug)).select(count_star()).first::<i64>(conn)? > 0;
+    let number_taken = cooperatives::table
+        .filter(cooperatives::registration_number.eq(registration_number))
+        .select(count_star())
+        .first::<i64>(conn)?
+        > 0;
+    Ok((slug_taken, number_taken))
+}
+
+pub fn insert_cooperative(
+    conn: &mut DbConn,
+    fields: &CooperativeFields,
+    created_at: chrono::NaiveDateTime,
+) -> QueryResult<i64> {
+    crate::insert_returning_id!(
+        conn,
+        cooperatives::table,
+        cooperatives::id,
+        (fields, cooperatives::created_at.eq(created_at))
+    )
+}
+
+pub fn update_cooperative(conn: &mut DbConn, id: i64, fields: &CooperativeFields) -> QueryResult<usize> {
+    diesel::update(cooperatives::table.find(id)).set(fields).execute(conn)
+}
+
+// ---- categories ----
+
+pub fn list_categories(conn: &mut DbConn, parent: Option<Option<i64>>) -> QueryResult<Vec<CategoryRow>> {
+    let mut query = categories::table.into_boxed();
+    match parent {
+        Some(Some(p)) => query = query.filter(categories::parent_id.eq(p)),
+        Some(None) => query = query.filter(categories::parent_id.is_null()),
+        None => {}
+    }
+    query.order((categories::position.asc(), categories::id.asc())).select(CategoryRow::as_select()).load(conn)
+}
+
+pub fn categories_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, CategoryRow>> {
+    let rows = categories::table.filter(categories::id.eq_any(ids)).select(CategoryRow::as_select()).load(conn)?;
+    Ok(by_id(rows, |r| r.id))
+}
+
+pub fn category_children(conn: &mut DbConn, parent_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<CategoryRow>>> {
+    let rows = categories::table
+        .filter(categories::parent_id.eq_any(parent_ids))
+        .order((categories::position.asc(), categories::id.asc()))
+        .select(CategoryRow::as_select())
+        .load(conn)?;
+    Ok(group_by(rows, |r| r.parent_id.unwrap_or_default()))
+}
+
+pub fn category_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<CategoryRow>> {
+    categories::table.filter(categories::slug.eq(slug)).select(CategoryRow::as_select()).first(conn).optional()
+}
+
+pub fn find_category(conn: &mut DbConn, id: i64) -> QueryResult<Option<CategoryRow>> {
+    categories::table.find(id).select(CategoryRow::as_select()).first(conn).optional()
+}
+
+/// Inserts a category and records its materialised path (which needs its id).
+pub fn insert_category(conn: &mut DbConn, new: &NewCategory) -> QueryResult<i64> {
+    let id = crate::insert_returning_id!(conn, categories::table, categories::id, new)?;
+    let path = format!("{}{id}/", new.path);
+    diesel::update(categories::table.find(id)).set(categories::path.eq(path)).execute(conn)?;
+    Ok(id)
+}
+
+// ---- products ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductSort {
+    Newest,
+    Price,
+    Name,
+}
+
+/// A product listing: filters already resolved to ids and minor units.
+#[derive(Debug, Clone)]
+pub struct ProductQuery {
+    /// Only ACTIVE products of ACTIVE cooperatives.
+    pub public_only: bool,
+    pub statuses: Option<Vec<ProductStatus>>,
+    pub cooperative_id: Option<i64>,
+    pub region_id: Option<i64>,
+    pub sector_id: Option<i64>,
+    /// Path of a category: it and all its descendants.
+    pub category_path: Option<String>,
+    pub label: Option<LabelType>,
+    pub price_min: Option<i64>,
+    pub price_max: Option<i64>,
+    pub in_stock: Option<bool>,
+    pub sort: ProductSort,
+    pub reverse: bool,
+    pub locale: Locale,
+}
+
+fn products_filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Backend> {
+    let mut query = products::table.into_boxed();
+    if q.public_only {
+        query = query.filter(products::status.eq(ProductStatus::Active.as_str())).filter(
+            products::cooperative_id.eq_any(
+                cooperatives::table
+                    .filter(cooperatives::status.eq(CooperativeStatus::Active.as_str()))
+                    .select(cooperatives::id),
+            ),
+        );
+    }
+    if let Some(statuses) = &q.statuses {
+        query = query.filter(products::status.eq_any(statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
+    }
+    if let Some(id) = q.cooperative_id {
+        query = query.filter(products::cooperative_id.eq(id));
+    }
+    if let Some(id) = q.region_id {
+        query = query.filter(products::origin_region_id.eq(id));
+    }
+    if let Some(id) = q.sector_id {
+        query = query.filter(
+            products::cooperative_id
+                .eq_any(cooperatives::table.filter(cooperatives::sector_id.eq(id)).select(cooperatives::id)),
+        );
+    }
+    if let Some(path) = &q.category_path {
+        query = query.filter(products::category_id.eq_any(
+            categories::table.filter(categories::path.like(format!("{path}%"))).select(categories::id.nullable()),
+        ));
+    }
+    if let Some(label) = q.label {
+        query = query.filter(
+            products::id.eq_any(
+                product_labels::table
+                    .filter(product_labels::label_type.eq(label.as_str()))
+                    .select(product_labels::product_id),
+            ),
+        );
+    }
+    if let Some(min) = q.price_min {
+        query = query.filter(products::min_price_minor.ge(min));
+    }
+    if let Some(max) = q.price_max {
+        query = query.filter(products::min_price_minor.le(max));
+    }
+    match q.in_stock {
+        Some(true) => query = query.filter(products::total_stock.gt(0)),
+        Some(false) => query = query.filter(products::total_stock.eq(0)),
+        None => {}
+    }
+    query
+}
+
+pub fn list_products(conn: &mut DbConn, q: &ProductQuery, offset: usize, limit: usize) -> QueryResult<Vec<ProductRow>> {
+    let query = products_filtered(q);
+    macro_rules! by_name {
+        ($col:expr) => {
+            if q.reverse {
+                query.order(($col.is_null().asc(), $col.desc(), products::id.desc()))
+            } else {
+                query.order(($col.is_null().asc(), $col.asc(), products::id.asc()))
+            }
+        };
+    }
+    let query = match (q.sort, q.reverse) {
+        (ProductSort::Newest, false) => query.order(products::id.desc()),
+        (ProductSort::Newest, true) => query.order(products::id.asc()),
+        (ProductSort::Price, false) => query.order((products::min_price_minor.asc(), products::id.asc())),
+        (ProductSort::Price, true) => query.order((products::min_price_minor.desc(), products::id.desc())),
+        (ProductSort::Name, _) => match q.locale {
+            Locale::Ar => by_name!(products::name_ar),
+            Locale::Fr => by_name!(products::name_fr),
+            Locale::En => by_name!(products::name_en),
+            Locale::Zgh => by_name!(products::name_zgh),
+        },
+    };
+    query.offset(offset as i64).limit(limit as i64).select(ProductRow::as_select()).load(conn)
+}
+
+pub fn count_products(conn: &mut DbConn, q: &ProductQuery) -> QueryResult<i64> {
+    products_filtered(q).select(count_star()).first(conn)
+}
+
+pub fn find_product(conn: &mut DbConn, id: i64) -> QueryResult<Option<ProductRow>> {
+    products::table.find(id).select(ProductRow::as_select()).first(conn).optional()
+}
+
+pub fn product_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<ProductRow>> {
+    products::table.filter(products::slug.eq(slug)).select(ProductRow::as_select()).first(conn).optional()
+}
+
+pub fn products_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, ProductRow>> {
+    let rows = products::table.filter(products::id.eq_any(ids)).select(ProductRow::as_select()).load(conn)?;
+    Ok(by_id(rows, |r| r.id))
+}
+
+pub fn product_slug_taken(conn: &mut DbConn, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let mut query = products::table.filter(products::slug.eq(slug)).into_boxed();
+    if let Some(id) = except {
+        query = query.filter(products::id.ne(id));
+    }
+    Ok(query.select(count_star()).first::<i64>(conn)? > 0)
+}
+
+pub fn insert_product(conn: &mut DbConn, new: &NewProduct) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, products::table, products::id, new)
+}
+
+pub fn update_product(conn: &mut DbConn, id: i64, fields: &ProductFields) -> QueryResult<usize> {
+    diesel::update(products::table.find(id)).set(fields).execute(conn)
+}
+
+pub fn set_product_status(
+    conn: &mut DbConn,
+    id: i64,
+    status: ProductStatus,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(products::table.find(id))
+        .set((products::status.eq(status.as_str()), products::updated_at.eq(at)))
+        .execute(conn)
+}
+
+/// Recomputes the product's lowest price and total stock from its variants.
+pub fn refresh_product_rollups(conn: &mut DbConn, product_id: i64) -> QueryResult<usize> {
+    let (min_price, total): (Option<i64>, Option<i64>) = variants::table
+        .filter(variants::product_id.eq(product_id))
+        .select((
+            diesel::dsl::min(variants::price_minor),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>("CAST(SUM(stock) AS BIGINT)"),
+        ))
+        .first(conn)?;
+    diesel::update(products::table.find(product_id))
+        .set((products::min_price_minor.eq(min_price), products::total_stock.eq(total.unwrap_or(0))))
+        .execute(conn)
+}
+
+// ---- variants ----
+
+pub fn variants_of_products(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<VariantRow>>> {
+    let rows = variants::table
+        .filter(variants::product_id.eq_any(product_ids))
+        .order((variants::position.asc(), variants::id.asc()))
+        .select(VariantRow::as_select())
+        .load(conn)?;
+    Ok(group_by(rows, |r| r.product_id))
+}
+
+pub fn variants_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, VariantRow>> {
+    let rows = variants::table.filter(variants::id.eq_any(ids)).select(VariantRow::as_select()).load(conn)?;
+    Ok(by_id(rows, |r| r.id))
+}
+
+pub fn find_variant(conn: &mut DbConn, id: i64) -> QueryResult<Option<VariantRow>> {
+    variants::table.find(id).select(VariantRow::as_select()).first(conn).optional()
+}
+
+/// Which of these SKUs are already used (by a variant other than `except`).
+pub fn skus_taken(conn: &mut DbConn, skus: &[String], except: Option<i64>) -> QueryResult<Vec<String>> {
+    let mut query = variants::table.filter(variants::sku.eq_any(skus)).into_boxed();
+    if let Some(id) = except {
+        query = query.filter(variants::id.ne(id));
+    }
+    query.select(variants::sku).load(conn)
+}
+
+pub fn count_variants(conn: &mut DbConn, product_id: i64) -> QueryResult<i64> {
+    variants::table.filter(variants::product_id.eq(product_id)).select(count_star()).first(conn)
+}
+
+pub fn insert_variant(conn: &mut DbConn, new: &NewVariant) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, variants::table, variants::id, new)
+}
+
+pub fn update_variant(conn: &mut DbConn, id: i64, fields: &VariantFields) -> QueryResult<usize> {
+    diesel::update(variants::table.find(id)).set(fields).execute(conn)
+}
+
+/// Adds `delta` to the stock in one conditional UPDATE: 0 rows when it would go negative.
+pub fn adjust_stock(conn: &mut DbConn, id: i64, delta: i64, at: chrono::NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(variants::table.filter(variants::id.eq(id)).filter((variants::stock + delta).ge(0)))
+        .set((variants::stock.eq(variants::stock + delta), variants::updated_at.eq(at)))
+        .execute(conn)
+}
+
+// ---- media and labels ----
+
+pub fn media_of_products(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<MediaRow>>> {
+    let rows = product_media::table
+        .filter(product_media::product_id.eq_any(product_ids))
+        .order((product_media::position.asc(), product_media::id.asc()))
+        .select(MediaRow::as_select())
+        .load(conn)?;
+    Ok(group_by(rows, |r| r.product_id))
+}
+
+pub fn replace_media(conn: &mut DbConn, product_id: i64, media: &[NewMedia]) -> QueryResult<()> {
+    diesel::delete(product_media::table.filter(product_media::product_id.eq(product_id))).execute(conn)?;
+    for m in media {
+        diesel::insert_into(product_media::table).values(m).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn labels_of_products(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<LabelRow>>> {
+    let rows = product_labels::table
+        .filter(product_labels::product_id.eq_any(product_ids))
+        .order(product_labels::id.asc())
+        .select(LabelRow::as_select())
+        .load(conn)?;
+    Ok(group_by(rows, |r| r.product_id))
+}
+
+pub fn replace_labels(conn: &mut DbConn, product_id: i64, labels: &[NewLabel]) -> QueryResult<()> {
+    diesel::delete(product_labels::table.filter(product_labels::product_id.eq(product_id))).execute(conn)?;
+    for l in labels {
+        diesel::insert_into(product_labels::table).values(l).execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! One connection type over SQLite and PostgreSQL, the pool, migrations, and the helper
+//! that runs database work off the async threads.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
+};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use prometheus_client::metrics::counter::Counter;
+
+use crate::error::{AppError, BoxError};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The backend type queries are built for.
+pub type Backend = <DbConn as Connection>::Backend;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+impl BackendKind {
+    pub fn of_url(url: &str) -> BackendKind {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            BackendKind::Postgres
+        } else {
+            BackendKind::Sqlite
+        }
+    }
+}
+
+/// Chooses the backend from the URL scheme (never by trial, which would turn a
+/// mistyped PostgreSQL URL into a new SQLite file) and prepares each connection.
+pub struct Manager {
+    url: String,
+    kind: BackendKind,
+    statements: Counter,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        let mut conn = match self.kind {
+            BackendKind::Postgres => {
+                DbConn::Postgres(PgConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?)
+            }
+            BackendKind::Sqlite => {
+                let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
+                let mut c = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                c.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                DbConn::Sqlite(c)
+            }
+        };
+        conn.set_instrumentation(StatementCounter(self.statements.clone()));
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        matches!(
+            <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn),
+            diesel::connection::TransactionManagerStatus::InError
+        )
+    }
+}
+
+/// Counts the statements sent to the database (exported as a metric; the N+1 test reads it).
+struct StatementCounter(Counter);
+
+impl Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            self.0.inc();
+            tracing::trace!(target: "taawun::sql", "{query}");
+        }
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// The pool plus what the app needs to know about it.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    kind: BackendKind,
+}
+
+impl Db {
+    pub fn connect(url: &str, pool_size: u32, statements: Counter) -> Result<Db, BoxError> {
+        let kind = BackendKind::of_url(url);
+        if kind == BackendKind::Sqlite {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let manager = Manager { url: url.to_string(), kind, statements };
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .connection_timeout(Duration::from_secs(10))
+            .test_on_check_out(false)
+            .build(manager)?;
+        Ok(Db { pool, kind })
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        self.kind
+    }
+
+    pub fn state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+
+    pub fn max_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
+    /// A connection for synchronous callers (CLI, seeding, start-up).
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, AppError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs database work on the blocking pool so it never stalls the async workers.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+}
+
+/// Runs `work` in a write transaction: `BEGIN IMMEDIATE` on SQLite, so concurrent writers queue
+/// on the busy timeout instead of failing on a lock upgrade; an ordinary `BEGIN` on PostgreSQL.
+/// Any error rolls everything back.
+pub fn write_tx<T>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> Result<T, AppError>) -> Result<T, AppError> {
+    type Tm = <DbConn as Connection>::TransactionManager;
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            Tm::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = Tm::rollback_transaction(conn) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// `INSERT … RETURNING id`: RETURNING does not compile on the shared connection type,
+/// so this is the one place that matches on the backend for it.
+#[macro_export]
+macro_rules! insert_returning_id {
+    ($conn:expr, $table:expr, $id:expr, $values:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => {
+                diesel::insert_into($table).values($values).returning($id).get_result::<i64>(c)
+            }
+            $crate::db::DbConn::Postgres(c) => {
+                diesel::insert_into($table).values($values).returning($id).get_result::<i64>(c)
+            }
+        }
+    };
+}
+
+/// Applies pending migrations; on PostgreSQL under an advisory lock so that several
+/// instances starting together do not race.
+pub fn run_migrations(conn: &mut DbConn) -> Result<usize, BoxError> {
+    match conn {
+        DbConn::Sqlite(c) => Ok(c.run_pending_migrations(SQLITE_MIGRATIONS)?.len()),
+        DbConn::Postgres(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(727827)")?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            c.batch_execute("SELECT pg_advisory_unlock(727827)")?;
+            Ok(result?)
+        }
+    }
+}
+
+/// Reverts every migration (used by the down-then-up test).
+pub fn revert_all_migrations(conn: &mut DbConn) -> Result<usize, BoxError> {
+    match conn {
+        DbConn::Sqlite(c) => Ok(c.revert_all_migrations(SQLITE_MIGRATIONS)?.len()),
+        DbConn::Postgres(c) => Ok(c.revert_all_migrations(POSTGRES_MIGRATIONS)?.len()),
+    }
+}
+
+pub fn now() -> chrono::NaiveDateTime {
+    // Microsecond precision: what PostgreSQL stores, so values read back compare equal.
+    let now = chrono::Utc::now().naive_utc();
+    now.with_nanosecond_rounded()
+}
+
+trait RoundMicros {
+    fn with_nanosecond_rounded(self) -> Self;
+}
+
+impl RoundMicros for chrono::NaiveDateTime {
+    fn with_nanosecond_rounded(self) -> Self {
+        use chrono::Timelike;
+        let micros = self.nanosecond() / 1000 * 1000;
+        self.with_nanosecond(micros).unwrap_or(self)
+    }
+}

@@ -1,0 +1,12 @@
+//! Taawun: a headless GraphQL backend for Morocco's cooperative sector.
+
+pub mod app;
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod i18n;
+pub mod money;
+pub mod observability;

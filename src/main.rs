@@ -1,0 +1,142 @@
+use std::net::TcpListener;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use taawun::app::{self, AppState};
+use taawun::config::Config;
+use taawun::db::{self, Db};
+use taawun::i18n::Locale;
+
+#[derive(Parser)]
+#[command(name = "taawun", version, about = "Taawun: GraphQL backend for Morocco's cooperatives")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the HTTP server (migrates an embedded database first).
+    Serve {
+        /// Load the demo data (once) before serving.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load data sets.
+    Seed {
+        #[command(subcommand)]
+        what: SeedCommand,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Manage administrator accounts.
+    Admin {
+        #[command(subcommand)]
+        what: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedCommand {
+    /// Demo cooperatives, products and accounts.
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator account.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Read from TAAWUN_NEW_ADMIN_PASSWORD when not given, so it stays out of shell history.
+        #[arg(long, env = "TAAWUN_NEW_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+}
+
+fn init_tracing(filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+fn open_db(config: &Config) -> anyhow::Result<Db> {
+    let url = config.effective_database_url();
+    Db::connect(&url, config.db_pool_size.min(4), Default::default())
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load().context("configuration")?;
+    init_tracing(&config.log);
+    match cli.command {
+        Command::Schema => {
+            print!("{}", taawun::graphql::sdl());
+        }
+        Command::Migrate => {
+            let db = open_db(&config)?;
+            let applied = db::run_migrations(&mut *db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{applied} migration(s) applied");
+        }
+        Command::Seed { what: SeedCommand::Demo } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?;
+            db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let loaded = taawun::catalog::demo::seed(&mut conn).map_err(|e| anyhow::anyhow!(e.detail()))?;
+            println!("{}", if loaded { "demo data loaded" } else { "demo data already present" });
+        }
+        Command::Admin { what: AdminCommand::Create { email, password, name } } => {
+            let db = open_db(&config)?;
+            let default_locale = Locale::parse(&config.default_locale).unwrap_or(Locale::Fr);
+            let account = taawun::auth::service::create_account_unchecked(
+                &mut *db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?,
+                taawun::auth::service::AccountCreateInput {
+                    email,
+                    password,
+                    full_name: name,
+                    role: taawun::auth::Role::Admin,
+                    cooperative_id: None,
+                    locale: None,
+                },
+                default_locale,
+            );
+            match account {
+                Ok(a) => println!("administrator {} created", a.email),
+                Err(e) => match e.user_errors() {
+                    Some(errors) => {
+                        bail!("{}", errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))
+                    }
+                    None => bail!("{}", e.detail()),
+                },
+            }
+        }
+        Command::Serve { demo } => {
+            let state = AppState::build(config.clone()).map_err(|e| anyhow::anyhow!("cannot start: {e}"))?;
+            if demo {
+                let loaded =
+                    taawun::catalog::demo::seed(&mut *state.db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?)
+                        .map_err(|e| anyhow::anyhow!(e.detail()))?;
+                if loaded {
+                    println!("Demo data loaded. Accounts (password `{}`):", taawun::catalog::demo::DEMO_PASSWORD);
+                    for (email, _, role, _) in taawun::catalog::demo::DEMO_ACCOUNTS {
+                        println!("  {email:<45} {role:?}");
+                    }
+                }
+            }
+            let listener =
+                TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
+            actix_web::rt::System::new().block_on(async move {
+                let (server, addr) = app::serve(state, listener)?;
+                println!("Taawun is listening on http://{addr}/graphql (GraphiQL in a browser)");
+                server.await
+            })?;
+        }
+    }
+    Ok(())
+}
