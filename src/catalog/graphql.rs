@@ -104,8 +104,8 @@ impl Cooperative {
         before: Option<String>,
         first: Option<i32>,
         last: Option<i32>,
-        #[graphql(default_with = "ProductSortKey::Relevance")] sort_key: ProductSortKey,
-        #[graphql(default)] reverse: bool,
+        #[graphql(default_with = "Some(ProductSortKey::Relevance)")] sort_key: Option<ProductSortKey>,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
     ) -> Result<Conn<Product>> {
         let args = ctx.page_args(after, before, first, last)?;
         let filter =
@@ -116,7 +116,13 @@ impl Cooperative {
         let page = ctx
             .db()
             .run(move |conn| {
-                let mut query = service::product_query(conn, &filter, sort_key, reverse, locale)?;
+                let mut query = service::product_query(
+                    conn,
+                    &filter,
+                    sort_key.unwrap_or(ProductSortKey::Relevance),
+                    reverse.unwrap_or(false),
+                    locale,
+                )?;
                 query.public_only = !insider;
                 service::list_products(conn, &query, args, want_total)
             })
@@ -363,8 +369,8 @@ impl CatalogQuery {
         first: Option<i32>,
         last: Option<i32>,
         filter: Option<ProductFilterInput>,
-        #[graphql(default_with = "ProductSortKey::Relevance")] sort_key: ProductSortKey,
-        #[graphql(default)] reverse: bool,
+        #[graphql(default_with = "Some(ProductSortKey::Relevance)")] sort_key: Option<ProductSortKey>,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
     ) -> Result<Conn<Product>> {
         let args = ctx.page_args(after, before, first, last)?;
         let filter = filter.unwrap_or_default();
@@ -373,7 +379,13 @@ impl CatalogQuery {
         let page = ctx
             .db()
             .run(move |conn| {
-                let query = service::product_query(conn, &filter, sort_key, reverse, locale)?;
+                let query = service::product_query(
+                    conn,
+                    &filter,
+                    sort_key.unwrap_or(ProductSortKey::Relevance),
+                    reverse.unwrap_or(false),
+                    locale,
+                )?;
                 service::list_products(conn, &query, args, want_total)
             })
             .await?;
@@ -445,7 +457,7 @@ impl CatalogQuery {
         first: Option<i32>,
         last: Option<i32>,
         parent_id: Option<ID>,
-        #[graphql(default = true)] roots_only: bool,
+        #[graphql(default_with = "Some(true)")] roots_only: Option<bool>,
     ) -> Result<Conn<Category>> {
         let args = ctx.page_args(after, before, first, last)?;
         let parent = match parent_id {
@@ -453,7 +465,7 @@ impl CatalogQuery {
                 ids::decode(&id, "Category")
                     .ok_or_else(|| AppError::bad_input(&["parentId"], "is not a Category id"))?,
             )),
-            None if roots_only => Some(None),
+            None if roots_only.unwrap_or(true) => Some(None),
             None => None,
         };
         let rows = ctx.db().run(move |conn| Ok(store::list_categories(conn, parent)?)).await?;

@@ -10,6 +10,9 @@ use crate::error::AppError;
 
 pub struct OffsetCursor(pub usize);
 
+/// Deeper than any real listing; keeps forged cursors from reaching the database as huge offsets.
+const MAX_OFFSET: usize = 100_000_000;
+
 impl CursorType for OffsetCursor {
     type Error = String;
 
@@ -17,7 +20,8 @@ impl CursorType for OffsetCursor {
         let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| "invalid cursor".to_string())?;
         let text = String::from_utf8(bytes).map_err(|_| "invalid cursor".to_string())?;
         text.strip_prefix("o:")
-            .and_then(|n| n.parse().ok())
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= MAX_OFFSET)
             .map(OffsetCursor)
             .ok_or_else(|| "invalid cursor".to_string())
     }
@@ -165,5 +169,7 @@ mod tests {
         assert!(PageArgs::new(None, None, Some(101), None, 20, 100).is_err());
         assert!(PageArgs::new(None, None, Some(-1), None, 20, 100).is_err());
         assert!(PageArgs::new(Some("bogus".into()), None, None, None, 20, 100).is_err());
+        let forged = URL_SAFE_NO_PAD.encode(format!("o:{}", usize::MAX));
+        assert!(PageArgs::new(Some(forged), None, None, None, 20, 100).is_err());
     }
 }

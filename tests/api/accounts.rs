@@ -1,0 +1,121 @@
+//! Registration, login, tokens and roles.
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, error_codes, ok_payload};
+use crate::on_both_backends;
+
+const REGISTER: &str = r#"mutation($i: CustomerRegisterInput!) { customerRegister(input: $i) {
+    account { email role locale } accessToken { token expiresAt } userErrors { field message code } } }"#;
+
+async fn customer_registers_logs_in_and_out(app: TestApp) {
+    let body = app
+        .gql(REGISTER, json!({ "i": { "email": " Salma@Example.MA ", "password": "a long enough secret", "fullName": "Salma B.", "locale": "ar" } }))
+        .await;
+    let payload = ok_payload(&body, "customerRegister");
+    assert_eq!(payload["account"], json!({ "email": "salma@example.ma", "role": "CUSTOMER", "locale": "AR" }));
+    let token = payload["accessToken"]["token"].as_str().unwrap().to_string();
+
+    let me = app.gql_as(&token, "{ me { email role } }", json!({})).await;
+    assert_eq!(me["data"]["me"]["email"], "salma@example.ma");
+    assert_eq!(app.gql("{ me { email } }", json!({})).await["data"]["me"], serde_json::Value::Null);
+
+    // The same email again, in another case.
+    let again = app
+        .gql(
+            REGISTER,
+            json!({ "i": { "email": "SALMA@example.ma", "password": "another long secret", "fullName": "X" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&again, "customerRegister"), ["CONFLICT"]);
+
+    // Wrong password: a userError, no token.
+    let wrong = app
+        .gql(
+            "mutation { login(input: {email: \"salma@example.ma\", password: \"not the secret\"}) { accessToken { token } userErrors { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_codes(&wrong, "login"), ["UNAUTHENTICATED"]);
+    assert_eq!(wrong["data"]["login"]["accessToken"], serde_json::Value::Null);
+
+    let second = app.login("salma@example.ma", "a long enough secret").await;
+    let out = app.gql_as(&second, "mutation { logout { revoked userErrors { code } } }", json!({})).await;
+    assert_eq!(out["data"]["logout"]["revoked"], true);
+    // A revoked token is refused outright; the other session still works.
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&second)
+        .json(&json!({ "query": "{ me { email } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let me = app.gql_as(&token, "{ me { email } }", json!({})).await;
+    assert_eq!(me["data"]["me"]["email"], "salma@example.ma");
+}
+on_both_backends!(customer_registers_logs_in_and_out, crate::helpers::Options { demo: false, ..Default::default() });
+
+async fn bad_registrations_say_why_and_write_nothing(app: TestApp) {
+    let body = app
+        .gql(
+            REGISTER,
+            json!({ "i": { "email": "not-an-email", "password": "short", "fullName": " ", "locale": "de" } }),
+        )
+        .await;
+    let errors = &body["data"]["customerRegister"]["userErrors"];
+    let fields: Vec<String> = errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_array().unwrap().last().unwrap().as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, ["email", "password", "fullName", "locale"], "{body}");
+    assert!(errors.as_array().unwrap().iter().all(|e| e["code"] == "BAD_USER_INPUT"));
+    // Nothing was written: a valid registration with that email's corrected form works.
+    let ok = app
+        .gql(
+            REGISTER,
+            json!({ "i": { "email": "not-an-email@x.ma", "password": "long enough secret", "fullName": "A" } }),
+        )
+        .await;
+    ok_payload(&ok, "customerRegister");
+}
+on_both_backends!(
+    bad_registrations_say_why_and_write_nothing,
+    crate::helpers::Options { demo: false, ..Default::default() }
+);
+
+async fn admins_create_staff_and_assign_managers(app: TestApp) {
+    let admin = app.login_as("admin").await;
+    let customer = app.login_as("customer").await;
+    let coop = app.cooperative_id("ajddig").await;
+    let create = r#"mutation($i: AccountCreateGqlInput!) { accountCreate(input: $i) { account { email role cooperative { slug } } userErrors { field code } } }"#;
+    let input = json!({ "i": { "email": "new.manager@ajddig.ma", "password": "manager secret 1", "fullName": "Khadija", "role": "COOPERATIVE_MANAGER", "cooperativeId": coop } });
+
+    // Customers and anonymous callers cannot.
+    assert_eq!(error_codes(&app.gql_as(&customer, create, input.clone()).await, "accountCreate"), ["FORBIDDEN"]);
+    assert_eq!(error_codes(&app.gql(create, input.clone()).await, "accountCreate"), ["UNAUTHENTICATED"]);
+    // A manager needs a cooperative.
+    let no_coop = json!({ "i": { "email": "x@y.ma", "password": "manager secret 1", "fullName": "X", "role": "COOPERATIVE_MANAGER" } });
+    assert_eq!(error_codes(&app.gql_as(&admin, create, no_coop).await, "accountCreate"), ["BAD_USER_INPUT"]);
+
+    let body = app.gql_as(&admin, create, input).await;
+    let account = &ok_payload(&body, "accountCreate")["account"];
+    assert_eq!(account["cooperative"]["slug"], "ajddig");
+    let manager = app.login("new.manager@ajddig.ma", "manager secret 1").await;
+    let me = app.gql_as(&manager, "{ me { role cooperative { slug } } }", json!({})).await;
+    assert_eq!(me["data"]["me"]["role"], "COOPERATIVE_MANAGER");
+
+    // An existing customer becomes the manager of another cooperative.
+    let assign = r#"mutation($i: CooperativeManagerAssignInput!) { cooperativeManagerAssign(input: $i) { account { role cooperative { slug } } userErrors { code } } }"#;
+    let other = app.cooperative_id("poterie-safi").await;
+    let body = app
+        .gql_as(&admin, assign, json!({ "i": { "email": "customer@demo.taawun.ma", "cooperativeId": other } }))
+        .await;
+    assert_eq!(ok_payload(&body, "cooperativeManagerAssign")["account"]["cooperative"]["slug"], "poterie-safi");
+    let unknown = app.gql_as(&admin, assign, json!({ "i": { "email": "nobody@x.ma", "cooperativeId": other } })).await;
+    assert_eq!(error_codes(&unknown, "cooperativeManagerAssign"), ["NOT_FOUND"]);
+}
+on_both_backends!(admins_create_staff_and_assign_managers);

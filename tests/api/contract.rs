@@ -1,0 +1,117 @@
+//! The contract with front ends: the SDL file matches the code, and every example
+//! operation in `graphql/examples/` runs cleanly against the demo data.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::on_both_backends;
+
+#[test]
+fn schema_file_matches_the_code() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("graphql/schema.graphql");
+    let generated = taawun::graphql::sdl();
+    if std::env::var("UPDATE_SCHEMA").is_ok() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "graphql/schema.graphql is out of date: run `cargo run -- schema > graphql/schema.graphql` \
+         (or the tests with UPDATE_SCHEMA=1) and commit it"
+    );
+}
+
+struct Example {
+    name: String,
+    query: String,
+    auth: Option<String>,
+    variables: String,
+}
+
+fn examples() -> Vec<Example> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("graphql/examples");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.retain(|p| p.extension().is_some_and(|e| e == "graphql"));
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let query = std::fs::read_to_string(&path).unwrap();
+            let header = |key: &str| {
+                query
+                    .lines()
+                    .take_while(|l| l.starts_with('#'))
+                    .find_map(|l| l.trim_start_matches('#').trim().strip_prefix(key).map(|v| v.trim().to_string()))
+            };
+            Example {
+                name: path.file_name().unwrap().to_string_lossy().into_owned(),
+                auth: header("auth:").filter(|a| a != "none"),
+                variables: header("variables:").unwrap_or_else(|| "{}".into()),
+                query,
+            }
+        })
+        .collect()
+}
+
+/// Replaces `{{product:slug}}`, `{{variant:slug}}`, `{{cooperative:slug}}` and `{{category:slug}}`
+/// with the ids of the demo data.
+async fn resolve_placeholders(app: &TestApp, text: &str) -> String {
+    let mut out = text.to_string();
+    while let Some(start) = out.find("{{") {
+        let end = out[start..].find("}}").map(|e| start + e).expect("closed placeholder");
+        let (kind, slug) = out[start + 2..end].split_once(':').expect("kind:slug");
+        let id = match kind {
+            "product" => app.product_id(slug).await,
+            "cooperative" => app.cooperative_id(slug).await,
+            "category" => {
+                let body = app.gql("query($s: String) { category(slug: $s) { id } }", json!({ "s": slug })).await;
+                body["data"]["category"]["id"].as_str().unwrap().to_string()
+            }
+            "variant" => {
+                let body = app
+                    .gql(
+                        "query($s: String) { product(slug: $s) { variants(first: 1) { nodes { id } } } }",
+                        json!({ "s": slug }),
+                    )
+                    .await;
+                body["data"]["product"]["variants"]["nodes"][0]["id"].as_str().unwrap().to_string()
+            }
+            other => panic!("unknown placeholder kind {other}"),
+        };
+        out.replace_range(start..end + 2, &id);
+    }
+    out
+}
+
+fn assert_no_user_errors(example: &str, value: &Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(errors) = map.get("userErrors") {
+                assert_eq!(errors, &json!([]), "{example}: userErrors");
+            }
+            map.values().for_each(|v| assert_no_user_errors(example, v));
+        }
+        Value::Array(items) => items.iter().for_each(|v| assert_no_user_errors(example, v)),
+        _ => {}
+    }
+}
+
+async fn storefront_examples_run_against_the_demo(app: TestApp) {
+    let examples = examples();
+    assert!(examples.len() >= 8, "expected the storefront examples, found {}", examples.len());
+    for example in examples {
+        let token = match example.auth.as_deref() {
+            Some(who) => Some(app.login_as(who).await),
+            None => None,
+        };
+        let variables: Value = serde_json::from_str(&resolve_placeholders(&app, &example.variables).await)
+            .unwrap_or_else(|e| panic!("{}: variables are not JSON: {e}", example.name));
+        let body = app.gql_with(token.as_deref(), &[("accept-language", "ar")], &example.query, variables).await;
+        assert!(body.get("errors").is_none(), "{}: {body}", example.name);
+        assert!(body["data"].is_object(), "{}: {body}", example.name);
+        assert_no_user_errors(&example.name, &body["data"]);
+    }
+}
+on_both_backends!(storefront_examples_run_against_the_demo);

@@ -1,0 +1,240 @@
+//! A real Taawun server per test, on a fresh SQLite file or a fresh PostgreSQL schema,
+//! spoken to over HTTP like a storefront would.
+
+use std::net::TcpListener;
+use std::sync::mpsc;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::{Value, json};
+use taawun::app::{self, AppState};
+use taawun::config::Config;
+
+pub use taawun::catalog::demo::DEMO_PASSWORD;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    handle: actix_web::dev::ServerHandle,
+    _dir: tempfile::TempDir,
+    pg_schema: Option<(String, String)>,
+}
+
+/// The PostgreSQL server to test against, if any (`TAAWUN_TEST_DATABASE_URL`).
+pub fn postgres_url() -> Option<String> {
+    let url = std::env::var("TAAWUN_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    if url.is_none() && std::env::var("CI").is_ok() {
+        panic!("CI must set TAAWUN_TEST_DATABASE_URL so the PostgreSQL half of the tests runs");
+    }
+    url
+}
+
+fn unique_name() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("t_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos)
+}
+
+/// A PostgreSQL URL whose connections see only `schema`.
+pub fn url_with_schema(base: &str, schema: &str) -> String {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-csearch_path%3D{schema}")
+}
+
+pub struct Options {
+    pub demo: bool,
+    pub tweak: fn(&mut Config),
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { demo: true, tweak: |_| {} }
+    }
+}
+
+impl TestApp {
+    /// `None` when PostgreSQL is asked for but not configured.
+    pub async fn spawn(backend: Backend, options: Options) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config {
+            bind: "127.0.0.1:0".into(),
+            data_dir: dir.path().to_path_buf(),
+            workers: 2,
+            db_pool_size: 4,
+            log: "warn".into(),
+            ..Config::default()
+        };
+        let mut pg_schema = None;
+        if backend == Backend::Postgres {
+            let base = postgres_url()?;
+            let schema = unique_name();
+            let mut admin = PgConnection::establish(&base).expect("connect to TAAWUN_TEST_DATABASE_URL");
+            admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
+            config.database_url = Some(url_with_schema(&base, &schema));
+            pg_schema = Some((base, schema));
+        }
+        (options.tweak)(&mut config);
+        let demo = options.demo;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let state = AppState::build(config).expect("app state");
+            if demo {
+                taawun::catalog::demo::seed(&mut state.db.conn().expect("conn")).expect("demo data");
+            }
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+            actix_web::rt::System::new().block_on(async move {
+                let (server, addr) = app::serve(state, listener).expect("serve");
+                tx.send((server.handle(), addr)).expect("send handle");
+                let _ = server.await;
+            });
+        });
+        let (handle, addr) = rx.recv().expect("server started");
+        Some(TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), handle, _dir: dir, pg_schema })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POSTs an operation; returns the JSON body whatever the status.
+    pub async fn gql_with(
+        &self,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let mut req = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.expect("request");
+        res.json().await.expect("JSON body")
+    }
+
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_with(None, &[], query, variables).await
+    }
+
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.gql_with(Some(token), &[], query, variables).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let body = self
+            .gql(
+                "mutation($i: LoginInput!) { login(input: $i) { accessToken { token } userErrors { message } } }",
+                json!({ "i": { "email": email, "password": password } }),
+            )
+            .await;
+        body["data"]["login"]["accessToken"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login {email} failed: {body}"))
+            .to_string()
+    }
+
+    /// Signs in as one of the demo accounts: `admin`, `agent`, `customer`, `manager` (Tighanimine)
+    /// or `other_manager` (Tissage Taznakht).
+    pub async fn login_as(&self, who: &str) -> String {
+        let email = match who {
+            "admin" => "admin@demo.taawun.ma",
+            "agent" => "agent@demo.taawun.ma",
+            "customer" => "customer@demo.taawun.ma",
+            "manager" => "manager@tighanimine.demo.taawun.ma",
+            "other_manager" => "manager@tissage-taznakht.demo.taawun.ma",
+            other => panic!("no demo account {other}"),
+        };
+        self.login(email, DEMO_PASSWORD).await
+    }
+
+    /// A metric's value from `/metrics`.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self.client.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.trim().parse::<f64>().ok()))
+            .unwrap_or_else(|| panic!("metric {name} not found"))
+    }
+
+    /// The global id of a product, looked up by slug (as its manager would see it).
+    pub async fn product_id(&self, slug: &str) -> String {
+        let admin = self.login_as("admin").await;
+        let body = self.gql_as(&admin, "query($s: String) { product(slug: $s) { id } }", json!({ "s": slug })).await;
+        body["data"]["product"]["id"].as_str().unwrap_or_else(|| panic!("no product {slug}: {body}")).to_string()
+    }
+
+    pub async fn cooperative_id(&self, slug: &str) -> String {
+        let body = self.gql("query($s: String) { cooperative(slug: $s) { id } }", json!({ "s": slug })).await;
+        body["data"]["cooperative"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no cooperative {slug}: {body}"))
+            .to_string()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop the server without waiting, then drop the PostgreSQL schema.
+        drop(self.handle.stop(false));
+        if let Some((base, schema)) = &self.pg_schema
+            && let Ok(mut admin) = PgConnection::establish(base)
+        {
+            let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+/// Asserts a mutation payload has no userErrors and returns it.
+pub fn ok_payload<'a>(body: &'a Value, mutation: &str) -> &'a Value {
+    assert!(body.get("errors").is_none(), "{mutation}: GraphQL errors: {body}");
+    let payload = &body["data"][mutation];
+    assert_eq!(payload["userErrors"], json!([]), "{mutation}: userErrors: {body}");
+    payload
+}
+
+/// The codes of a mutation payload's userErrors.
+pub fn error_codes(body: &Value, mutation: &str) -> Vec<String> {
+    assert!(body.get("errors").is_none(), "{mutation}: GraphQL errors: {body}");
+    body["data"][mutation]["userErrors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{mutation}: no userErrors: {body}"))
+        .iter()
+        .map(|e| e["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Runs a test body against SQLite, and against PostgreSQL when configured.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        $crate::on_both_backends!($name, $crate::helpers::Options::default());
+    };
+    ($name:ident, $options:expr) => {
+        mod $name {
+            use $crate::helpers::{Backend, TestApp};
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = TestApp::spawn(Backend::Sqlite, $options).await.unwrap();
+                super::$name(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match TestApp::spawn(Backend::Postgres, $options).await {
+                    Some(app) => super::$name(app).await,
+                    None => eprintln!("skipped: TAAWUN_TEST_DATABASE_URL is not set"),
+                }
+            }
+        }
+    };
+}

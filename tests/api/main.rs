@@ -1,0 +1,10 @@
+//! API tests: the real app over HTTP, on SQLite and (with TAAWUN_TEST_DATABASE_URL) PostgreSQL.
+
+mod helpers;
+
+mod accounts;
+mod browse;
+mod contract;
+mod http;
+mod manage;
+mod storage;

@@ -1,0 +1,292 @@
+//! Cooperative managers run their own shop, never another's; bad input changes nothing.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_codes, ok_payload};
+use crate::on_both_backends;
+
+const CREATE: &str = r#"mutation($i: ProductCreateInput!) { productCreate(input: $i) {
+    product { id slug status cooperative { slug } variants { nodes { id sku quantityAvailable price { amount } } } labels { type } media { totalCount } }
+    userErrors { field message code } } }"#;
+const UPDATE: &str = r#"mutation($i: ProductUpdateInput!) { productUpdate(input: $i) { product { slug status name(locale: FR) { text } } userErrors { field message code } } }"#;
+const ARCHIVE: &str = r#"mutation($i: ProductArchiveInput!) { productArchive(input: $i) { product { status } userErrors { field message code } } }"#;
+const VARIANT_CREATE: &str = r#"mutation($i: VariantCreateInput!) { variantCreate(input: $i) { variant { sku } userErrors { field message code } } }"#;
+const VARIANT_UPDATE: &str = r#"mutation($i: VariantUpdateInput!) { variantUpdate(input: $i) { variant { sku price { amount } } userErrors { field message code } } }"#;
+const ADJUST: &str = r#"mutation($i: InventoryAdjustInput!) { inventoryAdjust(input: $i) { variant { quantityAvailable } userErrors { field message code } } }"#;
+
+fn new_product(slug: &str, sku: &str) -> Value {
+    json!({
+        "slug": slug,
+        "name": [{ "locale": "ar", "text": "زيت أركان بكر" }, { "locale": "fr", "text": "Huile d'argan vierge" }],
+        "description": [{ "locale": "fr", "text": "Pressée à froid." }],
+        "status": "ACTIVE",
+        "variants": [{ "sku": sku, "options": [{ "name": "size", "value": "100 ml" }], "price": "95.50", "stock": 12, "weightGrams": 150 }],
+        "media": [{ "url": "https://example.org/a.jpg", "alt": [{ "locale": "fr", "text": "Flacon" }] }],
+        "labels": [{ "type": "IGP", "officialName": "Argane", "validUntil": "2029-06-30" }]
+    })
+}
+
+async fn product(app: &TestApp, slug: &str) -> Value {
+    let admin = app.login_as("admin").await;
+    let body = app
+        .gql_as(&admin, "query($s: String) { product(slug: $s) { slug status name(locale: FR) { text } variants { nodes { id sku quantityAvailable price { amount } } } } }", json!({ "s": slug }))
+        .await;
+    body["data"]["product"].clone()
+}
+
+async fn managers_manage_their_own_products(app: TestApp) {
+    let manager = app.login_as("manager").await;
+    // No cooperativeId: a manager's product belongs to their cooperative.
+    let body = app.gql_as(&manager, CREATE, json!({ "i": new_product("huile-argan-vierge-test", "TGH-TEST-1") })).await;
+    let created = ok_payload(&body, "productCreate")["product"].clone();
+    assert_eq!(created["cooperative"]["slug"], "tighanimine");
+    assert_eq!(created["labels"][0]["type"], "IGP");
+    assert_eq!(created["media"]["totalCount"], 1);
+    assert_eq!(created["variants"]["nodes"][0]["price"]["amount"], "95.50");
+    let id = created["id"].clone();
+    let variant = created["variants"]["nodes"][0]["id"].clone();
+
+    // It is on sale now, and shows up in the public listing for its region.
+    let public = app.gql("{ products(first: 100, filter: { region: \"09\", priceMax: \"95.50\", priceMin: \"95.50\" }) { nodes { slug } } }", json!({})).await;
+    assert!(
+        public["data"]["products"]["nodes"].as_array().unwrap().iter().any(|p| p["slug"] == "huile-argan-vierge-test"),
+        "{public}"
+    );
+
+    let body = app
+        .gql_as(&manager, UPDATE, json!({ "i": { "id": id, "name": [{ "locale": "fr", "text": "Huile d'argan vierge bio" }], "status": "DRAFT" } }))
+        .await;
+    assert_eq!(ok_payload(&body, "productUpdate")["product"]["name"]["text"], "Huile d'argan vierge bio");
+    // Drafts are invisible to the public, visible to their manager.
+    assert_eq!(
+        app.gql("{ product(slug: \"huile-argan-vierge-test\") { id } }", json!({})).await["data"]["product"],
+        Value::Null
+    );
+    let own = app.gql_as(&manager, "{ product(slug: \"huile-argan-vierge-test\") { status } }", json!({})).await;
+    assert_eq!(own["data"]["product"]["status"], "DRAFT");
+
+    let body = app
+        .gql_as(
+            &manager,
+            VARIANT_CREATE,
+            json!({ "i": { "productId": id, "variant": { "sku": "TGH-TEST-2", "price": "170", "stock": 3 } } }),
+        )
+        .await;
+    ok_payload(&body, "variantCreate");
+    let body = app.gql_as(&manager, VARIANT_UPDATE, json!({ "i": { "id": variant, "price": "99" } })).await;
+    assert_eq!(ok_payload(&body, "variantUpdate")["variant"]["price"]["amount"], "99.00");
+    let body = app.gql_as(&manager, ADJUST, json!({ "i": { "variantId": variant, "delta": -5 } })).await;
+    assert_eq!(ok_payload(&body, "inventoryAdjust")["variant"]["quantityAvailable"], 7);
+    let body = app.gql_as(&manager, ARCHIVE, json!({ "i": { "id": id } })).await;
+    assert_eq!(ok_payload(&body, "productArchive")["product"]["status"], "ARCHIVED");
+}
+on_both_backends!(managers_manage_their_own_products);
+
+/// Every catalogue mutation, tried by the wrong people on another cooperative's product.
+async fn nobody_touches_another_cooperatives_products(app: TestApp) {
+    let manager = app.login_as("manager").await; // Tighanimine
+    let customer = app.login_as("customer").await;
+    let agent = app.login_as("agent").await;
+    let taznakht = app.cooperative_id("tissage-taznakht").await;
+    let slug = "tapis-berbere-tissage-taznakht";
+    let before = product(&app, slug).await;
+    let id = app.product_id(slug).await;
+    let variant = before["variants"]["nodes"][0]["id"].clone();
+
+    let mut input = new_product("intrusion-test", "INTRUDER-1");
+    input["cooperativeId"] = json!(taznakht);
+    let attempts: Vec<(&str, &str, Value)> = vec![
+        ("productCreate", CREATE, json!({ "i": input })),
+        ("productUpdate", UPDATE, json!({ "i": { "id": id, "status": "ARCHIVED", "slug": "hijacked" } })),
+        ("productArchive", ARCHIVE, json!({ "i": { "id": id } })),
+        (
+            "variantCreate",
+            VARIANT_CREATE,
+            json!({ "i": { "productId": id, "variant": { "sku": "INTRUDER-2", "price": "1", "stock": 1 } } }),
+        ),
+        ("variantUpdate", VARIANT_UPDATE, json!({ "i": { "id": variant, "price": "1" } })),
+        ("inventoryAdjust", ADJUST, json!({ "i": { "variantId": variant, "delta": -1 } })),
+    ];
+    for (mutation, query, vars) in &attempts {
+        for (who, token) in [
+            ("manager of another cooperative", Some(&manager)),
+            ("customer", Some(&customer)),
+            ("agent", Some(&agent)),
+            ("anonymous", None),
+        ] {
+            let body = app.gql_with(token.map(|t| t.as_str()), &[], query, vars.clone()).await;
+            let expected = if token.is_some() { "FORBIDDEN" } else { "UNAUTHENTICATED" };
+            assert_eq!(error_codes(&body, mutation), [expected], "{mutation} by {who}: {body}");
+            let payload = body["data"][mutation].as_object().unwrap();
+            assert!(
+                payload.iter().all(|(k, v)| k == "userErrors" || v.is_null()),
+                "{mutation} by {who} returned data: {body}"
+            );
+        }
+    }
+    assert_eq!(product(&app, slug).await, before, "the product changed");
+    assert_eq!(product(&app, "intrusion-test").await, Value::Null);
+
+    // The cooperative's own manager and the administrators may.
+    let own = app.login_as("other_manager").await;
+    let body = app.gql_as(&own, ADJUST, json!({ "i": { "variantId": variant, "delta": 2 } })).await;
+    ok_payload(&body, "inventoryAdjust");
+    let admin = app.login_as("admin").await;
+    let body = app.gql_as(&admin, ARCHIVE, json!({ "i": { "id": id } })).await;
+    ok_payload(&body, "productArchive");
+}
+on_both_backends!(nobody_touches_another_cooperatives_products);
+
+async fn bad_product_input_is_explained_and_changes_nothing(app: TestApp) {
+    let manager = app.login_as("manager").await;
+    let existing_sku = product(&app, "amlou-tighanimine").await["variants"]["nodes"][0]["sku"].clone();
+    let cases: Vec<(&str, Value, &str, Vec<&str>)> = vec![
+        ("slug", json!({ "slug": "Bad Slug!" }), "BAD_USER_INPUT", vec!["input", "slug"]),
+        (
+            "negative price",
+            json!({ "variants": [{ "sku": "NEG-1", "price": "-3", "stock": 1 }] }),
+            "BAD_USER_INPUT",
+            vec!["input", "variants", "0", "price"],
+        ),
+        (
+            "too precise price",
+            json!({ "variants": [{ "sku": "NEG-1", "price": "3.999", "stock": 1 }] }),
+            "BAD_USER_INPUT",
+            vec!["input", "variants", "0", "price"],
+        ),
+        (
+            "negative stock",
+            json!({ "variants": [{ "sku": "NEG-1", "price": "3", "stock": -1 }] }),
+            "BAD_USER_INPUT",
+            vec!["input", "variants", "0", "stock"],
+        ),
+        (
+            "duplicate SKU in input",
+            json!({ "variants": [{ "sku": "DUP-1", "price": "3", "stock": 1 }, { "sku": "DUP-1", "price": "4", "stock": 1 }] }),
+            "BAD_USER_INPUT",
+            vec!["input", "variants", "1", "sku"],
+        ),
+        (
+            "SKU already used",
+            json!({ "variants": [{ "sku": existing_sku, "price": "3", "stock": 1 }] }),
+            "CONFLICT",
+            vec!["input", "variants", "0", "sku"],
+        ),
+        (
+            "unknown locale",
+            json!({ "name": [{ "locale": "xx", "text": "?" }] }),
+            "BAD_USER_INPUT",
+            vec!["input", "name", "0", "locale"],
+        ),
+        ("no name", json!({ "name": [] }), "BAD_USER_INPUT", vec!["input", "name"]),
+        (
+            "name too long",
+            json!({ "name": [{ "locale": "fr", "text": "x".repeat(201) }] }),
+            "BAD_USER_INPUT",
+            vec!["input", "name", "0", "text"],
+        ),
+        (
+            "unknown category",
+            json!({ "categoryId": "Q2F0ZWdvcnk6OTk5OTk" }),
+            "BAD_USER_INPUT",
+            vec!["input", "categoryId"],
+        ),
+        ("not a category id", json!({ "categoryId": "garbage" }), "BAD_USER_INPUT", vec!["input", "categoryId"]),
+        ("unknown region", json!({ "originRegionCode": "99" }), "BAD_USER_INPUT", vec!["input", "originRegionCode"]),
+        ("no variants", json!({ "variants": [] }), "BAD_USER_INPUT", vec!["input", "variants"]),
+        (
+            "bad media URL",
+            json!({ "media": [{ "url": "javascript:alert(1)" }] }),
+            "BAD_USER_INPUT",
+            vec!["input", "media", "0", "url"],
+        ),
+        (
+            "bad label date",
+            json!({ "labels": [{ "type": "AOP", "officialName": "X", "validUntil": "31/12/2029" }] }),
+            "BAD_USER_INPUT",
+            vec!["input", "labels", "0", "validUntil"],
+        ),
+        ("slug already used", json!({ "slug": "amlou-tighanimine" }), "CONFLICT", vec!["input", "slug"]),
+    ];
+    for (case, patch, code, field) in cases {
+        let mut input = new_product("bad-input-test", "BAD-INPUT-1");
+        for (k, v) in patch.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        let body = app.gql_as(&manager, CREATE, json!({ "i": input })).await;
+        let errors = &body["data"]["productCreate"]["userErrors"];
+        assert_eq!(errors[0]["code"], code, "{case}: {body}");
+        assert_eq!(errors[0]["field"], json!(field), "{case}: {body}");
+        assert!(errors[0]["message"].as_str().unwrap().len() > 3, "{case}: no message");
+        assert_eq!(body["data"]["productCreate"]["product"], Value::Null, "{case}");
+    }
+    assert_eq!(product(&app, "bad-input-test").await, Value::Null, "a bad input wrote a product");
+
+    // Stock never goes below zero, and a refused adjustment changes nothing.
+    let amlou = product(&app, "amlou-tighanimine").await;
+    let variant = &amlou["variants"]["nodes"][0];
+    let stock = variant["quantityAvailable"].as_i64().unwrap();
+    let body = app
+        .gql_as(&manager, ADJUST, json!({ "i": { "variantId": variant["id"], "delta": -(stock as i32) - 1 } }))
+        .await;
+    assert_eq!(error_codes(&body, "inventoryAdjust"), ["OUT_OF_STOCK"]);
+    assert_eq!(product(&app, "amlou-tighanimine").await["variants"]["nodes"][0]["quantityAvailable"], stock);
+    // A compare-at price under the price is refused.
+    let body = app
+        .gql_as(
+            &manager,
+            VARIANT_UPDATE,
+            json!({ "i": { "id": variant["id"], "price": "100", "compareAtPrice": "90" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&body, "variantUpdate"), ["BAD_USER_INPUT"]);
+    assert_eq!(product(&app, "amlou-tighanimine").await, amlou);
+}
+on_both_backends!(bad_product_input_is_explained_and_changes_nothing);
+
+async fn administrators_register_cooperatives_and_categories(app: TestApp) {
+    let admin = app.login_as("admin").await;
+    let manager = app.login_as("manager").await;
+    let create = r#"mutation($i: CooperativeCreateInput!) { cooperativeCreate(input: $i) {
+        cooperative { slug registrationNumber name(locale: AR) { text } region { code } sector { code } status isYouthCooperative contactPhone }
+        userErrors { field code } } }"#;
+    let input = json!({ "i": {
+        "slug": "tamount-ouarzazate", "registrationNumber": "08/2026/00042",
+        "name": [{ "locale": "ar", "text": "تعاونية تامونت" }, { "locale": "fr", "text": "Coopérative Tamount" }, { "locale": "zgh", "text": "ⵜⴰⵎⵓⵏⵜ" }],
+        "regionCode": "08", "sectorCode": "handicrafts", "isYouthCooperative": true, "contactPhone": "+212 6 61 23 45 67" } });
+    assert_eq!(error_codes(&app.gql_as(&manager, create, input.clone()).await, "cooperativeCreate"), ["FORBIDDEN"]);
+    let body = app.gql_as(&admin, create, input.clone()).await;
+    let coop = &ok_payload(&body, "cooperativeCreate")["cooperative"];
+    assert_eq!(coop["status"], "ACTIVE");
+    assert_eq!(coop["contactPhone"], "+212661234567");
+    assert_eq!(coop["region"]["code"], "08");
+    let again = app.gql_as(&admin, create, input).await;
+    assert_eq!(error_codes(&again, "cooperativeCreate"), ["CONFLICT", "CONFLICT"]);
+
+    // Managers edit their shop's profile, not its status.
+    let own = app.cooperative_id("tighanimine").await;
+    let update = r#"mutation($i: CooperativeUpdateInput!) { cooperativeUpdate(input: $i) { cooperative { contactEmail status } userErrors { field code } } }"#;
+    let body = app.gql_as(&manager, update, json!({ "i": { "id": own, "contactEmail": "Shop@Tighanimine.ma" } })).await;
+    assert_eq!(ok_payload(&body, "cooperativeUpdate")["cooperative"]["contactEmail"], "shop@tighanimine.ma");
+    let body = app.gql_as(&manager, update, json!({ "i": { "id": own, "status": "UNDER_CONTROL" } })).await;
+    assert_eq!(error_codes(&body, "cooperativeUpdate"), ["FORBIDDEN"]);
+    // A suspended cooperative's products leave the storefront.
+    let body = app.gql_as(&admin, update, json!({ "i": { "id": own, "status": "NON_COMPLIANT" } })).await;
+    assert_eq!(ok_payload(&body, "cooperativeUpdate")["cooperative"]["status"], "NON_COMPLIANT");
+    let listing = app
+        .gql("{ products(first: 100, filter: { region: \"09\" }) { nodes { cooperative { slug } } } }", json!({}))
+        .await;
+    assert!(
+        !listing["data"]["products"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["cooperative"]["slug"] == "tighanimine")
+    );
+
+    let category = r#"mutation($i: CategoryCreateInput!) { categoryCreate(input: $i) { category { slug parent { slug } } userErrors { field code } } }"#;
+    let parent = app.gql("{ category(slug: \"crafts\") { id } }", json!({})).await["data"]["category"]["id"].clone();
+    let body = app.gql_as(&admin, category, json!({ "i": { "slug": "basketry", "parentId": parent, "name": [{ "locale": "fr", "text": "Vannerie" }] } })).await;
+    assert_eq!(ok_payload(&body, "categoryCreate")["category"]["parent"]["slug"], "crafts");
+}
+on_both_backends!(administrators_register_cooperatives_and_categories);
