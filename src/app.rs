@@ -8,7 +8,18 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+
 use crate::auth;
+use crate::notify::{self, Mailer};
+use crate::orders::service::CommerceSettings;
+use crate::outbox::OutboxRow;
+use crate::outbox::worker::{Deliver, Worker, WorkerSettings};
+use crate::payments::Payments;
+use crate::payments::cod::CashOnDelivery;
+use crate::payments::stripe::StripeProvider;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::BoxError;
@@ -23,6 +34,24 @@ pub struct AppState {
     pub schema: TaawunSchema,
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
+    pub payments: Arc<Payments>,
+    pub mailer: Arc<Mailer>,
+}
+
+/// Routes each outbox row to what delivers it.
+struct Dispatch {
+    mailer: Arc<Mailer>,
+}
+
+impl Deliver for Dispatch {
+    fn deliver<'a>(&'a self, row: &'a OutboxRow) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            match row.kind.as_str() {
+                notify::OUTBOX_KIND => self.mailer.send(row).await,
+                other => Err(format!("no delivery for outbox kind {other}")),
+            }
+        })
+    }
 }
 
 impl AppState {
@@ -56,6 +85,27 @@ impl AppState {
             token_ttl_hours: config.token_ttl_hours,
             default_locale,
         };
+        let payments = Arc::new(Payments {
+            cash: CashOnDelivery,
+            card: match &config.stripe_secret_key {
+                Some(key) => Some(StripeProvider::new(key.expose(), config.stripe_api_base.as_deref())?),
+                None => None,
+            },
+        });
+        let commerce = CommerceSettings {
+            default_commission_bps: config.commission_bps,
+            default_shipping_minor: config.shipping_rate_minor,
+            free_shipping_above_minor: (config.free_shipping_above_minor > 0).then_some(config.free_shipping_above_minor),
+            max_line_quantity: config.max_line_quantity,
+            max_cart_lines: config.max_cart_lines,
+            card_enabled: payments.card.is_some(),
+            default_locale,
+        };
+        let mailer = Arc::new(Mailer::new(
+            config.smtp_url.as_ref().map(|s| s.expose()),
+            &config.data_dir.join("mail"),
+            &config.mail_from,
+        )?);
         let schema = graphql::build_schema(SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
@@ -63,8 +113,24 @@ impl AppState {
         })
         .data(db.clone())
         .data(limits.clone())
+        .data(commerce)
+        .data(payments.clone())
         .finish();
-        Ok(AppState { config: Arc::new(config), db, schema, metrics, limits })
+        Ok(AppState { config: Arc::new(config), db, schema, metrics, limits, payments, mailer })
+    }
+
+    /// The outbox worker for this state's database and transports.
+    pub fn outbox_worker(&self) -> Worker {
+        Worker::new(
+            self.db.clone(),
+            Arc::new(Dispatch { mailer: self.mailer.clone() }),
+            WorkerSettings {
+                poll_interval: Duration::from_millis(self.config.outbox_poll_ms.max(10)),
+                max_attempts: self.config.outbox_max_attempts.max(1),
+                base_backoff: Duration::from_millis(self.config.outbox_backoff_ms),
+                batch: 50,
+            },
+        )
     }
 }
 
@@ -115,7 +181,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/graphql", web::get().to(graphql::http::get))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+        .route("/metrics", web::get().to(metrics))
+        .route("/webhooks/stripe", web::post().to(crate::payments::webhook::handle));
 }
 
 /// Starts the HTTP server on `listener`; returns it running (await it, or stop it through its handle).
@@ -127,6 +194,9 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
     };
     let body_limit = state.config.max_body_bytes;
     let config = state.config.clone();
+    if config.outbox_worker {
+        actix_web::rt::spawn(state.outbox_worker().run());
+    }
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()

@@ -55,6 +55,28 @@ pub struct Config {
     pub workers: usize,
     /// tracing filter, e.g. `info` or `taawun=debug,info`.
     pub log: String,
+    /// `smtp://host:port` or `smtps://user:password@host`; empty: emails are `.eml` files in `<data_dir>/mail`.
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
+    /// Card payments are offered when a Stripe secret key is set.
+    pub stripe_secret_key: Option<Secret>,
+    pub stripe_webhook_secret: Option<Secret>,
+    /// Stripe's API base URL (tests point it at a local server).
+    pub stripe_api_base: Option<String>,
+    pub stripe_webhook_tolerance_secs: i64,
+    /// The marketplace's commission in basis points when a cooperative has none of its own.
+    pub commission_bps: i32,
+    /// Flat shipping per cooperative in centimes, when the cooperative set no rate.
+    pub shipping_rate_minor: i64,
+    /// Free shipping from this cooperative subtotal (centimes); 0 turns it off.
+    pub free_shipping_above_minor: i64,
+    pub max_line_quantity: i64,
+    pub max_cart_lines: usize,
+    /// Run the outbox worker in this process.
+    pub outbox_worker: bool,
+    pub outbox_poll_ms: u64,
+    pub outbox_max_attempts: i32,
+    pub outbox_backoff_ms: u64,
 }
 
 impl Default for Config {
@@ -78,6 +100,21 @@ impl Default for Config {
             apq_cache_entries: 1024,
             workers: 0,
             log: "info".into(),
+            smtp_url: None,
+            mail_from: "Taawun <no-reply@taawun.ma>".into(),
+            stripe_secret_key: None,
+            stripe_webhook_secret: None,
+            stripe_api_base: None,
+            stripe_webhook_tolerance_secs: 300,
+            commission_bps: 1000,
+            shipping_rate_minor: 3500,
+            free_shipping_above_minor: 50_000,
+            max_line_quantity: 100,
+            max_cart_lines: 50,
+            outbox_worker: true,
+            outbox_poll_ms: 500,
+            outbox_max_attempts: 8,
+            outbox_backoff_ms: 5000,
         }
     }
 }
@@ -162,6 +199,27 @@ impl Config {
         env_field!("TAAWUN_APQ_CACHE_ENTRIES", self.apq_cache_entries, parse);
         env_field!("TAAWUN_WORKERS", self.workers, parse);
         env_field!("TAAWUN_LOG", self.log, string);
+        if let Some(v) = get("TAAWUN_SMTP_URL") {
+            self.smtp_url = (!v.is_empty()).then_some(Secret(v));
+        }
+        env_field!("TAAWUN_MAIL_FROM", self.mail_from, string);
+        if let Some(v) = get("TAAWUN_STRIPE_SECRET_KEY") {
+            self.stripe_secret_key = (!v.is_empty()).then_some(Secret(v));
+        }
+        if let Some(v) = get("TAAWUN_STRIPE_WEBHOOK_SECRET") {
+            self.stripe_webhook_secret = (!v.is_empty()).then_some(Secret(v));
+        }
+        env_field!("TAAWUN_STRIPE_API_BASE", self.stripe_api_base, option);
+        env_field!("TAAWUN_STRIPE_WEBHOOK_TOLERANCE_SECS", self.stripe_webhook_tolerance_secs, parse);
+        env_field!("TAAWUN_COMMISSION_BPS", self.commission_bps, parse);
+        env_field!("TAAWUN_SHIPPING_RATE_MINOR", self.shipping_rate_minor, parse);
+        env_field!("TAAWUN_FREE_SHIPPING_ABOVE_MINOR", self.free_shipping_above_minor, parse);
+        env_field!("TAAWUN_MAX_LINE_QUANTITY", self.max_line_quantity, parse);
+        env_field!("TAAWUN_MAX_CART_LINES", self.max_cart_lines, parse);
+        env_field!("TAAWUN_OUTBOX_WORKER", self.outbox_worker, parse);
+        env_field!("TAAWUN_OUTBOX_POLL_MS", self.outbox_poll_ms, parse);
+        env_field!("TAAWUN_OUTBOX_MAX_ATTEMPTS", self.outbox_max_attempts, parse);
+        env_field!("TAAWUN_OUTBOX_BACKOFF_MS", self.outbox_backoff_ms, parse);
         Ok(())
     }
 

@@ -70,6 +70,9 @@ pub enum AppError {
         field: Vec<String>,
         message: String,
     },
+    PaymentFailed {
+        message: String,
+    },
     Internal(BoxError),
 }
 
@@ -101,6 +104,7 @@ impl AppError {
             AppError::NotFound { message, .. }
             | AppError::Conflict { message, .. }
             | AppError::OutOfStock { message, .. } => message.clone(),
+            AppError::PaymentFailed { message } => message.clone(),
             AppError::Internal(_) => "internal error".into(),
         }
     }
@@ -130,6 +134,7 @@ impl AppError {
             AppError::NotFound { .. } => ErrorCode::NotFound,
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::OutOfStock { .. } => ErrorCode::OutOfStock,
+            AppError::PaymentFailed { .. } => ErrorCode::PaymentFailed,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -148,6 +153,7 @@ impl AppError {
             AppError::NotFound { field, message }
             | AppError::Conflict { field, message }
             | AppError::OutOfStock { field, message } => vec![single(field, message)],
+            AppError::PaymentFailed { message } => vec![UserError::new(ErrorCode::PaymentFailed, &[], message.clone())],
             AppError::Internal(_) => return None,
         })
     }

@@ -9,4 +9,8 @@ pub mod error;
 pub mod graphql;
 pub mod i18n;
 pub mod money;
+pub mod notify;
 pub mod observability;
+pub mod orders;
+pub mod outbox;
+pub mod payments;

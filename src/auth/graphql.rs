@@ -9,7 +9,11 @@ use crate::catalog::loaders::CooperativeKey;
 use crate::error::{AppError, UserError};
 use crate::graphql::context::CtxExt;
 use crate::graphql::{DateTime, ids, loader_error, run_mutation};
+use crate::graphql::relay::Conn;
 use crate::i18n::Locale;
+use crate::orders;
+use crate::orders::graphql::{Cart, Order};
+use crate::orders::model::OrderStatus;
 
 pub struct Account(pub AccountRow);
 
@@ -37,6 +41,29 @@ impl Account {
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
+    }
+    /// The account's orders, newest first (only on `me`).
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        status: Option<OrderStatus>,
+    ) -> Result<Conn<Order>> {
+        if ctx.viewer().map(|v| v.account_id) != Some(self.0.id) {
+            return Err(AppError::forbidden("only your own orders").into());
+        }
+        let args = ctx.page_args(after, before, first, last)?;
+        orders::graphql::account_orders(ctx, Some(self.0.id), status, args).await
+    }
+    /// The account's open cart, which follows it across devices.
+    async fn cart(&self, ctx: &Context<'_>) -> Result<Option<Cart>> {
+        if ctx.viewer().map(|v| v.account_id) != Some(self.0.id) {
+            return Ok(None);
+        }
+        orders::graphql::account_cart(ctx, self.0.id).await
     }
 }
 
@@ -74,12 +101,16 @@ pub struct CustomerRegisterInput {
     pub full_name: String,
     /// `ar`, `fr`, `en` or `zgh`: the language of emails.
     pub locale: Option<String>,
+    /// A guest cart to keep: it becomes the new account's cart.
+    pub cart_id: Option<ID>,
 }
 
 #[derive(InputObject)]
 pub struct LoginInput {
     pub email: String,
     pub password: String,
+    /// A guest cart to keep: merged into the account's cart.
+    pub cart_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -133,7 +164,8 @@ impl AuthMutation {
     async fn customer_register(&self, ctx: &Context<'_>, input: CustomerRegisterInput) -> Result<AuthPayload> {
         let limits = ctx.limits().clone();
         let (result, errors) = run_mutation(ctx, move |conn, _| {
-            service::register_customer(
+            let cart = input.cart_id.clone();
+            let registered = service::register_customer(
                 conn,
                 RegisterInput {
                     email: input.email,
@@ -143,7 +175,11 @@ impl AuthMutation {
                 },
                 limits.default_locale,
                 limits.token_ttl_hours,
-            )
+            )?;
+            if let Some(cart) = cart {
+                orders::service::attach_cart(conn, registered.0.id, &cart)?;
+            }
+            Ok(registered)
         })
         .await?;
         Ok(auth_payload(result, errors))
@@ -151,8 +187,14 @@ impl AuthMutation {
 
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         let ttl = ctx.limits().token_ttl_hours;
-        let (result, errors) =
-            run_mutation(ctx, move |conn, _| service::login(conn, &input.email, &input.password, ttl)).await?;
+        let (result, errors) = run_mutation(ctx, move |conn, _| {
+            let signed_in = service::login(conn, &input.email, &input.password, ttl)?;
+            if let Some(cart) = &input.cart_id {
+                orders::service::attach_cart(conn, signed_in.0.id, cart)?;
+            }
+            Ok(signed_in)
+        })
+        .await?;
         Ok(auth_payload(result, errors))
     }
 

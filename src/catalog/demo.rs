@@ -720,6 +720,7 @@ pub fn seed(conn: &mut DbConn) -> Result<bool, AppError> {
                     is_youth_cooperative: c.youth,
                     status: CooperativeStatus::Active.as_str().into(),
                     updated_at: at,
+                    commission_rate_bps: None,
                 },
                 at,
             )?;

@@ -146,6 +146,8 @@ pub struct CooperativeRow {
     pub status: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The marketplace's commission in basis points; the configured default when absent.
+    pub commission_rate_bps: Option<i32>,
 }
 
 impl CooperativeRow {
@@ -187,6 +189,7 @@ pub struct CooperativeFields {
     pub is_youth_cooperative: bool,
     pub status: String,
     pub updated_at: NaiveDateTime,
+    pub commission_rate_bps: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -536,6 +539,8 @@ pub struct CooperativeUpdateInput {
     pub is_youth_cooperative: Option<bool>,
     /// Administrators only.
     pub status: Option<CooperativeStatus>,
+    /// Administrators only: the marketplace's commission in basis points (1000 = 10%); null for the default.
+    pub commission_rate_bps: MaybeUndefined<i32>,
 }
 
 #[derive(Debug, Clone, InputObject)]

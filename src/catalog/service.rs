@@ -459,6 +459,7 @@ pub fn create_cooperative(
         is_youth_cooperative: input.is_youth_cooperative,
         status: CooperativeStatus::Active.as_str().to_string(),
         updated_at: now(),
+        commission_rate_bps: None,
     };
     write_tx(conn, |conn| {
         let (slug_taken, number_taken) =
@@ -538,8 +539,8 @@ pub fn update_cooperative(
     let current = store::find_cooperative(conn, id)?
         .ok_or_else(|| AppError::not_found(&["input", "id"], "no such cooperative"))?;
     let viewer = require_manage(viewer, current.id)?;
-    if input.status.is_some() && !viewer.is_admin() {
-        return Err(AppError::forbidden("only administrators change a cooperative's status"));
+    if (input.status.is_some() || !input.commission_rate_bps.is_undefined()) && !viewer.is_admin() {
+        return Err(AppError::forbidden("only administrators change a cooperative's status or commission"));
     }
     let mut checks = Checks::new();
     let mut fields = CooperativeFields {
@@ -562,6 +563,14 @@ pub fn update_cooperative(
         is_youth_cooperative: input.is_youth_cooperative.unwrap_or(current.is_youth_cooperative),
         status: input.status.map(|s| s.as_str().to_string()).unwrap_or(current.status.clone()),
         updated_at: now(),
+        commission_rate_bps: match input.commission_rate_bps {
+            MaybeUndefined::Undefined => current.commission_rate_bps,
+            MaybeUndefined::Null => None,
+            MaybeUndefined::Value(bps) => {
+                checks.check((0..=5000).contains(&bps), path!["input", "commissionRateBps"], "must be between 0 and 5000 (50%)");
+                Some(bps)
+            }
+        },
     };
     if let Some(name) = &input.name {
         let n = localized(&mut checks, &path!["input", "name"], name, MAX_NAME_LEN, true);
@@ -1007,6 +1016,95 @@ pub fn adjust_inventory(
         store::refresh_product_rollups(conn, current.product_id)?;
         Ok(variant)
     })
+}
+
+// ---- what the orders domain needs ----
+
+/// A variant with its product and cooperative, for pricing a cart.
+#[derive(Debug, Clone)]
+pub struct Sellable {
+    pub variant: VariantRow,
+    pub product: ProductRow,
+    pub cooperative: CooperativeRow,
+}
+
+impl Sellable {
+    /// On sale: an ACTIVE product of an ACTIVE cooperative.
+    pub fn on_sale(&self) -> bool {
+        self.product.status() == ProductStatus::Active && self.cooperative.status() == CooperativeStatus::Active
+    }
+}
+
+pub fn sellables(conn: &mut DbConn, variant_ids: &[i64]) -> Result<std::collections::HashMap<i64, Sellable>, AppError> {
+    let variants = store::variants_by_ids(conn, variant_ids)?;
+    let product_ids: Vec<i64> = variants.values().map(|v| v.product_id).collect();
+    let products = store::products_by_ids(conn, &product_ids)?;
+    let cooperative_ids: Vec<i64> = products.values().map(|p| p.cooperative_id).collect();
+    let cooperatives = store::cooperatives_by_ids(conn, &cooperative_ids)?;
+    Ok(variants
+        .into_values()
+        .filter_map(|variant| {
+            let product = products.get(&variant.product_id)?.clone();
+            let cooperative = cooperatives.get(&product.cooperative_id)?.clone();
+            Some((variant.id, Sellable { variant, product, cooperative }))
+        })
+        .collect())
+}
+
+/// Takes stock for every (variant, quantity) with one conditional UPDATE each, in id order
+/// so concurrent checkouts lock rows in the same order. Fails, taking nothing, when any
+/// variant has too little; the caller's transaction rolls back the ones already taken.
+pub fn reserve_stock(conn: &mut DbConn, items: &[(i64, i64)]) -> Result<(), AppError> {
+    let mut items = items.to_vec();
+    items.sort_unstable();
+    let at = now();
+    for (variant_id, quantity) in &items {
+        if store::adjust_stock(conn, *variant_id, -quantity, at)? == 0 {
+            return Err(AppError::OutOfStock {
+                field: path!["input", "cartId"],
+                message: format!("not enough stock for variant {}", ids::encode("Variant", *variant_id).0),
+            });
+        }
+    }
+    refresh_rollups_of(conn, &items)
+}
+
+/// Puts stock back (a cancelled order).
+pub fn release_stock(conn: &mut DbConn, items: &[(i64, i64)]) -> Result<(), AppError> {
+    let mut items = items.to_vec();
+    items.sort_unstable();
+    let at = now();
+    for (variant_id, quantity) in &items {
+        store::adjust_stock(conn, *variant_id, *quantity, at)?;
+    }
+    refresh_rollups_of(conn, &items)
+}
+
+fn refresh_rollups_of(conn: &mut DbConn, items: &[(i64, i64)]) -> Result<(), AppError> {
+    let ids: Vec<i64> = items.iter().map(|(v, _)| *v).collect();
+    let mut product_ids: Vec<i64> = store::variants_by_ids(conn, &ids)?.values().map(|v| v.product_id).collect();
+    product_ids.sort_unstable();
+    product_ids.dedup();
+    for id in product_ids {
+        store::refresh_product_rollups(conn, id)?;
+    }
+    Ok(())
+}
+
+pub fn find_cooperative(conn: &mut DbConn, id: i64) -> Result<Option<CooperativeRow>, AppError> {
+    Ok(store::find_cooperative(conn, id)?)
+}
+
+pub fn cooperatives_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<std::collections::HashMap<i64, CooperativeRow>, AppError> {
+    Ok(store::cooperatives_by_ids(conn, ids)?)
+}
+
+pub fn region_by_code(conn: &mut DbConn, code: &str) -> Result<Option<RegionRow>, AppError> {
+    Ok(store::region_by_code(conn, code)?)
+}
+
+pub fn find_region(conn: &mut DbConn, id: i64) -> Result<Option<RegionRow>, AppError> {
+    Ok(store::regions_by_ids(conn, &[id])?.remove(&id))
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        commission_rate_bps -> Nullable<Integer>,
     }
 }
 
@@ -152,6 +153,173 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    shipping_rates (id) {
+        id -> BigInt,
+        cooperative_id -> BigInt,
+        region_id -> Nullable<BigInt>,
+        rate_minor -> BigInt,
+        free_above_minor -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    carts (id) {
+        id -> BigInt,
+        token -> Text,
+        account_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    cart_lines (id) {
+        id -> BigInt,
+        cart_id -> BigInt,
+        variant_id -> BigInt,
+        quantity -> BigInt,
+        unit_price_minor -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        number -> Text,
+        idempotency_key -> Text,
+        cart_id -> BigInt,
+        account_id -> Nullable<BigInt>,
+        email -> Text,
+        phone -> Text,
+        locale -> Text,
+        status -> Text,
+        payment_method -> Text,
+        payment_status -> Text,
+        payment_reference -> Nullable<Text>,
+        payment_client_secret -> Nullable<Text>,
+        currency -> Text,
+        subtotal_minor -> BigInt,
+        shipping_minor -> BigInt,
+        total_minor -> BigInt,
+        refunded_minor -> BigInt,
+        ship_full_name -> Text,
+        ship_line1 -> Text,
+        ship_line2 -> Nullable<Text>,
+        ship_city -> Text,
+        ship_region_id -> BigInt,
+        ship_postal_code -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fulfilments (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        cooperative_id -> BigInt,
+        status -> Text,
+        subtotal_minor -> BigInt,
+        shipping_minor -> BigInt,
+        commission_rate_bps -> Integer,
+        commission_minor -> BigInt,
+        net_minor -> BigInt,
+        refunded_minor -> BigInt,
+        cash_collected -> Bool,
+        carrier -> Nullable<Text>,
+        tracking_number -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_lines (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        fulfilment_id -> BigInt,
+        variant_id -> BigInt,
+        product_id -> BigInt,
+        cooperative_id -> BigInt,
+        product_name -> Text,
+        sku -> Text,
+        unit_price_minor -> BigInt,
+        quantity -> BigInt,
+        line_total_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    order_events (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        fulfilment_id -> Nullable<BigInt>,
+        actor_account_id -> Nullable<BigInt>,
+        actor -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> BigInt,
+        cooperative_id -> BigInt,
+        order_id -> Nullable<BigInt>,
+        fulfilment_id -> Nullable<BigInt>,
+        kind -> Text,
+        amount_minor -> BigInt,
+        reference -> Nullable<Text>,
+        recorded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refunds (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        fulfilment_id -> Nullable<BigInt>,
+        amount_minor -> BigInt,
+        provider_reference -> Nullable<Text>,
+        status -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_events (id) {
+        id -> BigInt,
+        provider -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        order_id -> Nullable<BigInt>,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(access_tokens -> accounts (account_id));
 diesel::joinable!(accounts -> cooperatives (cooperative_id));
 diesel::joinable!(cooperatives -> regions (region_id));
@@ -162,6 +330,11 @@ diesel::joinable!(products -> regions (origin_region_id));
 diesel::joinable!(variants -> products (product_id));
 diesel::joinable!(product_media -> products (product_id));
 diesel::joinable!(product_labels -> products (product_id));
+
+diesel::joinable!(cart_lines -> carts (cart_id));
+diesel::joinable!(cart_lines -> variants (variant_id));
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(fulfilments -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -174,4 +347,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_labels,
     accounts,
     access_tokens,
+    shipping_rates,
+    carts,
+    cart_lines,
+    orders,
+    fulfilments,
+    order_lines,
+    order_events,
+    ledger_entries,
+    refunds,
+    payment_events,
+    outbox,
 );

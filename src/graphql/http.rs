@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::app::AppState;
 use crate::auth;
 use crate::catalog::loaders::CatalogLoader;
+use crate::orders::loaders::OrdersLoader;
 use crate::graphql::context::RequestContext;
 use crate::i18n::Locale;
 
@@ -162,7 +163,8 @@ async fn execute(
     };
     let request = request
         .data(RequestContext { locale, viewer })
-        .data(DataLoader::new(CatalogLoader::new(state.db.clone()), tokio::spawn));
+        .data(DataLoader::new(CatalogLoader::new(state.db.clone()), tokio::spawn))
+        .data(DataLoader::new(OrdersLoader::new(state.db.clone()), tokio::spawn));
     let response = state.schema.execute(request).await;
     // A request error (unparsable, invalid, over a limit) has no data and errors without a path.
     let request_error = response.data == async_graphql::Value::Null

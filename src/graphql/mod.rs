@@ -22,14 +22,16 @@ use crate::catalog::graphql::{
 };
 use crate::catalog::loaders::{CategoryKey, CooperativeKey, ProductKey, RegionKey, SectorKey, VariantKey};
 use crate::db::DbConn;
+use crate::orders::graphql::{OrdersMutation, OrdersQuery};
+use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
 use crate::error::{AppError, UserError};
 use context::CtxExt;
 
 #[derive(MergedObject, Default)]
-pub struct Query(NodeQuery, CatalogQuery, AuthQuery);
+pub struct Query(NodeQuery, CatalogQuery, AuthQuery, OrdersQuery, OutboxQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation, CatalogMutation);
+pub struct Mutation(AuthMutation, CatalogMutation, OrdersMutation, OutboxMutation);
 
 pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;
 

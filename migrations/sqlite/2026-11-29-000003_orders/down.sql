@@ -1,0 +1,12 @@
+DROP TABLE outbox;
+DROP TABLE payment_events;
+DROP TABLE refunds;
+DROP TABLE ledger_entries;
+DROP TABLE order_events;
+DROP TABLE order_lines;
+DROP TABLE fulfilments;
+DROP TABLE orders;
+DROP TABLE cart_lines;
+DROP TABLE carts;
+DROP TABLE shipping_rates;
+ALTER TABLE cooperatives DROP COLUMN commission_rate_bps;

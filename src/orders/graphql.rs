@@ -1,0 +1,723 @@
+//! GraphQL for carts, checkout, orders, fulfilments and cooperatives' money.
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+
+use super::loaders::*;
+use super::model::*;
+use super::service::{self, CartView, CartWarningCode, CommerceSettings};
+use super::store;
+use crate::catalog::graphql::{Cooperative, Region, Variant};
+use crate::catalog::loaders::{CooperativeKey, RegionKey};
+use crate::error::{AppError, UserError};
+use crate::graphql::context::CtxExt;
+use crate::graphql::relay::{Conn, connection};
+use crate::graphql::{DateTime, ids, loader_error, run_mutation};
+use crate::i18n::Locale;
+use crate::money::Money;
+use crate::payments::{PaymentRequest, Payments};
+
+fn orders_loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<OrdersLoader> {
+    ctx.data_unchecked::<DataLoader<OrdersLoader>>()
+}
+
+fn settings<'a>(ctx: &'a Context<'_>) -> &'a CommerceSettings {
+    ctx.data_unchecked::<CommerceSettings>()
+}
+
+// ---- cart ----
+
+pub struct Cart(pub CartView);
+
+#[derive(SimpleObject)]
+pub struct CooperativeCost {
+    pub cooperative: Cooperative,
+    pub subtotal: Money,
+    pub shipping: Money,
+}
+
+pub struct CartCostObject {
+    cost: service::CartCost,
+}
+
+#[Object(name = "CartCost")]
+impl CartCostObject {
+    async fn subtotal(&self) -> Money {
+        Money::mad(self.cost.subtotal_minor)
+    }
+    async fn shipping(&self) -> Money {
+        Money::mad(self.cost.shipping_minor)
+    }
+    async fn total(&self) -> Money {
+        Money::mad(self.cost.total_minor)
+    }
+    /// One part per cooperative: each ships its own goods.
+    async fn cooperatives(&self, ctx: &Context<'_>) -> Result<Vec<CooperativeCost>> {
+        let mut out = Vec::new();
+        for part in &self.cost.parts {
+            let Some(row) = ctx.catalog().load_one(CooperativeKey(part.cooperative_id)).await.map_err(loader_error)? else {
+                continue;
+            };
+            out.push(CooperativeCost {
+                cooperative: Cooperative(row),
+                subtotal: Money::mad(part.subtotal_minor),
+                shipping: Money::mad(part.shipping_minor),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CartWarningObject {
+    pub code: CartWarningCode,
+    pub line_id: ID,
+    pub message: String,
+}
+
+pub struct CartLine(service::PricedLine);
+
+#[Object]
+impl CartLine {
+    async fn id(&self) -> ID {
+        ids::encode("CartLine", self.0.line.id)
+    }
+    async fn quantity(&self) -> i64 {
+        self.0.line.quantity
+    }
+    async fn variant(&self) -> Option<Variant> {
+        self.0.sellable.as_ref().map(|s| Variant(s.variant.clone()))
+    }
+    /// The current unit price (checkout charges this one).
+    async fn unit_price(&self) -> Money {
+        Money::mad(self.0.unit_price_minor)
+    }
+    /// The unit price when the line was added.
+    async fn added_at_price(&self) -> Money {
+        Money::mad(self.0.line.unit_price_minor)
+    }
+    async fn total(&self) -> Money {
+        Money::mad(self.0.total_minor)
+    }
+}
+
+#[Object]
+impl Cart {
+    /// The cart's unguessable id: whoever holds it can use a guest cart.
+    async fn id(&self) -> ID {
+        ID(self.0.cart.token.clone())
+    }
+    async fn lines(&self) -> Vec<CartLine> {
+        self.0.lines.iter().cloned().map(CartLine).collect()
+    }
+    async fn total_quantity(&self) -> i64 {
+        self.0.lines.iter().map(|l| l.line.quantity).sum()
+    }
+    /// Totals computed on the server; shipping depends on the destination region when given.
+    async fn cost(&self, ctx: &Context<'_>, region_code: Option<String>) -> Result<CartCostObject> {
+        let region_id = match region_code {
+            Some(code) => {
+                let region = ctx.db().run(move |conn| crate::catalog::service::region_by_code(conn, &code)).await?;
+                Some(region.ok_or_else(|| AppError::bad_input(&["regionCode"], "unknown region code"))?.id)
+            }
+            None => None,
+        };
+        Ok(CartCostObject { cost: self.0.cost(region_id) })
+    }
+    /// What changed since lines were added: prices, stock, availability.
+    async fn warnings(&self) -> Vec<CartWarningObject> {
+        self.0
+            .warnings
+            .iter()
+            .map(|w| CartWarningObject { code: w.code, line_id: ids::encode("CartLine", w.line_id), message: w.message.clone() })
+            .collect()
+    }
+    async fn checked_out(&self) -> bool {
+        self.0.cart.completed_at.is_some()
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.cart.updated_at)
+    }
+}
+
+// ---- orders ----
+
+pub struct Order(pub OrderRow);
+
+#[derive(SimpleObject)]
+pub struct ShippingAddress {
+    pub full_name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: Option<Region>,
+    pub postal_code: Option<String>,
+}
+
+async fn address(ctx: &Context<'_>, o: &OrderRow) -> Result<ShippingAddress> {
+    let region = ctx.catalog().load_one(RegionKey(o.ship_region_id)).await.map_err(loader_error)?;
+    Ok(ShippingAddress {
+        full_name: o.ship_full_name.clone(),
+        line1: o.ship_line1.clone(),
+        line2: o.ship_line2.clone(),
+        city: o.ship_city.clone(),
+        region: region.map(Region),
+        postal_code: o.ship_postal_code.clone(),
+    })
+}
+
+pub struct OrderLine(OrderLineRow);
+
+#[Object]
+impl OrderLine {
+    async fn id(&self) -> ID {
+        ids::encode("OrderLine", self.0.id)
+    }
+    /// The name when ordered, in the buyer's language.
+    async fn product_name(&self) -> &str {
+        &self.0.product_name
+    }
+    async fn sku(&self) -> &str {
+        &self.0.sku
+    }
+    async fn quantity(&self) -> i64 {
+        self.0.quantity
+    }
+    async fn unit_price(&self) -> Money {
+        Money::mad(self.0.unit_price_minor)
+    }
+    async fn total(&self) -> Money {
+        Money::mad(self.0.line_total_minor)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct OrderEvent {
+    pub actor: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: Option<String>,
+    pub fulfilment_id: Option<ID>,
+    pub at: DateTime,
+}
+
+#[Object]
+impl Order {
+    async fn id(&self) -> ID {
+        ids::encode("Order", self.0.id)
+    }
+    /// Human-readable, e.g. TW-0000042.
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    async fn status(&self) -> OrderStatus {
+        self.0.status()
+    }
+    async fn payment_method(&self) -> PaymentMethod {
+        self.0.payment_method()
+    }
+    async fn payment_status(&self) -> PaymentStatus {
+        self.0.payment_status()
+    }
+    /// For card payments: what the storefront passes to Stripe.js to let the buyer pay
+    /// (again, after a failure).
+    async fn payment_client_secret(&self) -> Option<&str> {
+        if self.0.payment_status() == PaymentStatus::Paid { None } else { self.0.payment_client_secret.as_deref() }
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn phone(&self) -> &str {
+        &self.0.phone
+    }
+    async fn locale(&self) -> Option<Locale> {
+        Locale::parse(&self.0.locale)
+    }
+    async fn shipping_address(&self, ctx: &Context<'_>) -> Result<ShippingAddress> {
+        address(ctx, &self.0).await
+    }
+    async fn subtotal(&self) -> Money {
+        Money::mad(self.0.subtotal_minor)
+    }
+    async fn shipping(&self) -> Money {
+        Money::mad(self.0.shipping_minor)
+    }
+    async fn total(&self) -> Money {
+        Money::mad(self.0.total_minor)
+    }
+    async fn refunded(&self) -> Money {
+        Money::mad(self.0.refunded_minor)
+    }
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
+        let rows = orders_loader(ctx).load_one(LinesOfOrder(self.0.id)).await.map_err(loader_error)?;
+        Ok(rows.unwrap_or_default().into_iter().map(OrderLine).collect())
+    }
+    /// One per cooperative.
+    async fn fulfilments(&self, ctx: &Context<'_>) -> Result<Vec<Fulfilment>> {
+        let rows = orders_loader(ctx).load_one(FulfilmentsOf(self.0.id)).await.map_err(loader_error)?;
+        Ok(rows.unwrap_or_default().into_iter().map(Fulfilment).collect())
+    }
+    /// Every transition: who, when, from, to.
+    async fn events(&self, ctx: &Context<'_>) -> Result<Vec<OrderEvent>> {
+        let rows = orders_loader(ctx).load_one(EventsOf(self.0.id)).await.map_err(loader_error)?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| OrderEvent {
+                actor: e.actor,
+                from_status: e.from_status,
+                to_status: e.to_status,
+                note: e.note,
+                fulfilment_id: e.fulfilment_id.map(|id| ids::encode("Fulfilment", id)),
+                at: DateTime(e.created_at),
+            })
+            .collect())
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+}
+
+pub struct Fulfilment(pub FulfilmentRow);
+
+#[Object]
+impl Fulfilment {
+    async fn id(&self) -> ID {
+        ids::encode("Fulfilment", self.0.id)
+    }
+    async fn status(&self) -> FulfilmentStatus {
+        self.0.status()
+    }
+    async fn cooperative(&self, ctx: &Context<'_>) -> Result<Option<Cooperative>> {
+        Ok(ctx.catalog().load_one(CooperativeKey(self.0.cooperative_id)).await.map_err(loader_error)?.map(Cooperative))
+    }
+    async fn order_number(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(orders_loader(ctx).load_one(OrderKey(self.0.order_id)).await.map_err(loader_error)?.map(|o| o.number))
+    }
+    /// Where to deliver, and who to call: for the cooperative that ships it.
+    async fn shipping_address(&self, ctx: &Context<'_>) -> Result<Option<ShippingAddress>> {
+        let Some(order) = orders_loader(ctx).load_one(OrderKey(self.0.order_id)).await.map_err(loader_error)? else {
+            return Ok(None);
+        };
+        Ok(Some(address(ctx, &order).await?))
+    }
+    async fn buyer_phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(orders_loader(ctx).load_one(OrderKey(self.0.order_id)).await.map_err(loader_error)?.map(|o| o.phone))
+    }
+    async fn payment_method(&self, ctx: &Context<'_>) -> Result<Option<PaymentMethod>> {
+        Ok(orders_loader(ctx).load_one(OrderKey(self.0.order_id)).await.map_err(loader_error)?.map(|o| o.payment_method()))
+    }
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
+        let rows = orders_loader(ctx).load_one(LinesOfFulfilment(self.0.id)).await.map_err(loader_error)?;
+        Ok(rows.unwrap_or_default().into_iter().map(OrderLine).collect())
+    }
+    async fn subtotal(&self) -> Money {
+        Money::mad(self.0.subtotal_minor)
+    }
+    async fn shipping(&self) -> Money {
+        Money::mad(self.0.shipping_minor)
+    }
+    async fn commission(&self) -> Money {
+        Money::mad(self.0.commission_minor)
+    }
+    /// What the cooperative earns: goods and shipping, less the commission.
+    async fn net(&self) -> Money {
+        Money::mad(self.0.net_minor)
+    }
+    async fn commission_rate_bps(&self) -> i32 {
+        self.0.commission_rate_bps
+    }
+    async fn cash_collected(&self) -> bool {
+        self.0.cash_collected
+    }
+    async fn carrier(&self) -> Option<&str> {
+        self.0.carrier.as_deref()
+    }
+    async fn tracking_number(&self) -> Option<&str> {
+        self.0.tracking_number.as_deref()
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CooperativeBalance {
+    pub sales: Money,
+    pub commission: Money,
+    /// Cash the cooperative collected itself on delivery.
+    pub cash_collected: Money,
+    pub refunds: Money,
+    pub paid_out: Money,
+    /// What the marketplace owes the cooperative now (negative: what the cooperative owes).
+    pub balance: Money,
+}
+
+fn balance_object(b: service::Balance) -> CooperativeBalance {
+    CooperativeBalance {
+        sales: Money::mad(b.sales_minor),
+        commission: Money::mad(b.commission_minor),
+        cash_collected: Money::mad(b.cash_collected_minor),
+        refunds: Money::mad(b.refunds_minor),
+        paid_out: Money::mad(b.paid_out_minor),
+        balance: Money::mad(b.balance_minor),
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct LedgerEntry {
+    pub kind: LedgerKind,
+    pub amount: Money,
+    pub order_id: Option<ID>,
+    pub reference: Option<String>,
+    pub at: DateTime,
+}
+
+/// Loads a cart for the viewer and prices it.
+pub async fn cart_for(ctx: &Context<'_>, token: String) -> Result<Option<Cart>> {
+    let viewer = ctx.viewer().cloned();
+    let settings = settings(ctx).clone();
+    let view = ctx
+        .db()
+        .run(move |conn| match service::load_cart(conn, viewer.as_ref(), &token, &["id"]) {
+            Ok(cart) => service::cart_view(conn, cart, &settings).map(Some),
+            Err(AppError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await?;
+    Ok(view.map(Cart))
+}
+
+/// The customer's open cart.
+pub async fn account_cart(ctx: &Context<'_>, account_id: i64) -> Result<Option<Cart>> {
+    let token = ctx.db().run(move |conn| Ok(store::open_cart_of_account(conn, account_id)?.map(|c| c.token))).await?;
+    match token {
+        Some(t) => cart_for(ctx, t).await,
+        None => Ok(None),
+    }
+}
+
+pub async fn account_orders(
+    ctx: &Context<'_>,
+    account_id: Option<i64>,
+    status: Option<OrderStatus>,
+    args: crate::graphql::relay::PageArgs,
+) -> Result<Conn<Order>> {
+    let want_total = ctx.look_ahead().field("totalCount").exists();
+    let (rows, window, total) = ctx
+        .db()
+        .run(move |conn| {
+            let total = if want_total || args.needs_total() {
+                Some(store::count_orders(conn, account_id, status)? as usize)
+            } else {
+                None
+            };
+            let window = args.window(total);
+            Ok((store::list_orders(conn, account_id, status, window.offset, window.limit + 1)?, window, total))
+        })
+        .await?;
+    Ok(connection(window, rows.into_iter().map(Order).collect(), total))
+}
+
+#[derive(Default)]
+pub struct OrdersQuery;
+
+#[Object]
+impl OrdersQuery {
+    /// A cart by its id (guest carts) — a customer's cart only for that customer.
+    async fn cart(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Cart>> {
+        cart_for(ctx, id.0).await
+    }
+
+    /// An order the caller may see: their own, or any for staff.
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
+        let viewer = ctx.viewer().cloned();
+        let found = ctx
+            .db()
+            .run(move |conn| match service::find_order_for(conn, viewer.as_ref(), &id, &["id"]) {
+                Ok(o) => Ok(Some(o)),
+                Err(AppError::NotFound { .. }) | Err(AppError::Invalid(_)) => Ok(None),
+                Err(e) => Err(e),
+            })
+            .await?;
+        Ok(found.map(Order))
+    }
+
+    /// For guests: an order by its number and the email it was placed with.
+    async fn order_lookup(&self, ctx: &Context<'_>, number: String, email: String) -> Result<Option<Order>> {
+        Ok(ctx.db().run(move |conn| service::lookup_order(conn, &number, &email)).await?.map(Order))
+    }
+
+    /// Staff: every order.
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        status: Option<OrderStatus>,
+    ) -> Result<Conn<Order>> {
+        match ctx.viewer() {
+            None => return Err(AppError::Unauthenticated.into()),
+            Some(v) if !v.is_staff() => return Err(AppError::forbidden("staff only").into()),
+            _ => {}
+        }
+        let args = ctx.page_args(after, before, first, last)?;
+        account_orders(ctx, None, status, args).await
+    }
+
+    /// The fulfilments to handle: a manager's cooperative's, or any for staff.
+    #[allow(clippy::too_many_arguments)]
+    async fn fulfilments(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        status: Option<FulfilmentStatus>,
+        cooperative_id: Option<ID>,
+    ) -> Result<Conn<Fulfilment>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let viewer = ctx.viewer().ok_or(AppError::Unauthenticated)?;
+        let wanted = cooperative_id.map(|id| ids::decode(&id, "Cooperative").ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))).transpose()?;
+        let cooperative = if viewer.is_staff() {
+            wanted
+        } else {
+            match (viewer.cooperative_id, wanted) {
+                (Some(own), None) => Some(own),
+                (Some(own), Some(w)) if w == own => Some(own),
+                _ => return Err(AppError::forbidden("you may only see your own cooperative's orders").into()),
+            }
+        };
+        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let (rows, window, total) = ctx
+            .db()
+            .run(move |conn| {
+                let total = if want_total || args.needs_total() {
+                    Some(store::count_fulfilments(conn, cooperative, status)? as usize)
+                } else {
+                    None
+                };
+                let window = args.window(total);
+                Ok((store::list_fulfilments(conn, cooperative, status, window.offset, window.limit + 1)?, window, total))
+            })
+            .await?;
+        Ok(connection(window, rows.into_iter().map(Fulfilment).collect(), total))
+    }
+
+    /// A cooperative's sales, commission and what it is owed: its managers and staff.
+    async fn cooperative_balance(&self, ctx: &Context<'_>, cooperative_id: ID) -> Result<CooperativeBalance> {
+        let id = ids::decode(&cooperative_id, "Cooperative").ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))?;
+        let viewer = ctx.viewer().cloned();
+        Ok(balance_object(ctx.db().run(move |conn| service::balance(conn, viewer.as_ref(), id)).await?))
+    }
+
+    async fn cooperative_ledger(
+        &self,
+        ctx: &Context<'_>,
+        cooperative_id: ID,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> Result<Conn<LedgerEntry>> {
+        let args = ctx.page_args(after, None, first, None)?;
+        let id = ids::decode(&cooperative_id, "Cooperative").ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))?;
+        if !service::can_see_money(ctx.viewer(), id) {
+            return Err(AppError::forbidden("not your cooperative").into());
+        }
+        let (rows, window, total) = ctx
+            .db()
+            .run(move |conn| {
+                let total = store::count_ledger_entries(conn, id)? as usize;
+                let window = args.window(Some(total));
+                Ok((store::ledger_entries(conn, id, window.offset, window.limit + 1)?, window, Some(total)))
+            })
+            .await?;
+        let entries = rows
+            .into_iter()
+            .map(|e| LedgerEntry {
+                kind: LedgerKind::parse(&e.kind).unwrap_or(LedgerKind::Sale),
+                amount: Money::mad(e.amount_minor),
+                order_id: e.order_id.map(|o| ids::encode("Order", o)),
+                reference: e.reference,
+                at: DateTime(e.created_at),
+            })
+            .collect();
+        Ok(connection(window, entries, total))
+    }
+}
+
+// ---- mutations ----
+
+#[derive(SimpleObject)]
+pub struct CartPayload {
+    pub cart: Option<Cart>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct CheckoutPayload {
+    pub order: Option<Order>,
+    /// For card payments: pass it to Stripe.js to collect the payment.
+    pub payment_client_secret: Option<String>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct OrderPayload {
+    pub order: Option<Order>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct FulfilmentPayload {
+    pub fulfilment: Option<Fulfilment>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct BalancePayload {
+    pub balance: Option<CooperativeBalance>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct ShippingRatePayload {
+    pub ok: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+async fn cart_payload(ctx: &Context<'_>, result: (Option<String>, Vec<UserError>)) -> Result<CartPayload> {
+    let (token, user_errors) = result;
+    let cart = match token {
+        Some(t) => cart_for(ctx, t).await?,
+        None => None,
+    };
+    Ok(CartPayload { cart, user_errors })
+}
+
+#[derive(Default)]
+pub struct OrdersMutation;
+
+#[Object]
+impl OrdersMutation {
+    async fn cart_create(&self, ctx: &Context<'_>, input: Option<CartCreateInput>) -> Result<CartPayload> {
+        let s = settings(ctx).clone();
+        let input = input.unwrap_or_default();
+        let result = run_mutation(ctx, move |conn, v| service::create_cart(conn, v, input, &s)).await?;
+        cart_payload(ctx, result).await
+    }
+
+    async fn cart_lines_add(&self, ctx: &Context<'_>, input: CartLinesAddInput) -> Result<CartPayload> {
+        let s = settings(ctx).clone();
+        let result = run_mutation(ctx, move |conn, v| service::add_lines(conn, v, input, &s)).await?;
+        cart_payload(ctx, result).await
+    }
+
+    async fn cart_lines_update(&self, ctx: &Context<'_>, input: CartLinesUpdateInput) -> Result<CartPayload> {
+        let s = settings(ctx).clone();
+        let result = run_mutation(ctx, move |conn, v| service::update_lines(conn, v, input, &s)).await?;
+        cart_payload(ctx, result).await
+    }
+
+    async fn cart_lines_remove(&self, ctx: &Context<'_>, input: CartLinesRemoveInput) -> Result<CartPayload> {
+        let result = run_mutation(ctx, move |conn, v| service::remove_lines(conn, v, input)).await?;
+        cart_payload(ctx, result).await
+    }
+
+    /// Places the order: one transaction re-prices the cart, takes the stock, splits the order
+    /// per cooperative and queues the emails. Retrying with the same `idempotencyKey` returns
+    /// the same order and never charges twice.
+    async fn checkout_complete(&self, ctx: &Context<'_>, input: CheckoutCompleteInput) -> Result<CheckoutPayload> {
+        let s = settings(ctx).clone();
+        let (checkout, user_errors) = run_mutation(ctx, move |conn, v| service::checkout(conn, v, input, &s)).await?;
+        let Some(checkout) = checkout else {
+            return Ok(CheckoutPayload { order: None, payment_client_secret: None, user_errors });
+        };
+        let mut order = checkout.order;
+        if order.payment_method() == PaymentMethod::Card && order.payment_reference.is_none() {
+            let payments = ctx.data_unchecked::<Arc<Payments>>();
+            let Some(provider) = payments.provider(PaymentMethod::Card) else {
+                return Err(AppError::internal("card order without a card provider").into());
+            };
+            let request = PaymentRequest {
+                order_id: order.id,
+                order_number: order.number.clone(),
+                amount_minor: order.total_minor,
+                currency: order.currency.clone(),
+                email: order.email.clone(),
+                idempotency_key: order.idempotency_key.clone(),
+            };
+            match provider.start(&request).await {
+                Ok(start) => {
+                    let id = order.id;
+                    order = ctx
+                        .db()
+                        .run(move |conn| service::attach_payment(conn, id, start.reference, start.client_secret))
+                        .await?;
+                }
+                Err(e) => {
+                    // The order waits, payable: retrying the checkout with the same key tries again.
+                    let errors = e.user_errors().ok_or_else(|| e.to_graphql())?;
+                    return Ok(CheckoutPayload { order: Some(Order(order)), payment_client_secret: None, user_errors: errors });
+                }
+            }
+        }
+        let secret = order.payment_client_secret.clone().filter(|_| order.payment_status() != PaymentStatus::Paid);
+        Ok(CheckoutPayload { order: Some(Order(order)), payment_client_secret: secret, user_errors })
+    }
+
+    /// Managers move their cooperative's part of an order: PROCESSING, SHIPPED (with carrier and
+    /// tracking number), DELIVERED (with the cash, for cash on delivery), or CANCELLED.
+    async fn fulfilment_update(&self, ctx: &Context<'_>, input: FulfilmentUpdateInput) -> Result<FulfilmentPayload> {
+        let (row, user_errors) = run_mutation(ctx, move |conn, v| service::update_fulfilment(conn, v, input)).await?;
+        Ok(FulfilmentPayload { fulfilment: row.map(Fulfilment), user_errors })
+    }
+
+    async fn order_cancel(&self, ctx: &Context<'_>, input: OrderCancelInput) -> Result<OrderPayload> {
+        let (row, user_errors) = run_mutation(ctx, move |conn, v| service::cancel_order(conn, v, input)).await?;
+        Ok(OrderPayload { order: row.map(Order), user_errors })
+    }
+
+    /// Staff refund a paid order, whole or one cooperative's part, through its payment provider.
+    async fn order_refund(&self, ctx: &Context<'_>, input: OrderRefundInput) -> Result<OrderPayload> {
+        let planned = {
+            let input = input.clone();
+            run_mutation(ctx, move |conn, v| service::plan_refund(conn, v, &input)).await?
+        };
+        let (Some(plan), errors) = planned else {
+            return Ok(OrderPayload { order: None, user_errors: planned.1 });
+        };
+        let _ = errors;
+        let payments = ctx.data_unchecked::<Arc<Payments>>();
+        let provider = payments.provider(plan.order.payment_method()).ok_or_else(|| AppError::internal("no provider for a paid order"))?;
+        let reference = plan.order.payment_reference.clone().unwrap_or_default();
+        let provider_reference = match provider.refund(&reference, plan.amount_minor, &plan.idempotency_key).await {
+            Ok(r) => r,
+            Err(e) => {
+                let errors = e.user_errors().ok_or_else(|| e.to_graphql())?;
+                return Ok(OrderPayload { order: None, user_errors: errors });
+            }
+        };
+        let reason = input.reason.clone();
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, v| service::record_refund(conn, v, plan, provider_reference, reason)).await?;
+        Ok(OrderPayload { order: row.map(Order), user_errors })
+    }
+
+    /// Administrators record money paid out to a cooperative.
+    async fn payout_record(&self, ctx: &Context<'_>, input: PayoutRecordInput) -> Result<BalancePayload> {
+        let (b, user_errors) = run_mutation(ctx, move |conn, v| service::record_payout(conn, v, input)).await?;
+        Ok(BalancePayload { balance: b.map(balance_object), user_errors })
+    }
+
+    /// A cooperative's flat shipping rate, per destination region or by default, with an
+    /// optional free-shipping threshold.
+    async fn shipping_rate_set(&self, ctx: &Context<'_>, input: ShippingRateSetInput) -> Result<ShippingRatePayload> {
+        let (ok, user_errors) = run_mutation(ctx, move |conn, v| service::set_shipping_rate(conn, v, input)).await?;
+        Ok(ShippingRatePayload { ok: ok.is_some(), user_errors })
+    }
+}

@@ -1,0 +1,8 @@
+//! Carts, checkout, orders split into one fulfilment per cooperative, the order and
+//! fulfilment state machines, shipping rates, and the cooperatives' ledger.
+
+pub mod graphql;
+pub mod loaders;
+pub mod model;
+pub mod service;
+pub mod store;

@@ -1,0 +1,1234 @@
+//! Carts, checkout and the order lifecycle. Every change that has a side effect (an email)
+//! writes its outbox row in the same transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_graphql::ID;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::model::*;
+use super::store;
+use crate::auth::Viewer;
+use crate::catalog::service::{self as catalog, Sellable};
+use crate::db::{DbConn, now, write_tx};
+use crate::error::{AppError, Checks, ErrorCode, UserError};
+use crate::graphql::ids;
+use crate::i18n::Locale;
+use crate::money::{CurrencyCode, format_minor};
+use crate::notify::{self, EmailJob, EmailTemplate};
+use crate::path;
+use crate::payments::webhook::StripeEvent;
+
+/// Commerce rules from configuration.
+#[derive(Debug, Clone)]
+pub struct CommerceSettings {
+    pub default_commission_bps: i32,
+    pub default_shipping_minor: i64,
+    pub free_shipping_above_minor: Option<i64>,
+    pub max_line_quantity: i64,
+    pub max_cart_lines: usize,
+    pub card_enabled: bool,
+    pub default_locale: Locale,
+}
+
+// ---- carts ----
+
+fn new_token(prefix: &str) -> Result<String, AppError> {
+    let mut bytes = [0u8; 18];
+    getrandom::getrandom(&mut bytes).map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+/// A cart the caller may use: a guest cart by its unguessable id, a customer's only by them.
+pub fn load_cart(conn: &mut DbConn, viewer: Option<&Viewer>, token: &str, field: &[&str]) -> Result<CartRow, AppError> {
+    let cart = store::cart_by_token(conn, token)?.ok_or_else(|| AppError::not_found(field, "no such cart"))?;
+    match cart.account_id {
+        Some(owner) if viewer.map(|v| v.account_id) != Some(owner) => Err(AppError::not_found(field, "no such cart")),
+        _ => Ok(cart),
+    }
+}
+
+fn open_cart(conn: &mut DbConn, viewer: Option<&Viewer>, token: &ID) -> Result<CartRow, AppError> {
+    let cart = load_cart(conn, viewer, token, &["input", "cartId"])?;
+    if cart.completed_at.is_some() {
+        return Err(AppError::conflict(&["input", "cartId"], "this cart was already checked out"));
+    }
+    Ok(cart)
+}
+
+/// Validated (variant id, quantity) pairs from cart input.
+fn line_inputs(
+    conn: &mut DbConn,
+    lines: &[CartLineInput],
+    settings: &CommerceSettings,
+) -> Result<Vec<(i64, i64, Sellable)>, AppError> {
+    let mut checks = Checks::new();
+    if lines.len() > settings.max_cart_lines {
+        checks.fail(path!["input", "lines"], format!("at most {} lines", settings.max_cart_lines));
+    }
+    let mut parsed = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let id = ids::decode_input(&line.variant_id, "Variant", path!["input", "lines", i, "variantId"], &mut checks);
+        let quantity = i64::from(line.quantity);
+        checks.check(
+            (1..=settings.max_line_quantity).contains(&quantity),
+            path!["input", "lines", i, "quantity"],
+            format!("must be between 1 and {}", settings.max_line_quantity),
+        );
+        if let Some(id) = id {
+            parsed.push((i, id, quantity));
+        }
+    }
+    checks.finish()?;
+    let ids: Vec<i64> = parsed.iter().map(|(_, id, _)| *id).collect();
+    let sellables = catalog::sellables(conn, &ids)?;
+    let mut checks = Checks::new();
+    let mut out = Vec::new();
+    for (i, id, quantity) in parsed {
+        match sellables.get(&id).filter(|s| s.on_sale()) {
+            None => checks.fail(path!["input", "lines", i, "variantId"], "no such product on sale"),
+            Some(s) if s.variant.stock < quantity => checks.push(UserError {
+                field: Some(path!["input", "lines", i, "quantity"]),
+                message: format!("only {} left in stock", s.variant.stock),
+                code: ErrorCode::OutOfStock,
+            }),
+            Some(s) => out.push((id, quantity, s.clone())),
+        }
+    }
+    checks.finish()?;
+    Ok(out)
+}
+
+pub fn create_cart(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: CartCreateInput,
+    settings: &CommerceSettings,
+) -> Result<String, AppError> {
+    let lines = line_inputs(conn, &input.lines, settings)?;
+    let token = new_token("cart_")?;
+    write_tx(conn, |conn| {
+        let at = now();
+        let cart_id = store::insert_cart(conn, &token, viewer.map(|v| v.account_id), at)?;
+        for (variant_id, quantity, sellable) in &lines {
+            store::add_cart_line(conn, cart_id, *variant_id, *quantity, sellable.variant.price_minor, at)?;
+        }
+        Ok(token.clone())
+    })
+}
+
+pub fn add_lines(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: CartLinesAddInput,
+    settings: &CommerceSettings,
+) -> Result<String, AppError> {
+    let cart = open_cart(conn, viewer, &input.cart_id)?;
+    let lines = line_inputs(conn, &input.lines, settings)?;
+    write_tx(conn, |conn| {
+        let at = now();
+        for (variant_id, quantity, sellable) in &lines {
+            store::add_cart_line(conn, cart.id, *variant_id, *quantity, sellable.variant.price_minor, at)?;
+        }
+        check_cart_limits(conn, cart.id, settings)?;
+        store::touch_cart(conn, cart.id, at)?;
+        Ok(cart.token.clone())
+    })
+}
+
+fn check_cart_limits(conn: &mut DbConn, cart_id: i64, settings: &CommerceSettings) -> Result<(), AppError> {
+    let lines = store::cart_lines(conn, cart_id)?;
+    if lines.len() > settings.max_cart_lines {
+        return Err(AppError::bad_input(&["input", "lines"], format!("a cart has at most {} lines", settings.max_cart_lines)));
+    }
+    if lines.iter().any(|l| l.quantity > settings.max_line_quantity) {
+        return Err(AppError::bad_input(
+            &["input", "lines"],
+            format!("at most {} of one item per order", settings.max_line_quantity),
+        ));
+    }
+    Ok(())
+}
+
+pub fn update_lines(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: CartLinesUpdateInput,
+    settings: &CommerceSettings,
+) -> Result<String, AppError> {
+    let cart = open_cart(conn, viewer, &input.cart_id)?;
+    let mut checks = Checks::new();
+    let mut updates = Vec::new();
+    for (i, line) in input.lines.iter().enumerate() {
+        let id = ids::decode_input(&line.id, "CartLine", path!["input", "lines", i, "id"], &mut checks);
+        let quantity = i64::from(line.quantity);
+        checks.check(
+            (0..=settings.max_line_quantity).contains(&quantity),
+            path!["input", "lines", i, "quantity"],
+            format!("must be between 0 and {}", settings.max_line_quantity),
+        );
+        if let Some(id) = id {
+            updates.push((i, id, quantity));
+        }
+    }
+    checks.finish()?;
+    write_tx(conn, |conn| {
+        for (i, id, quantity) in &updates {
+            if store::set_cart_line_quantity(conn, cart.id, *id, *quantity)? == 0 {
+                return Err(AppError::not_found(&["input", "lines", &i.to_string(), "id"], "no such line in this cart"));
+            }
+        }
+        store::touch_cart(conn, cart.id, now())?;
+        Ok(cart.token.clone())
+    })
+}
+
+pub fn remove_lines(conn: &mut DbConn, viewer: Option<&Viewer>, input: CartLinesRemoveInput) -> Result<String, AppError> {
+    let cart = open_cart(conn, viewer, &input.cart_id)?;
+    let mut checks = Checks::new();
+    let ids: Vec<i64> = input
+        .line_ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| ids::decode_input(id, "CartLine", path!["input", "lineIds", i], &mut checks))
+        .collect();
+    checks.finish()?;
+    write_tx(conn, |conn| {
+        store::remove_cart_lines(conn, cart.id, &ids)?;
+        store::touch_cart(conn, cart.id, now())?;
+        Ok(cart.token.clone())
+    })
+}
+
+/// After sign-in: the guest cart becomes the customer's, merged with the one they had open.
+pub fn attach_cart(conn: &mut DbConn, account_id: i64, token: &str) -> Result<(), AppError> {
+    write_tx(conn, |conn| {
+        let Some(guest) = store::cart_by_token(conn, token)? else { return Ok(()) };
+        if guest.completed_at.is_some() || guest.account_id.is_some_and(|a| a != account_id) {
+            return Ok(());
+        }
+        let at = now();
+        if let Some(previous) = store::open_cart_of_account(conn, account_id)?.filter(|c| c.id != guest.id) {
+            for line in store::cart_lines(conn, previous.id)? {
+                store::add_cart_line(conn, guest.id, line.variant_id, line.quantity, line.unit_price_minor, at)?;
+            }
+            store::delete_cart_lines(conn, previous.id)?;
+            store::complete_cart(conn, previous.id, at)?;
+        }
+        store::set_cart_account(conn, guest.id, account_id)?;
+        store::touch_cart(conn, guest.id, at)?;
+        Ok(())
+    })
+}
+
+// ---- pricing ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum CartWarningCode {
+    /// The price changed since the line was added.
+    PriceChanged,
+    /// Fewer units are left than the line asks for.
+    InsufficientStock,
+    /// The product is no longer on sale.
+    Unavailable,
+}
+
+#[derive(Debug, Clone)]
+pub struct CartWarning {
+    pub code: CartWarningCode,
+    pub line_id: i64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PricedLine {
+    pub line: CartLineRow,
+    pub sellable: Option<Sellable>,
+    pub unit_price_minor: i64,
+    pub total_minor: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CooperativePart {
+    pub cooperative_id: i64,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CartCost {
+    pub parts: Vec<CooperativePart>,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub total_minor: i64,
+}
+
+/// A cart with what pricing it needs, loaded once.
+#[derive(Debug, Clone)]
+pub struct CartView {
+    pub cart: CartRow,
+    pub lines: Vec<PricedLine>,
+    pub warnings: Vec<CartWarning>,
+    pub rates: Vec<ShippingRateRow>,
+    pub settings: CommerceSettings,
+}
+
+impl CartView {
+    /// Subtotals and shipping per cooperative, for a destination region when known.
+    pub fn cost(&self, region_id: Option<i64>) -> CartCost {
+        let mut by_cooperative: BTreeMap<i64, i64> = BTreeMap::new();
+        for l in self.lines.iter().filter(|l| l.sellable.as_ref().is_some_and(|s| s.on_sale())) {
+            let cooperative = l.sellable.as_ref().map(|s| s.cooperative.id).unwrap_or_default();
+            *by_cooperative.entry(cooperative).or_default() += l.total_minor;
+        }
+        let parts: Vec<CooperativePart> = by_cooperative
+            .into_iter()
+            .map(|(cooperative_id, subtotal_minor)| CooperativePart {
+                cooperative_id,
+                subtotal_minor,
+                shipping_minor: shipping_for(&self.rates, &self.settings, cooperative_id, region_id, subtotal_minor),
+            })
+            .collect();
+        let subtotal_minor = parts.iter().map(|p| p.subtotal_minor).sum();
+        let shipping_minor = parts.iter().map(|p| p.shipping_minor).sum();
+        CartCost { parts, subtotal_minor, shipping_minor, total_minor: subtotal_minor + shipping_minor }
+    }
+}
+
+/// The cooperative's rate for the region, else its default rate, else the marketplace's;
+/// free once the cooperative's subtotal reaches the threshold.
+pub fn shipping_for(
+    rates: &[ShippingRateRow],
+    settings: &CommerceSettings,
+    cooperative_id: i64,
+    region_id: Option<i64>,
+    subtotal_minor: i64,
+) -> i64 {
+    let own = |region: Option<i64>| rates.iter().find(|r| r.cooperative_id == cooperative_id && r.region_id == region);
+    let (rate, free_above) = match region_id.and_then(|r| own(Some(r))).or_else(|| own(None)) {
+        Some(r) => (r.rate_minor, r.free_above_minor),
+        None => (settings.default_shipping_minor, settings.free_shipping_above_minor),
+    };
+    match free_above {
+        Some(threshold) if subtotal_minor >= threshold => 0,
+        _ => rate,
+    }
+}
+
+pub fn cart_view(conn: &mut DbConn, cart: CartRow, settings: &CommerceSettings) -> Result<CartView, AppError> {
+    let lines = store::cart_lines(conn, cart.id)?;
+    let variant_ids: Vec<i64> = lines.iter().map(|l| l.variant_id).collect();
+    let sellables = catalog::sellables(conn, &variant_ids)?;
+    let mut cooperative_ids: Vec<i64> = sellables.values().map(|s| s.cooperative.id).collect();
+    cooperative_ids.sort_unstable();
+    cooperative_ids.dedup();
+    let rates = store::shipping_rates_for(conn, &cooperative_ids)?;
+    let mut warnings = Vec::new();
+    let priced = lines
+        .into_iter()
+        .map(|line| {
+            let sellable = sellables.get(&line.variant_id).cloned();
+            let unit = sellable.as_ref().map(|s| s.variant.price_minor).unwrap_or(line.unit_price_minor);
+            match &sellable {
+                Some(s) if !s.on_sale() => warnings.push(CartWarning {
+                    code: CartWarningCode::Unavailable,
+                    line_id: line.id,
+                    message: "this product is no longer on sale".into(),
+                }),
+                None => warnings.push(CartWarning {
+                    code: CartWarningCode::Unavailable,
+                    line_id: line.id,
+                    message: "this product is no longer on sale".into(),
+                }),
+                Some(s) => {
+                    if s.variant.price_minor != line.unit_price_minor {
+                        warnings.push(CartWarning {
+                            code: CartWarningCode::PriceChanged,
+                            line_id: line.id,
+                            message: format!(
+                                "the price changed from {} to {} MAD",
+                                format_minor(line.unit_price_minor, 2),
+                                format_minor(s.variant.price_minor, 2)
+                            ),
+                        });
+                    }
+                    if s.variant.stock < line.quantity {
+                        warnings.push(CartWarning {
+                            code: CartWarningCode::InsufficientStock,
+                            line_id: line.id,
+                            message: format!("only {} left in stock", s.variant.stock),
+                        });
+                    }
+                }
+            }
+            PricedLine { total_minor: unit * line.quantity, unit_price_minor: unit, sellable, line }
+        })
+        .collect();
+    Ok(CartView { cart, lines: priced, warnings, rates, settings: settings.clone() })
+}
+
+// ---- checkout ----
+
+fn commission(subtotal_minor: i64, bps: i32) -> i64 {
+    // Rounded half up, in minor units.
+    (subtotal_minor * i64::from(bps) + 5_000) / 10_000
+}
+
+fn is_valid_idempotency_key(key: &str) -> bool {
+    (8..=200).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b))
+}
+
+struct CheckedCheckout {
+    email: String,
+    phone: String,
+    locale: Locale,
+    region_id: i64,
+    address: AddressInput,
+}
+
+fn check_checkout(conn: &mut DbConn, input: &CheckoutCompleteInput, settings: &CommerceSettings) -> Result<CheckedCheckout, AppError> {
+    let mut checks = Checks::new();
+    let email = crate::auth::service::normalize_email(&input.email);
+    checks.check(crate::auth::service::is_valid_email(&email), path!["input", "email"], "is not a valid email address");
+    let phone = catalog::normalize_phone(&input.phone);
+    checks.check(
+        catalog::is_valid_phone(&phone),
+        path!["input", "phone"],
+        "must be a phone number such as +212612345678 or 0612345678",
+    );
+    let a = &input.shipping_address;
+    let text = |checks: &mut Checks, name: &str, value: &str, max: usize, required: bool| {
+        let len = value.trim().chars().count();
+        checks.check(
+            (if required { 1 } else { 0 }..=max).contains(&len),
+            path!["input", "shippingAddress", name],
+            format!("must be {} to {max} characters", if required { 1 } else { 0 }),
+        );
+    };
+    text(&mut checks, "fullName", &a.full_name, 200, true);
+    text(&mut checks, "line1", &a.line1, 200, true);
+    text(&mut checks, "line2", a.line2.as_deref().unwrap_or(""), 200, false);
+    text(&mut checks, "city", &a.city, 100, true);
+    if let Some(code) = a.postal_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        checks.check(
+            code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()),
+            path!["input", "shippingAddress", "postalCode"],
+            "must be 5 digits",
+        );
+    }
+    let region = catalog::region_by_code(conn, a.region_code.trim())?;
+    if region.is_none() {
+        checks.fail(path!["input", "shippingAddress", "regionCode"], format!("unknown region code `{}`; use 01 to 12", a.region_code));
+    }
+    let locale = match &input.locale {
+        Some(code) => Locale::parse(code).unwrap_or_else(|| {
+            checks.fail(path!["input", "locale"], format!("unknown locale `{code}`; use ar, fr, en or zgh"));
+            settings.default_locale
+        }),
+        None => settings.default_locale,
+    };
+    checks.check(
+        is_valid_idempotency_key(&input.idempotency_key),
+        path!["input", "idempotencyKey"],
+        "must be 8 to 200 characters of A-Z, a-z, 0-9, '-', '_', ':' and '.'",
+    );
+    if input.payment_method == PaymentMethod::Card && !settings.card_enabled {
+        checks.push(UserError::new(ErrorCode::PaymentFailed, &["input", "paymentMethod"], "card payments are not available"));
+    }
+    checks.finish()?;
+    Ok(CheckedCheckout { email, phone, locale, region_id: region.map(|r| r.id).unwrap_or_default(), address: a.clone() })
+}
+
+/// The result of a checkout: the order, and whether this call created it.
+pub struct Checkout {
+    pub order: OrderRow,
+    pub created: bool,
+}
+
+/// Re-prices the cart, takes the stock, writes the order split per cooperative with its
+/// ledger entries and emails — all in one transaction. The same idempotency key returns the
+/// same order.
+pub fn checkout(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: CheckoutCompleteInput,
+    settings: &CommerceSettings,
+) -> Result<Checkout, AppError> {
+    if let Some(existing) = store::order_by_key(conn, &input.idempotency_key)? {
+        return same_checkout(conn, existing, &input);
+    }
+    let checked = check_checkout(conn, &input, settings)?;
+    let result = write_tx(conn, |conn| place_order(conn, viewer, &input, &checked, settings));
+    match result {
+        Ok(order) => Ok(Checkout { order, created: true }),
+        // A concurrent request with the same key won the race: answer with its order.
+        Err(e) => match store::order_by_key(conn, &input.idempotency_key)? {
+            Some(existing) => same_checkout(conn, existing, &input),
+            None => Err(e),
+        },
+    }
+}
+
+fn same_checkout(conn: &mut DbConn, existing: OrderRow, input: &CheckoutCompleteInput) -> Result<Checkout, AppError> {
+    let cart = store::cart_by_token(conn, &input.cart_id)?;
+    if cart.map(|c| c.id) != Some(existing.cart_id) {
+        return Err(AppError::conflict(&["input", "idempotencyKey"], "this idempotency key was used for another cart"));
+    }
+    Ok(Checkout { order: existing, created: false })
+}
+
+fn place_order(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: &CheckoutCompleteInput,
+    checked: &CheckedCheckout,
+    settings: &CommerceSettings,
+) -> Result<OrderRow, AppError> {
+    let cart = open_cart(conn, viewer, &input.cart_id)?;
+    let view = cart_view(conn, cart.clone(), settings)?;
+    if view.lines.is_empty() {
+        return Err(AppError::bad_input(&["input", "cartId"], "the cart is empty"));
+    }
+    if let Some(w) = view.warnings.iter().find(|w| w.code == CartWarningCode::Unavailable) {
+        return Err(AppError::bad_input(&["input", "cartId"], format!("line {}: {}", ids::encode("CartLine", w.line_id).0, w.message)));
+    }
+    let items: Vec<(i64, i64)> = view.lines.iter().map(|l| (l.line.variant_id, l.line.quantity)).collect();
+    catalog::reserve_stock(conn, &items)?;
+
+    let cost = view.cost(Some(checked.region_id));
+    let at = now();
+    let card = input.payment_method == PaymentMethod::Card;
+    let status = if card { OrderStatus::PendingPayment } else { OrderStatus::Confirmed };
+    let a = &checked.address;
+    let mut order = OrderRow {
+        id: 0,
+        number: format!("pending-{}", input.idempotency_key),
+        idempotency_key: input.idempotency_key.clone(),
+        cart_id: cart.id,
+        account_id: viewer.map(|v| v.account_id),
+        email: checked.email.clone(),
+        phone: checked.phone.clone(),
+        locale: checked.locale.code().into(),
+        status: status.as_str().into(),
+        payment_method: input.payment_method.as_str().into(),
+        payment_status: PaymentStatus::Pending.as_str().into(),
+        payment_reference: None,
+        payment_client_secret: None,
+        currency: CurrencyCode::Mad.code().into(),
+        subtotal_minor: cost.subtotal_minor,
+        shipping_minor: cost.shipping_minor,
+        total_minor: cost.total_minor,
+        refunded_minor: 0,
+        ship_full_name: a.full_name.trim().into(),
+        ship_line1: a.line1.trim().into(),
+        ship_line2: a.line2.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        ship_city: a.city.trim().into(),
+        ship_region_id: checked.region_id,
+        ship_postal_code: a.postal_code.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        created_at: at,
+        updated_at: at,
+    };
+    order.id = store::insert_order(conn, &order)?;
+    order.number = format!("TW-{:07}", order.id);
+    store::set_order_number(conn, order.id, &order.number)?;
+
+    let cooperatives = catalog::cooperatives_by_ids(conn, &cost.parts.iter().map(|p| p.cooperative_id).collect::<Vec<_>>())?;
+    let mut fulfilment_ids = HashMap::new();
+    for part in &cost.parts {
+        let bps = cooperatives
+            .get(&part.cooperative_id)
+            .and_then(|c| c.commission_rate_bps)
+            .unwrap_or(settings.default_commission_bps);
+        let commission_minor = commission(part.subtotal_minor, bps);
+        let gross = part.subtotal_minor + part.shipping_minor;
+        let fulfilment_id = store::insert_fulfilment(
+            conn,
+            &NewFulfilment {
+                order_id: order.id,
+                cooperative_id: part.cooperative_id,
+                status: FulfilmentStatus::Pending.as_str().into(),
+                subtotal_minor: part.subtotal_minor,
+                shipping_minor: part.shipping_minor,
+                commission_rate_bps: bps,
+                commission_minor,
+                net_minor: gross - commission_minor,
+                refunded_minor: 0,
+                cash_collected: false,
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        fulfilment_ids.insert(part.cooperative_id, fulfilment_id);
+        for (kind, amount) in [(LedgerKind::Sale, gross), (LedgerKind::Commission, -commission_minor)] {
+            ledger(conn, part.cooperative_id, Some(order.id), Some(fulfilment_id), kind, amount, None, None)?;
+        }
+    }
+    for l in &view.lines {
+        let Some(s) = &l.sellable else { continue };
+        store::insert_order_line(
+            conn,
+            &NewOrderLine {
+                order_id: order.id,
+                fulfilment_id: fulfilment_ids[&s.cooperative.id],
+                variant_id: s.variant.id,
+                product_id: s.product.id,
+                cooperative_id: s.cooperative.id,
+                product_name: s.product.name().resolve(checked.locale).text,
+                sku: s.variant.sku.clone(),
+                unit_price_minor: l.unit_price_minor,
+                quantity: l.line.quantity,
+                line_total_minor: l.total_minor,
+            },
+        )?;
+    }
+    event(conn, &order, None, viewer, None, status.as_str(), None)?;
+    store::complete_cart(conn, cart.id, at)?;
+    if !card {
+        enqueue_order_emails(conn, &order)?;
+    }
+    Ok(order)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ledger(
+    conn: &mut DbConn,
+    cooperative_id: i64,
+    order_id: Option<i64>,
+    fulfilment_id: Option<i64>,
+    kind: LedgerKind,
+    amount_minor: i64,
+    reference: Option<String>,
+    recorded_by: Option<i64>,
+) -> Result<(), AppError> {
+    store::insert_ledger(
+        conn,
+        &NewLedgerEntry {
+            cooperative_id,
+            order_id,
+            fulfilment_id,
+            kind: kind.as_str().into(),
+            amount_minor,
+            reference,
+            recorded_by,
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+fn event(
+    conn: &mut DbConn,
+    order: &OrderRow,
+    fulfilment_id: Option<i64>,
+    viewer: Option<&Viewer>,
+    from: Option<&str>,
+    to: &str,
+    note: Option<String>,
+) -> Result<(), AppError> {
+    let actor = match viewer {
+        Some(v) => v.role.as_str().to_string(),
+        None if order.account_id.is_none() && from.is_none() => "GUEST".into(),
+        None => "SYSTEM".into(),
+    };
+    store::insert_event(
+        conn,
+        &NewOrderEvent {
+            order_id: order.id,
+            fulfilment_id,
+            actor_account_id: viewer.map(|v| v.account_id),
+            actor,
+            from_status: from.map(String::from),
+            to_status: to.into(),
+            note,
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+fn mad(minor: i64) -> String {
+    format!("{} MAD", format_minor(minor, 2))
+}
+
+/// The confirmation to the buyer and a new-order email to each cooperative concerned.
+fn enqueue_order_emails(conn: &mut DbConn, order: &OrderRow) -> Result<(), AppError> {
+    let lines = store::lines_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
+    let fulfilments = store::fulfilments_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
+    let region = catalog::find_region(conn, order.ship_region_id)?;
+    let locale = Locale::parse(&order.locale).unwrap_or(Locale::Fr);
+    let region_name = |l: Locale| region.as_ref().map(|r| r.name().resolve(l).text).unwrap_or_default();
+    let address = |l: Locale| {
+        serde_json::json!({
+            "full_name": order.ship_full_name, "line1": order.ship_line1, "line2": order.ship_line2,
+            "city": order.ship_city, "region": region_name(l), "postal_code": order.ship_postal_code,
+        })
+    };
+    let line_json = |l: &OrderLineRow| {
+        serde_json::json!({ "name": l.product_name, "sku": l.sku, "quantity": l.quantity,
+            "unit_price": mad(l.unit_price_minor), "total": mad(l.line_total_minor) })
+    };
+    notify::enqueue(
+        conn,
+        &EmailJob {
+            template: EmailTemplate::OrderConfirmation,
+            to: order.email.clone(),
+            locale: order.locale.clone(),
+            data: serde_json::json!({
+                "number": order.number, "customer_name": order.ship_full_name,
+                "lines": lines.iter().map(line_json).collect::<Vec<_>>(),
+                "subtotal": mad(order.subtotal_minor), "shipping": mad(order.shipping_minor), "total": mad(order.total_minor),
+                "payment_method": order.payment_method, "address": address(locale),
+            }),
+        },
+    )?;
+    let cooperatives = catalog::cooperatives_by_ids(conn, &fulfilments.iter().map(|f| f.cooperative_id).collect::<Vec<_>>())?;
+    for f in &fulfilments {
+        let Some(cooperative) = cooperatives.get(&f.cooperative_id) else { continue };
+        let Some(to) = cooperative.contact_email.clone() else { continue };
+        notify::enqueue(
+            conn,
+            &EmailJob {
+                template: EmailTemplate::NewOrder,
+                to,
+                locale: Locale::Fr.code().into(),
+                data: serde_json::json!({
+                    "number": order.number, "cooperative_name": cooperative.name().resolve(Locale::Fr).text,
+                    "lines": lines.iter().filter(|l| l.fulfilment_id == f.id).map(line_json).collect::<Vec<_>>(),
+                    "subtotal": mad(f.subtotal_minor), "shipping": mad(f.shipping_minor),
+                    "payment_method": order.payment_method, "address": address(Locale::Fr),
+                }),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Stores the provider's payment id and client secret once the payment is started.
+pub fn attach_payment(conn: &mut DbConn, order_id: i64, reference: Option<String>, secret: Option<String>) -> Result<OrderRow, AppError> {
+    write_tx(conn, |conn| {
+        store::set_payment_reference(conn, order_id, reference.as_deref(), secret.as_deref())?;
+        store::find_order(conn, order_id)?.ok_or_else(|| AppError::internal("order vanished"))
+    })
+}
+
+// ---- access ----
+
+pub fn can_view_order(viewer: Option<&Viewer>, order: &OrderRow) -> bool {
+    viewer.is_some_and(|v| v.is_staff() || order.account_id == Some(v.account_id))
+}
+
+pub fn find_order_for(conn: &mut DbConn, viewer: Option<&Viewer>, id: &ID, field: &[&str]) -> Result<OrderRow, AppError> {
+    let raw = ids::decode(id, "Order").ok_or_else(|| AppError::bad_input(field, "is not a valid Order id"))?;
+    store::find_order(conn, raw)?
+        .filter(|o| can_view_order(viewer, o))
+        .ok_or_else(|| AppError::not_found(field, "no such order"))
+}
+
+/// A guest finds their order with its number and the email it was placed with.
+pub fn lookup_order(conn: &mut DbConn, number: &str, email: &str) -> Result<Option<OrderRow>, AppError> {
+    let email = crate::auth::service::normalize_email(email);
+    Ok(store::order_by_number(conn, number.trim())?.filter(|o| o.email == email))
+}
+
+// ---- lifecycle ----
+
+/// The order's status that its fulfilments imply.
+fn derived_status(order: &OrderRow, fulfilments: &[FulfilmentRow]) -> OrderStatus {
+    let live: Vec<&FulfilmentRow> = fulfilments.iter().filter(|f| f.status() != FulfilmentStatus::Cancelled).collect();
+    if live.is_empty() {
+        return OrderStatus::Cancelled;
+    }
+    let delivered = live.iter().filter(|f| f.status() == FulfilmentStatus::Delivered).count();
+    let shipped = live.iter().filter(|f| f.status() == FulfilmentStatus::Shipped).count() + delivered;
+    if delivered == live.len() {
+        if order.payment_status() == PaymentStatus::Paid { OrderStatus::Completed } else { OrderStatus::Delivered }
+    } else if shipped == live.len() {
+        OrderStatus::Shipped
+    } else if shipped > 0 {
+        OrderStatus::PartiallyShipped
+    } else {
+        order.status()
+    }
+}
+
+/// Moves the order to what its fulfilments and payment imply, recording the transition.
+fn settle_order(conn: &mut DbConn, order_id: i64, viewer: Option<&Viewer>) -> Result<OrderRow, AppError> {
+    let order = store::find_order(conn, order_id)?.ok_or_else(|| AppError::internal("order vanished"))?;
+    let fulfilments = store::fulfilments_of_orders(conn, &[order_id])?.remove(&order_id).unwrap_or_default();
+    // Cash on delivery is paid once every live part has been delivered and its cash collected.
+    let live: Vec<&FulfilmentRow> = fulfilments.iter().filter(|f| f.status() != FulfilmentStatus::Cancelled).collect();
+    if order.payment_method() == PaymentMethod::CashOnDelivery
+        && order.payment_status() == PaymentStatus::Pending
+        && !live.is_empty()
+        && live.iter().all(|f| f.cash_collected)
+    {
+        store::set_payment_status(conn, order_id, PaymentStatus::Paid, now())?;
+    }
+    let order = store::find_order(conn, order_id)?.ok_or_else(|| AppError::internal("order vanished"))?;
+    let target = derived_status(&order, &fulfilments);
+    if target != order.status() && order.status().can_become(target) {
+        store::set_order_status(conn, order_id, target, now())?;
+        event(conn, &order, None, viewer, Some(order.status().as_str()), target.as_str(), None)?;
+    }
+    store::find_order(conn, order_id)?.ok_or_else(|| AppError::internal("order vanished"))
+}
+
+fn cancel_fulfilment(conn: &mut DbConn, f: &FulfilmentRow) -> Result<(), AppError> {
+    let lines = store::lines_of_fulfilments(conn, &[f.id])?.remove(&f.id).unwrap_or_default();
+    catalog::release_stock(conn, &lines.iter().map(|l| (l.variant_id, l.quantity)).collect::<Vec<_>>())?;
+    ledger(conn, f.cooperative_id, Some(f.order_id), Some(f.id), LedgerKind::Cancellation, -f.gross_minor(), None, None)?;
+    ledger(conn, f.cooperative_id, Some(f.order_id), Some(f.id), LedgerKind::Cancellation, f.commission_minor, None, None)?;
+    Ok(())
+}
+
+pub fn update_fulfilment(conn: &mut DbConn, viewer: Option<&Viewer>, input: FulfilmentUpdateInput) -> Result<FulfilmentRow, AppError> {
+    let viewer = viewer.ok_or(AppError::Unauthenticated)?;
+    let raw = ids::decode(&input.fulfilment_id, "Fulfilment")
+        .ok_or_else(|| AppError::bad_input(&["input", "fulfilmentId"], "is not a valid Fulfilment id"))?;
+    let current = store::find_fulfilment(conn, raw)?;
+    let allowed = |f: &FulfilmentRow| viewer.is_staff() || viewer.can_manage(f.cooperative_id);
+    let current = match current {
+        Some(f) if allowed(&f) => f,
+        Some(_) => return Err(AppError::forbidden("you may only handle your own cooperative's orders")),
+        None => return Err(AppError::not_found(&["input", "fulfilmentId"], "no such fulfilment")),
+    };
+    let from = current.status();
+    let to = input.status;
+    if !from.can_become(to) {
+        return Err(AppError::Invalid(vec![UserError::new(
+            ErrorCode::Conflict,
+            &["input", "status"],
+            format!("a fulfilment cannot go from {} to {}", from.as_str(), to.as_str()),
+        )]));
+    }
+    let mut checks = Checks::new();
+    let clean = |s: &Option<String>| s.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let carrier = clean(&input.carrier).or(current.carrier.clone());
+    let tracking = clean(&input.tracking_number).or(current.tracking_number.clone());
+    if to == FulfilmentStatus::Shipped {
+        checks.check(carrier.as_ref().is_some_and(|c| c.chars().count() <= 100), path!["input", "carrier"], "is required to ship (at most 100 characters)");
+        checks.check(
+            tracking.as_ref().is_some_and(|t| t.chars().count() <= 100),
+            path!["input", "trackingNumber"],
+            "is required to ship (at most 100 characters)",
+        );
+    }
+    let order = store::find_order(conn, current.order_id)?.ok_or_else(|| AppError::internal("order vanished"))?;
+    let cod = order.payment_method() == PaymentMethod::CashOnDelivery;
+    let cash_collected = input.cash_collected.unwrap_or(false);
+    if cash_collected && (!cod || to != FulfilmentStatus::Delivered) {
+        checks.fail(path!["input", "cashCollected"], "only for cash-on-delivery orders, when delivering");
+    }
+    if order.status() == OrderStatus::PendingPayment && to != FulfilmentStatus::Cancelled {
+        checks.push(UserError::new(ErrorCode::Conflict, &["input", "status"], "the order is not paid yet"));
+    }
+    checks.finish()?;
+    write_tx(conn, |conn| {
+        let moved = store::move_fulfilment(
+            conn,
+            current.id,
+            from,
+            to,
+            carrier.as_deref(),
+            tracking.as_deref(),
+            current.cash_collected || cash_collected,
+            now(),
+        )?;
+        if moved == 0 {
+            return Err(AppError::conflict(&["input", "status"], "the fulfilment changed meanwhile; reload it"));
+        }
+        event(conn, &order, Some(current.id), Some(viewer), Some(from.as_str()), to.as_str(), input.note.clone())?;
+        if to == FulfilmentStatus::Cancelled {
+            cancel_fulfilment(conn, &current)?;
+        }
+        if cash_collected {
+            ledger(conn, current.cooperative_id, Some(order.id), Some(current.id), LedgerKind::CashCollected, -current.gross_minor(), None, Some(viewer.account_id))?;
+        }
+        if to == FulfilmentStatus::Shipped {
+            let cooperative = catalog::find_cooperative(conn, current.cooperative_id)?;
+            let locale = Locale::parse(&order.locale).unwrap_or(Locale::Fr);
+            notify::enqueue(
+                conn,
+                &EmailJob {
+                    template: EmailTemplate::ShipmentNotice,
+                    to: order.email.clone(),
+                    locale: order.locale.clone(),
+                    data: serde_json::json!({
+                        "number": order.number,
+                        "cooperative_name": cooperative.map(|c| c.name().resolve(locale).text).unwrap_or_default(),
+                        "carrier": carrier, "tracking_number": tracking,
+                    }),
+                },
+            )?;
+        }
+        settle_order(conn, order.id, Some(viewer))?;
+        store::find_fulfilment(conn, current.id)?.ok_or_else(|| AppError::internal("fulfilment vanished"))
+    })
+}
+
+/// The buyer (before anything ships and before a card payment) or staff cancel an order;
+/// stock goes back and the ledger is reversed.
+pub fn cancel_order(conn: &mut DbConn, viewer: Option<&Viewer>, input: OrderCancelInput) -> Result<OrderRow, AppError> {
+    let viewer_ref = viewer.ok_or(AppError::Unauthenticated)?;
+    let order = find_order_for(conn, viewer, &input.order_id, &["input", "orderId"])?;
+    if !order.status().can_become(OrderStatus::Cancelled) {
+        return Err(AppError::Invalid(vec![UserError::new(
+            ErrorCode::Conflict,
+            &["input", "orderId"],
+            format!("an order that is {} cannot be cancelled", order.status().as_str()),
+        )]));
+    }
+    if order.payment_status() == PaymentStatus::Paid {
+        return Err(AppError::Invalid(vec![UserError::new(
+            ErrorCode::Conflict,
+            &["input", "orderId"],
+            "this order is paid: it is refunded by the marketplace's staff instead",
+        )]));
+    }
+    write_tx(conn, |conn| {
+        let fulfilments = store::fulfilments_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
+        if fulfilments.iter().any(|f| !matches!(f.status(), FulfilmentStatus::Pending | FulfilmentStatus::Processing | FulfilmentStatus::Cancelled)) {
+            return Err(AppError::conflict(&["input", "orderId"], "part of the order has already shipped"));
+        }
+        for f in fulfilments.iter().filter(|f| f.status() != FulfilmentStatus::Cancelled) {
+            if store::move_fulfilment(conn, f.id, f.status(), FulfilmentStatus::Cancelled, None, None, false, now())? == 0 {
+                return Err(AppError::conflict(&["input", "orderId"], "the order changed meanwhile; reload it"));
+            }
+            cancel_fulfilment(conn, f)?;
+        }
+        store::set_order_status(conn, order.id, OrderStatus::Cancelled, now())?;
+        event(conn, &order, None, Some(viewer_ref), Some(order.status().as_str()), OrderStatus::Cancelled.as_str(), input.reason.clone())?;
+        store::find_order(conn, order.id)?.ok_or_else(|| AppError::internal("order vanished"))
+    })
+}
+
+/// What a refund covers: the amount and, for one cooperative's part, its fulfilment.
+pub struct RefundPlan {
+    pub order: OrderRow,
+    pub fulfilment: Option<FulfilmentRow>,
+    pub amount_minor: i64,
+    pub idempotency_key: String,
+}
+
+/// Staff only: checks the refund is possible and how much it is, without changing anything.
+pub fn plan_refund(conn: &mut DbConn, viewer: Option<&Viewer>, input: &OrderRefundInput) -> Result<RefundPlan, AppError> {
+    let v = viewer.ok_or(AppError::Unauthenticated)?;
+    if !v.is_staff() {
+        return Err(AppError::forbidden("only the marketplace's staff refund orders"));
+    }
+    let order = find_order_for(conn, viewer, &input.order_id, &["input", "orderId"])?;
+    if !matches!(order.payment_status(), PaymentStatus::Paid | PaymentStatus::PartiallyRefunded) {
+        return Err(AppError::Invalid(vec![UserError::new(ErrorCode::Conflict, &["input", "orderId"], "only paid orders are refunded")]));
+    }
+    let fulfilment = match &input.fulfilment_id {
+        Some(id) => {
+            let raw = ids::decode(id, "Fulfilment").ok_or_else(|| AppError::bad_input(&["input", "fulfilmentId"], "is not a valid Fulfilment id"))?;
+            let f = store::find_fulfilment(conn, raw)?
+                .filter(|f| f.order_id == order.id)
+                .ok_or_else(|| AppError::not_found(&["input", "fulfilmentId"], "no such fulfilment in this order"))?;
+            Some(f)
+        }
+        None => None,
+    };
+    let amount_minor = match &fulfilment {
+        Some(f) => f.gross_minor() - f.refunded_minor,
+        None => order.total_minor - order.refunded_minor,
+    };
+    if amount_minor <= 0 {
+        return Err(AppError::Invalid(vec![UserError::new(ErrorCode::Conflict, &["input", "orderId"], "already refunded")]));
+    }
+    let idempotency_key = format!("refund-{}-{}-{}", order.id, fulfilment.as_ref().map(|f| f.id).unwrap_or(0), order.refunded_minor);
+    Ok(RefundPlan { order, fulfilment, amount_minor, idempotency_key })
+}
+
+/// Records a refund the provider accepted: amounts, ledger, statuses.
+pub fn record_refund(conn: &mut DbConn, viewer: Option<&Viewer>, plan: RefundPlan, provider_reference: Option<String>, reason: Option<String>) -> Result<OrderRow, AppError> {
+    write_tx(conn, |conn| {
+        let order = &plan.order;
+        let fulfilments = store::fulfilments_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
+        let targets: Vec<&FulfilmentRow> = match &plan.fulfilment {
+            Some(f) => fulfilments.iter().filter(|x| x.id == f.id).collect(),
+            None => fulfilments.iter().filter(|f| f.gross_minor() > f.refunded_minor).collect(),
+        };
+        for f in targets {
+            let amount = f.gross_minor() - f.refunded_minor;
+            store::add_fulfilment_refunded(conn, f.id, amount)?;
+            ledger(conn, f.cooperative_id, Some(order.id), Some(f.id), LedgerKind::Refund, -amount, provider_reference.clone(), viewer.map(|v| v.account_id))?;
+            if f.refunded_minor == 0 {
+                ledger(conn, f.cooperative_id, Some(order.id), Some(f.id), LedgerKind::CommissionReversal, f.commission_minor, None, viewer.map(|v| v.account_id))?;
+            }
+        }
+        store::insert_refund(
+            conn,
+            &NewRefund {
+                order_id: order.id,
+                fulfilment_id: plan.fulfilment.as_ref().map(|f| f.id),
+                amount_minor: plan.amount_minor,
+                provider_reference,
+                status: "SUCCEEDED".into(),
+                reason: reason.clone(),
+                created_at: now(),
+            },
+        )?;
+        store::add_order_refunded(conn, order.id, plan.amount_minor)?;
+        let refunded = order.refunded_minor + plan.amount_minor;
+        let (payment, status) = if refunded >= order.total_minor {
+            (PaymentStatus::Refunded, Some(OrderStatus::Refunded))
+        } else {
+            (PaymentStatus::PartiallyRefunded, None)
+        };
+        store::set_payment_status(conn, order.id, payment, now())?;
+        if let Some(status) = status.filter(|s| order.status().can_become(*s)) {
+            store::set_order_status(conn, order.id, status, now())?;
+            event(conn, order, None, viewer, Some(order.status().as_str()), status.as_str(), reason)?;
+        }
+        store::find_order(conn, order.id)?.ok_or_else(|| AppError::internal("order vanished"))
+    })
+}
+
+// ---- payments from the provider ----
+
+/// Applies a verified Stripe event once: a replay, or an event for another integration,
+/// changes nothing. Safe in any order: a late `payment_failed` never undoes a payment.
+pub fn apply_stripe_event(conn: &mut DbConn, event: &StripeEvent) -> Result<bool, AppError> {
+    write_tx(conn, |conn| {
+        let object = &event.data.object;
+        let intent_id = object.payment_intent.clone().unwrap_or_else(|| object.id.clone());
+        let order = match object.metadata.get("order_id").and_then(|id| id.parse::<i64>().ok()) {
+            Some(id) => store::find_order(conn, id)?,
+            None => store::order_by_payment_reference(conn, &intent_id)?,
+        };
+        if !store::record_payment_event(conn, "stripe", &event.id, &event.event_type, order.as_ref().map(|o| o.id), now())? {
+            return Ok(false);
+        }
+        let Some(order) = order else { return Ok(true) };
+        if order.payment_reference.is_none() && event.event_type.starts_with("payment_intent.") {
+            store::set_payment_reference(conn, order.id, Some(&object.id), order.payment_client_secret.as_deref())?;
+        }
+        match event.event_type.as_str() {
+            "payment_intent.succeeded" if order.payment_status() != PaymentStatus::Paid => {
+                store::set_payment_status(conn, order.id, PaymentStatus::Paid, now())?;
+                if order.status() == OrderStatus::PendingPayment {
+                    store::set_order_status(conn, order.id, OrderStatus::Confirmed, now())?;
+                    event_system(conn, &order, OrderStatus::Confirmed, "payment received")?;
+                    let order = store::find_order(conn, order.id)?.ok_or_else(|| AppError::internal("order vanished"))?;
+                    enqueue_order_emails(conn, &order)?;
+                }
+            }
+            "payment_intent.payment_failed" if order.payment_status() == PaymentStatus::Pending => {
+                // The order stays payable: the buyer can try again with the same PaymentIntent.
+                store::set_payment_status(conn, order.id, PaymentStatus::Failed, now())?;
+                notify::enqueue(
+                    conn,
+                    &EmailJob {
+                        template: EmailTemplate::PaymentFailed,
+                        to: order.email.clone(),
+                        locale: order.locale.clone(),
+                        data: serde_json::json!({ "number": order.number, "total": mad(order.total_minor) }),
+                    },
+                )?;
+            }
+            "payment_intent.processing" | "payment_intent.requires_action" if order.payment_status() == PaymentStatus::Failed => {
+                store::set_payment_status(conn, order.id, PaymentStatus::Pending, now())?;
+            }
+            "charge.refunded" => {
+                let refunded = object.amount_refunded.unwrap_or(0);
+                if refunded > order.refunded_minor {
+                    store::add_order_refunded(conn, order.id, refunded - order.refunded_minor)?;
+                    let full = refunded >= order.total_minor;
+                    store::set_payment_status(conn, order.id, if full { PaymentStatus::Refunded } else { PaymentStatus::PartiallyRefunded }, now())?;
+                    if full && order.status().can_become(OrderStatus::Refunded) {
+                        store::set_order_status(conn, order.id, OrderStatus::Refunded, now())?;
+                        event_system(conn, &order, OrderStatus::Refunded, "refunded at the payment provider")?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(true)
+    })
+}
+
+fn event_system(conn: &mut DbConn, order: &OrderRow, to: OrderStatus, note: &str) -> Result<(), AppError> {
+    store::insert_event(
+        conn,
+        &NewOrderEvent {
+            order_id: order.id,
+            fulfilment_id: None,
+            actor_account_id: None,
+            actor: "PAYMENT_PROVIDER".into(),
+            from_status: Some(order.status.clone()),
+            to_status: to.as_str().into(),
+            note: Some(note.into()),
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+// ---- money for cooperatives ----
+
+#[derive(Debug, Clone, Default)]
+pub struct Balance {
+    pub sales_minor: i64,
+    pub commission_minor: i64,
+    pub cash_collected_minor: i64,
+    pub refunds_minor: i64,
+    pub paid_out_minor: i64,
+    pub balance_minor: i64,
+}
+
+pub fn can_see_money(viewer: Option<&Viewer>, cooperative_id: i64) -> bool {
+    viewer.is_some_and(|v| v.is_staff() || v.can_manage(cooperative_id))
+}
+
+pub fn balance(conn: &mut DbConn, viewer: Option<&Viewer>, cooperative_id: i64) -> Result<Balance, AppError> {
+    if !can_see_money(viewer, cooperative_id) {
+        return Err(if viewer.is_none() { AppError::Unauthenticated } else { AppError::forbidden("not your cooperative") });
+    }
+    let mut b = Balance::default();
+    for (kind, sum) in store::ledger_balance(conn, cooperative_id)? {
+        match LedgerKind::parse(&kind) {
+            Some(LedgerKind::Sale) => b.sales_minor += sum,
+            Some(LedgerKind::Commission) | Some(LedgerKind::CommissionReversal) => b.commission_minor -= sum,
+            Some(LedgerKind::CashCollected) => b.cash_collected_minor -= sum,
+            Some(LedgerKind::Refund) => b.refunds_minor -= sum,
+            Some(LedgerKind::Cancellation) => b.sales_minor += sum,
+            Some(LedgerKind::Payout) => b.paid_out_minor -= sum,
+            None => {}
+        }
+        b.balance_minor += sum;
+    }
+    Ok(b)
+}
+
+pub fn record_payout(conn: &mut DbConn, viewer: Option<&Viewer>, input: PayoutRecordInput) -> Result<Balance, AppError> {
+    let admin = crate::auth::service::require_admin(viewer)?;
+    let mut checks = Checks::new();
+    let cooperative_id = ids::decode_input(&input.cooperative_id, "Cooperative", path!["input", "cooperativeId"], &mut checks);
+    let amount = match crate::money::parse_amount(&input.amount.0, 2) {
+        Ok(a) if a > 0 => Some(a),
+        Ok(_) => {
+            checks.fail(path!["input", "amount"], "must be more than zero");
+            None
+        }
+        Err(e) => {
+            checks.fail(path!["input", "amount"], e.to_string());
+            None
+        }
+    };
+    let reference = input.reference.trim().to_string();
+    checks.check((1..=100).contains(&reference.chars().count()), path!["input", "reference"], "must be 1 to 100 characters");
+    checks.finish()?;
+    let (cooperative_id, amount) = (cooperative_id.unwrap_or_default(), amount.unwrap_or_default());
+    write_tx(conn, |conn| {
+        if catalog::find_cooperative(conn, cooperative_id)?.is_none() {
+            return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
+        }
+        let owed = balance(conn, viewer, cooperative_id)?.balance_minor;
+        if amount > owed {
+            return Err(AppError::bad_input(&["input", "amount"], format!("the cooperative is owed {}", mad(owed.max(0)))));
+        }
+        ledger(conn, cooperative_id, None, None, LedgerKind::Payout, -amount, Some(reference.clone()), Some(admin.account_id))?;
+        balance(conn, viewer, cooperative_id)
+    })
+}
+
+pub fn set_shipping_rate(conn: &mut DbConn, viewer: Option<&Viewer>, input: ShippingRateSetInput) -> Result<(), AppError> {
+    let v = viewer.ok_or(AppError::Unauthenticated)?;
+    let mut checks = Checks::new();
+    let cooperative_id = match (&input.cooperative_id, v.cooperative_id) {
+        (Some(id), _) => ids::decode_input(id, "Cooperative", path!["input", "cooperativeId"], &mut checks),
+        (None, Some(own)) => Some(own),
+        (None, None) => {
+            checks.fail(path!["input", "cooperativeId"], "is required");
+            None
+        }
+    };
+    checks.finish()?;
+    let cooperative_id = cooperative_id.unwrap_or_default();
+    if !v.can_manage(cooperative_id) {
+        return Err(AppError::forbidden("you may only set your own cooperative's shipping rates"));
+    }
+    let mut checks = Checks::new();
+    let parse = |checks: &mut Checks, field: &str, text: &str| match crate::money::parse_amount(text, 2) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            checks.fail(path!["input", field], e.to_string());
+            None
+        }
+    };
+    let rate = parse(&mut checks, "rate", &input.rate.0);
+    let free_above = input.free_above.as_ref().and_then(|f| parse(&mut checks, "freeAbove", &f.0));
+    let region_id = match &input.region_code {
+        Some(code) => {
+            let r = catalog::region_by_code(conn, code.trim())?;
+            if r.is_none() {
+                checks.fail(path!["input", "regionCode"], format!("unknown region code `{code}`"));
+            }
+            r.map(|r| r.id)
+        }
+        None => None,
+    };
+    checks.finish()?;
+    write_tx(conn, |conn| {
+        if catalog::find_cooperative(conn, cooperative_id)?.is_none() {
+            return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
+        }
+        store::set_shipping_rate(conn, cooperative_id, region_id, rate.unwrap_or_default(), free_above)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> CommerceSettings {
+        CommerceSettings {
+            default_commission_bps: 1000,
+            default_shipping_minor: 3500,
+            free_shipping_above_minor: Some(50_000),
+            max_line_quantity: 100,
+            max_cart_lines: 50,
+            card_enabled: false,
+            default_locale: Locale::Fr,
+        }
+    }
+
+    #[test]
+    fn commission_rounds_half_up_in_minor_units() {
+        assert_eq!(commission(12_345, 1000), 1_235);
+        assert_eq!(commission(10_000, 850), 850);
+        assert_eq!(commission(0, 1000), 0);
+    }
+
+    #[test]
+    fn shipping_prefers_the_region_then_the_cooperative_then_the_default() {
+        let rate = |region: Option<i64>, minor: i64, free: Option<i64>| ShippingRateRow {
+            id: 0,
+            cooperative_id: 7,
+            region_id: region,
+            rate_minor: minor,
+            free_above_minor: free,
+        };
+        let rates = vec![rate(None, 2000, None), rate(Some(9), 1000, Some(30_000))];
+        let s = settings();
+        assert_eq!(shipping_for(&rates, &s, 7, Some(9), 10_000), 1000);
+        assert_eq!(shipping_for(&rates, &s, 7, Some(9), 30_000), 0);
+        assert_eq!(shipping_for(&rates, &s, 7, Some(1), 90_000), 2000);
+        assert_eq!(shipping_for(&rates, &s, 8, None, 10_000), 3500);
+        assert_eq!(shipping_for(&rates, &s, 8, None, 50_000), 0);
+    }
+
+    #[test]
+    fn state_machines_refuse_shortcuts() {
+        assert!(FulfilmentStatus::Pending.can_become(FulfilmentStatus::Processing));
+        assert!(!FulfilmentStatus::Pending.can_become(FulfilmentStatus::Delivered));
+        assert!(!FulfilmentStatus::Delivered.can_become(FulfilmentStatus::Cancelled));
+        assert!(OrderStatus::PendingPayment.can_become(OrderStatus::Confirmed));
+        assert!(!OrderStatus::Shipped.can_become(OrderStatus::Cancelled));
+        assert!(!OrderStatus::Cancelled.can_become(OrderStatus::Confirmed));
+    }
+}

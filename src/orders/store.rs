@@ -1,0 +1,446 @@
+//! The only place that queries the orders' tables.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::model::*;
+use crate::db::DbConn;
+use crate::db::schema::{
+    cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, payment_events, refunds,
+    shipping_rates,
+};
+
+fn group_by<R>(rows: Vec<R>, key: impl Fn(&R) -> i64) -> HashMap<i64, Vec<R>> {
+    let mut map: HashMap<i64, Vec<R>> = HashMap::new();
+    for row in rows {
+        map.entry(key(&row)).or_default().push(row);
+    }
+    map
+}
+
+// ---- carts ----
+
+pub fn cart_by_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<CartRow>> {
+    carts::table.filter(carts::token.eq(token)).select(CartRow::as_select()).first(conn).optional()
+}
+
+pub fn open_cart_of_account(conn: &mut DbConn, account_id: i64) -> QueryResult<Option<CartRow>> {
+    carts::table
+        .filter(carts::account_id.eq(account_id))
+        .filter(carts::completed_at.is_null())
+        .order((carts::updated_at.desc(), carts::id.desc()))
+        .select(CartRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_cart(conn: &mut DbConn, token: &str, account_id: Option<i64>, at: NaiveDateTime) -> QueryResult<i64> {
+    crate::insert_returning_id!(
+        conn,
+        carts::table,
+        carts::id,
+        (carts::token.eq(token), carts::account_id.eq(account_id), carts::created_at.eq(at), carts::updated_at.eq(at))
+    )
+}
+
+pub fn touch_cart(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(carts::table.find(id)).set(carts::updated_at.eq(at)).execute(conn)
+}
+
+pub fn set_cart_account(conn: &mut DbConn, id: i64, account_id: i64) -> QueryResult<usize> {
+    diesel::update(carts::table.find(id)).set(carts::account_id.eq(account_id)).execute(conn)
+}
+
+pub fn complete_cart(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(carts::table.find(id)).set(carts::completed_at.eq(at)).execute(conn)
+}
+
+pub fn cart_lines(conn: &mut DbConn, cart_id: i64) -> QueryResult<Vec<CartLineRow>> {
+    cart_lines::table
+        .filter(cart_lines::cart_id.eq(cart_id))
+        .order(cart_lines::id.asc())
+        .select(CartLineRow::as_select())
+        .load(conn)
+}
+
+/// Adds `quantity` of a variant, or more of it when the cart already has it.
+pub fn add_cart_line(
+    conn: &mut DbConn,
+    cart_id: i64,
+    variant_id: i64,
+    quantity: i64,
+    unit_price_minor: i64,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let updated = diesel::update(
+        cart_lines::table.filter(cart_lines::cart_id.eq(cart_id)).filter(cart_lines::variant_id.eq(variant_id)),
+    )
+    .set((cart_lines::quantity.eq(cart_lines::quantity + quantity), cart_lines::unit_price_minor.eq(unit_price_minor)))
+    .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(cart_lines::table)
+            .values((
+                cart_lines::cart_id.eq(cart_id),
+                cart_lines::variant_id.eq(variant_id),
+                cart_lines::quantity.eq(quantity),
+                cart_lines::unit_price_minor.eq(unit_price_minor),
+                cart_lines::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn set_cart_line_quantity(conn: &mut DbConn, cart_id: i64, line_id: i64, quantity: i64) -> QueryResult<usize> {
+    let target = cart_lines::table.filter(cart_lines::cart_id.eq(cart_id)).filter(cart_lines::id.eq(line_id));
+    if quantity == 0 {
+        diesel::delete(target).execute(conn)
+    } else {
+        diesel::update(target).set(cart_lines::quantity.eq(quantity)).execute(conn)
+    }
+}
+
+pub fn remove_cart_lines(conn: &mut DbConn, cart_id: i64, line_ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(cart_lines::table.filter(cart_lines::cart_id.eq(cart_id)).filter(cart_lines::id.eq_any(line_ids)))
+        .execute(conn)
+}
+
+pub fn delete_cart_lines(conn: &mut DbConn, cart_id: i64) -> QueryResult<usize> {
+    diesel::delete(cart_lines::table.filter(cart_lines::cart_id.eq(cart_id))).execute(conn)
+}
+
+// ---- shipping rates ----
+
+pub fn shipping_rates_for(conn: &mut DbConn, cooperative_ids: &[i64]) -> QueryResult<Vec<ShippingRateRow>> {
+    shipping_rates::table
+        .filter(shipping_rates::cooperative_id.eq_any(cooperative_ids))
+        .select(ShippingRateRow::as_select())
+        .load(conn)
+}
+
+/// Replaces the rate for (cooperative, destination region).
+pub fn set_shipping_rate(
+    conn: &mut DbConn,
+    cooperative_id: i64,
+    region_id: Option<i64>,
+    rate_minor: i64,
+    free_above_minor: Option<i64>,
+) -> QueryResult<()> {
+    let mut existing = shipping_rates::table.filter(shipping_rates::cooperative_id.eq(cooperative_id)).into_boxed();
+    existing = match region_id {
+        Some(r) => existing.filter(shipping_rates::region_id.eq(r)),
+        None => existing.filter(shipping_rates::region_id.is_null()),
+    };
+    let ids: Vec<i64> = existing.select(shipping_rates::id).load(conn)?;
+    diesel::delete(shipping_rates::table.filter(shipping_rates::id.eq_any(ids))).execute(conn)?;
+    diesel::insert_into(shipping_rates::table)
+        .values((
+            shipping_rates::cooperative_id.eq(cooperative_id),
+            shipping_rates::region_id.eq(region_id),
+            shipping_rates::rate_minor.eq(rate_minor),
+            shipping_rates::free_above_minor.eq(free_above_minor),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+// ---- orders ----
+
+pub fn insert_order(conn: &mut DbConn, order: &OrderRow) -> QueryResult<i64> {
+    // The id is the database's: insert every column but it.
+    crate::insert_returning_id!(
+        conn,
+        orders::table,
+        orders::id,
+        (
+            orders::number.eq(&order.number),
+            orders::idempotency_key.eq(&order.idempotency_key),
+            orders::cart_id.eq(order.cart_id),
+            orders::account_id.eq(order.account_id),
+            orders::email.eq(&order.email),
+            orders::phone.eq(&order.phone),
+            orders::locale.eq(&order.locale),
+            orders::status.eq(&order.status),
+            orders::payment_method.eq(&order.payment_method),
+            orders::payment_status.eq(&order.payment_status),
+            orders::currency.eq(&order.currency),
+            orders::subtotal_minor.eq(order.subtotal_minor),
+            orders::shipping_minor.eq(order.shipping_minor),
+            orders::total_minor.eq(order.total_minor),
+            orders::ship_full_name.eq(&order.ship_full_name),
+            orders::ship_line1.eq(&order.ship_line1),
+            orders::ship_line2.eq(&order.ship_line2),
+            orders::ship_city.eq(&order.ship_city),
+            orders::ship_region_id.eq(order.ship_region_id),
+            orders::ship_postal_code.eq(&order.ship_postal_code),
+            orders::created_at.eq(order.created_at),
+            orders::updated_at.eq(order.updated_at),
+        )
+    )
+}
+
+pub fn set_order_number(conn: &mut DbConn, id: i64, number: &str) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id)).set(orders::number.eq(number)).execute(conn)
+}
+
+pub fn find_order(conn: &mut DbConn, id: i64) -> QueryResult<Option<OrderRow>> {
+    orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
+}
+
+pub fn orders_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, OrderRow>> {
+    let rows: Vec<OrderRow> = orders::table.filter(orders::id.eq_any(ids)).select(OrderRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
+pub fn order_by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<OrderRow>> {
+    orders::table.filter(orders::idempotency_key.eq(key)).select(OrderRow::as_select()).first(conn).optional()
+}
+
+pub fn order_by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<OrderRow>> {
+    orders::table.filter(orders::number.eq(number)).select(OrderRow::as_select()).first(conn).optional()
+}
+
+pub fn order_by_payment_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<OrderRow>> {
+    orders::table
+        .filter(orders::payment_reference.eq(reference))
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_orders(
+    conn: &mut DbConn,
+    account_id: Option<i64>,
+    status: Option<OrderStatus>,
+    offset: usize,
+    limit: usize,
+) -> QueryResult<Vec<OrderRow>> {
+    let mut q = orders::table.into_boxed();
+    if let Some(a) = account_id {
+        q = q.filter(orders::account_id.eq(a));
+    }
+    if let Some(s) = status {
+        q = q.filter(orders::status.eq(s.as_str()));
+    }
+    q.order(orders::id.desc()).offset(offset as i64).limit(limit as i64).select(OrderRow::as_select()).load(conn)
+}
+
+pub fn count_orders(conn: &mut DbConn, account_id: Option<i64>, status: Option<OrderStatus>) -> QueryResult<i64> {
+    let mut q = orders::table.into_boxed();
+    if let Some(a) = account_id {
+        q = q.filter(orders::account_id.eq(a));
+    }
+    if let Some(s) = status {
+        q = q.filter(orders::status.eq(s.as_str()));
+    }
+    q.select(count_star()).first(conn)
+}
+
+pub fn set_order_status(conn: &mut DbConn, id: i64, status: OrderStatus, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id))
+        .set((orders::status.eq(status.as_str()), orders::updated_at.eq(at)))
+        .execute(conn)
+}
+
+pub fn set_payment_status(conn: &mut DbConn, id: i64, status: PaymentStatus, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id))
+        .set((orders::payment_status.eq(status.as_str()), orders::updated_at.eq(at)))
+        .execute(conn)
+}
+
+pub fn set_payment_reference(
+    conn: &mut DbConn,
+    id: i64,
+    reference: Option<&str>,
+    client_secret: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id))
+        .set((orders::payment_reference.eq(reference), orders::payment_client_secret.eq(client_secret)))
+        .execute(conn)
+}
+
+pub fn add_order_refunded(conn: &mut DbConn, id: i64, amount: i64) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id)).set(orders::refunded_minor.eq(orders::refunded_minor + amount)).execute(conn)
+}
+
+// ---- fulfilments and lines ----
+
+pub fn insert_fulfilment(conn: &mut DbConn, new: &NewFulfilment) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, fulfilments::table, fulfilments::id, new)
+}
+
+pub fn insert_order_line(conn: &mut DbConn, new: &NewOrderLine) -> QueryResult<usize> {
+    diesel::insert_into(order_lines::table).values(new).execute(conn)
+}
+
+pub fn find_fulfilment(conn: &mut DbConn, id: i64) -> QueryResult<Option<FulfilmentRow>> {
+    fulfilments::table.find(id).select(FulfilmentRow::as_select()).first(conn).optional()
+}
+
+pub fn fulfilments_of_orders(conn: &mut DbConn, order_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<FulfilmentRow>>> {
+    let rows = fulfilments::table
+        .filter(fulfilments::order_id.eq_any(order_ids))
+        .order(fulfilments::id.asc())
+        .select(FulfilmentRow::as_select())
+        .load(conn)?;
+    Ok(group_by(rows, |r| r.order_id))
+}
+
+pub fn list_fulfilments(
+    conn: &mut DbConn,
+    cooperative_id: Option<i64>,
+    status: Option<FulfilmentStatus>,
+    offset: usize,
+    limit: usize,
+) -> QueryResult<Vec<FulfilmentRow>> {
+    let mut q = fulfilments::table.into_boxed();
+    if let Some(c) = cooperative_id {
+        q = q.filter(fulfilments::cooperative_id.eq(c));
+    }
+    if let Some(s) = status {
+        q = q.filter(fulfilments::status.eq(s.as_str()));
+    }
+    q.order(fulfilments::id.desc())
+        .offset(offset as i64)
+        .limit(limit as i64)
+        .select(FulfilmentRow::as_select())
+        .load(conn)
+}
+
+pub fn count_fulfilments(conn: &mut DbConn, cooperative_id: Option<i64>, status: Option<FulfilmentStatus>) -> QueryResult<i64> {
+    let mut q = fulfilments::table.into_boxed();
+    if let Some(c) = cooperative_id {
+        q = q.filter(fulfilments::cooperative_id.eq(c));
+    }
+    if let Some(s) = status {
+        q = q.filter(fulfilments::status.eq(s.as_str()));
+    }
+    q.select(count_star()).first(conn)
+}
+
+/// Moves a fulfilment only if it is still in `from` (a concurrent move loses cleanly).
+pub fn move_fulfilment(
+    conn: &mut DbConn,
+    id: i64,
+    from: FulfilmentStatus,
+    to: FulfilmentStatus,
+    carrier: Option<&str>,
+    tracking: Option<&str>,
+    cash_collected: bool,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(fulfilments::table.filter(fulfilments::id.eq(id)).filter(fulfilments::status.eq(from.as_str())))
+        .set((
+            fulfilments::status.eq(to.as_str()),
+            fulfilments::carrier.eq(carrier),
+            fulfilments::tracking_number.eq(tracking),
+            fulfilments::cash_collected.eq(cash_collected),
+            fulfilments::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+pub fn add_fulfilment_refunded(conn: &mut DbConn, id: i64, amount: i64) -> QueryResult<usize> {
+    diesel::update(fulfilments::table.find(id))
+        .set(fulfilments::refunded_minor.eq(fulfilments::refunded_minor + amount))
+        .execute(conn)
+}
+
+pub fn lines_of_orders(conn: &mut DbConn, order_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<OrderLineRow>>> {
+    let rows = order_lines::table
+        .filter(order_lines::order_id.eq_any(order_ids))
+        .order(order_lines::id.asc())
+        .select(OrderLineRow::as_select())
+        .load(conn)?;
+    Ok(group_by(rows, |r| r.order_id))
+}
+
+pub fn lines_of_fulfilments(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<OrderLineRow>>> {
+    let rows = order_lines::table
+        .filter(order_lines::fulfilment_id.eq_any(ids))
+        .order(order_lines::id.asc())
+        .select(OrderLineRow::as_select())
+        .load(conn)?;
+    Ok(group_by(rows, |r| r.fulfilment_id))
+}
+
+// ---- events, ledger, refunds ----
+
+pub fn insert_event(conn: &mut DbConn, new: &NewOrderEvent) -> QueryResult<usize> {
+    diesel::insert_into(order_events::table).values(new).execute(conn)
+}
+
+pub fn events_of_orders(conn: &mut DbConn, order_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<OrderEventRow>>> {
+    let rows = order_events::table
+        .filter(order_events::order_id.eq_any(order_ids))
+        .order(order_events::id.asc())
+        .select(OrderEventRow::as_select())
+        .load(conn)?;
+    Ok(group_by(rows, |r| r.order_id))
+}
+
+pub fn insert_ledger(conn: &mut DbConn, new: &NewLedgerEntry) -> QueryResult<usize> {
+    diesel::insert_into(ledger_entries::table).values(new).execute(conn)
+}
+
+pub fn ledger_balance(conn: &mut DbConn, cooperative_id: i64) -> QueryResult<Vec<(String, i64)>> {
+    let rows: Vec<(String, Option<i64>)> = ledger_entries::table
+        .filter(ledger_entries::cooperative_id.eq(cooperative_id))
+        .group_by(ledger_entries::kind)
+        .select((
+            ledger_entries::kind,
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>("CAST(SUM(amount_minor) AS BIGINT)"),
+        ))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(k, v)| (k, v.unwrap_or(0))).collect())
+}
+
+pub fn ledger_entries(conn: &mut DbConn, cooperative_id: i64, offset: usize, limit: usize) -> QueryResult<Vec<LedgerEntryRow>> {
+    ledger_entries::table
+        .filter(ledger_entries::cooperative_id.eq(cooperative_id))
+        .order(ledger_entries::id.desc())
+        .offset(offset as i64)
+        .limit(limit as i64)
+        .select(LedgerEntryRow::as_select())
+        .load(conn)
+}
+
+pub fn count_ledger_entries(conn: &mut DbConn, cooperative_id: i64) -> QueryResult<i64> {
+    ledger_entries::table.filter(ledger_entries::cooperative_id.eq(cooperative_id)).select(count_star()).first(conn)
+}
+
+pub fn insert_refund(conn: &mut DbConn, new: &NewRefund) -> QueryResult<usize> {
+    diesel::insert_into(refunds::table).values(new).execute(conn)
+}
+
+/// Records a provider's event once; false when it was already recorded.
+pub fn record_payment_event(
+    conn: &mut DbConn,
+    provider: &str,
+    event_id: &str,
+    event_type: &str,
+    order_id: Option<i64>,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let seen: i64 = payment_events::table
+        .filter(payment_events::provider.eq(provider))
+        .filter(payment_events::event_id.eq(event_id))
+        .select(count_star())
+        .first(conn)?;
+    if seen > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(payment_events::table)
+        .values((
+            payment_events::provider.eq(provider),
+            payment_events::event_id.eq(event_id),
+            payment_events::event_type.eq(event_type),
+            payment_events::order_id.eq(order_id),
+            payment_events::received_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}

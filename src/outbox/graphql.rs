@@ -1,0 +1,101 @@
+//! Administrators see the side effects that could not be delivered, and send them again.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+
+use crate::error::{AppError, UserError};
+use crate::graphql::context::CtxExt;
+use crate::graphql::relay::{Conn, connection};
+use crate::graphql::{DateTime, ids, run_mutation};
+
+#[derive(SimpleObject)]
+pub struct OutboxMessage {
+    pub id: ID,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime,
+    pub created_at: DateTime,
+}
+
+fn message(row: super::OutboxRow) -> OutboxMessage {
+    OutboxMessage {
+        id: ids::encode("OutboxMessage", row.id),
+        kind: row.kind,
+        status: row.status,
+        attempts: row.attempts,
+        last_error: row.last_error,
+        next_attempt_at: DateTime(row.next_attempt_at),
+        created_at: DateTime(row.created_at),
+    }
+}
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Pending,
+    Done,
+    Failed,
+}
+
+impl OutboxStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => super::PENDING,
+            OutboxStatus::Done => super::DONE,
+            OutboxStatus::Failed => super::FAILED,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct OutboxQuery;
+
+#[Object]
+impl OutboxQuery {
+    /// Administrators: outbox messages by status (FAILED ones were parked after the last attempt).
+    async fn outbox_messages(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "OutboxStatus::Failed")] status: OutboxStatus,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> Result<Conn<OutboxMessage>> {
+        crate::auth::service::require_admin(ctx.viewer())?;
+        let args = ctx.page_args(after, None, first, None)?;
+        let (rows, window, total) = ctx
+            .db()
+            .run(move |conn| {
+                let total = super::count(conn, status.as_str())? as usize;
+                let window = args.window(Some(total));
+                Ok((super::list(conn, status.as_str(), window.offset, window.limit + 1)?, window, total))
+            })
+            .await?;
+        Ok(connection(window, rows.into_iter().map(message).collect(), Some(total)))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct OutboxRetryPayload {
+    pub message: Option<OutboxMessage>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct OutboxMutation;
+
+#[Object]
+impl OutboxMutation {
+    /// Administrators put a FAILED message back in the queue.
+    async fn outbox_retry(&self, ctx: &Context<'_>, id: ID) -> Result<OutboxRetryPayload> {
+        let (row, user_errors) = run_mutation(ctx, move |conn, viewer| {
+            crate::auth::service::require_admin(viewer)?;
+            let raw = ids::decode(&id, "OutboxMessage").ok_or_else(|| AppError::bad_input(&["id"], "is not an OutboxMessage id"))?;
+            if super::retry(conn, raw)? == 0 {
+                return Err(AppError::not_found(&["id"], "no failed message with this id"));
+            }
+            super::find(conn, raw)?.ok_or_else(|| AppError::internal("outbox row vanished"))
+        })
+        .await?;
+        Ok(OutboxRetryPayload { message: row.map(message), user_errors })
+    }
+}

@@ -1,0 +1,122 @@
+//! The in-process worker: leases due outbox rows, delivers them, retries with exponential
+//! backoff and parks them as FAILED after the last attempt. Safe with several instances.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+
+use super::OutboxRow;
+use crate::db::{Db, now};
+
+/// Delivers one outbox row (an email, an index update…). Must be idempotent: a crash
+/// between delivery and `mark_done` delivers the row again.
+pub trait Deliver: Send + Sync + 'static {
+    fn deliver<'a>(&'a self, row: &'a OutboxRow) -> BoxFuture<'a, Result<(), String>>;
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub poll_interval: Duration,
+    pub max_attempts: i32,
+    /// First retry after this; doubled each attempt, capped at an hour.
+    pub base_backoff: Duration,
+    pub batch: i64,
+}
+
+pub fn backoff(settings: &WorkerSettings, attempts_so_far: i32) -> Duration {
+    let factor = 2u32.saturating_pow(attempts_so_far.clamp(0, 20) as u32);
+    settings.base_backoff.saturating_mul(factor).min(Duration::from_secs(3600))
+}
+
+pub struct Worker {
+    db: Db,
+    deliver: Arc<dyn Deliver>,
+    settings: WorkerSettings,
+    id: String,
+}
+
+impl Worker {
+    pub fn new(db: Db, deliver: Arc<dyn Deliver>, settings: WorkerSettings) -> Worker {
+        let mut bytes = [0u8; 6];
+        let _ = getrandom::getrandom(&mut bytes);
+        let id = format!("{}-{}", std::process::id(), bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        Worker { db, deliver, settings, id }
+    }
+
+    /// Delivers what is due now; returns how many rows it handled.
+    pub async fn run_once(&self) -> usize {
+        let worker = self.id.clone();
+        let batch = self.settings.batch;
+        let rows = match self
+            .db
+            .run(move |conn| Ok(super::claim(conn, &worker, now(), chrono::Duration::seconds(120), batch)?))
+            .await
+        {
+            Ok(rows) => rows,
+            Err(e) => {
+                e.log_if_internal();
+                return 0;
+            }
+        };
+        let handled = rows.len();
+        for row in rows {
+            let outcome = self.deliver.deliver(&row).await;
+            let worker = self.id.clone();
+            let settings = self.settings.clone();
+            let result = self
+                .db
+                .run(move |conn| {
+                    match outcome {
+                        Ok(()) => {
+                            super::mark_done(conn, row.id, &worker, now())?;
+                        }
+                        Err(error) => {
+                            let attempts = row.attempts + 1;
+                            let next = (attempts < settings.max_attempts).then(|| {
+                                now() + chrono::Duration::from_std(backoff(&settings, row.attempts)).unwrap_or_default()
+                            });
+                            match next {
+                                Some(_) => tracing::warn!(id = row.id, kind = %row.kind, attempts, %error, "outbox delivery failed, will retry"),
+                                None => tracing::error!(id = row.id, kind = %row.kind, attempts, %error, "outbox delivery failed, parked"),
+                            }
+                            super::mark_failed(conn, &row, &worker, &error, next)?;
+                        }
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = result {
+                e.log_if_internal();
+            }
+        }
+        handled
+    }
+
+    /// Runs until the process ends.
+    pub async fn run(self) {
+        loop {
+            if self.run_once().await == 0 {
+                tokio::time::sleep(self.settings.poll_interval).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let s = WorkerSettings {
+            poll_interval: Duration::from_millis(10),
+            max_attempts: 5,
+            base_backoff: Duration::from_secs(2),
+            batch: 10,
+        };
+        assert_eq!(backoff(&s, 0), Duration::from_secs(2));
+        assert_eq!(backoff(&s, 3), Duration::from_secs(16));
+        assert_eq!(backoff(&s, 30), Duration::from_secs(3600));
+    }
+}
