@@ -13,20 +13,20 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 use crate::auth;
-use crate::notify::{self, Mailer};
-use crate::orders::service::CommerceSettings;
-use crate::outbox::OutboxRow;
-use crate::outbox::worker::{Deliver, Worker, WorkerSettings};
-use crate::payments::Payments;
-use crate::payments::cod::CashOnDelivery;
-use crate::payments::stripe::StripeProvider;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::error::BoxError;
 use crate::graphql::context::Limits;
 use crate::graphql::{self, SchemaLimits, TaawunSchema};
 use crate::i18n::Locale;
+use crate::notify::{self, Mailer};
 use crate::observability::{self, Metrics};
+use crate::orders::service::CommerceSettings;
+use crate::outbox::OutboxRow;
+use crate::outbox::worker::{Deliver, Worker, WorkerSettings};
+use crate::payments::Payments;
+use crate::payments::cod::CashOnDelivery;
+use crate::payments::stripe::StripeProvider;
 
 pub struct AppState {
     pub config: Arc<Config>,
@@ -95,7 +95,8 @@ impl AppState {
         let commerce = CommerceSettings {
             default_commission_bps: config.commission_bps,
             default_shipping_minor: config.shipping_rate_minor,
-            free_shipping_above_minor: (config.free_shipping_above_minor > 0).then_some(config.free_shipping_above_minor),
+            free_shipping_above_minor: (config.free_shipping_above_minor > 0)
+                .then_some(config.free_shipping_above_minor),
             max_line_quantity: config.max_line_quantity,
             max_cart_lines: config.max_cart_lines,
             card_enabled: payments.card.is_some(),

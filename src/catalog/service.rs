@@ -567,7 +567,11 @@ pub fn update_cooperative(
             MaybeUndefined::Undefined => current.commission_rate_bps,
             MaybeUndefined::Null => None,
             MaybeUndefined::Value(bps) => {
-                checks.check((0..=5000).contains(&bps), path!["input", "commissionRateBps"], "must be between 0 and 5000 (50%)");
+                checks.check(
+                    (0..=5000).contains(&bps),
+                    path!["input", "commissionRateBps"],
+                    "must be between 0 and 5000 (50%)",
+                );
                 Some(bps)
             }
         },
@@ -1095,7 +1099,10 @@ pub fn find_cooperative(conn: &mut DbConn, id: i64) -> Result<Option<Cooperative
     Ok(store::find_cooperative(conn, id)?)
 }
 
-pub fn cooperatives_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<std::collections::HashMap<i64, CooperativeRow>, AppError> {
+pub fn cooperatives_by_ids(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, CooperativeRow>, AppError> {
     Ok(store::cooperatives_by_ids(conn, ids)?)
 }
 

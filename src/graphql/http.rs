@@ -10,9 +10,9 @@ use serde_json::json;
 use crate::app::AppState;
 use crate::auth;
 use crate::catalog::loaders::CatalogLoader;
-use crate::orders::loaders::OrdersLoader;
 use crate::graphql::context::RequestContext;
 use crate::i18n::Locale;
+use crate::orders::loaders::OrdersLoader;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 

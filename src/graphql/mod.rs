@@ -22,9 +22,9 @@ use crate::catalog::graphql::{
 };
 use crate::catalog::loaders::{CategoryKey, CooperativeKey, ProductKey, RegionKey, SectorKey, VariantKey};
 use crate::db::DbConn;
+use crate::error::{AppError, UserError};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
-use crate::error::{AppError, UserError};
 use context::CtxExt;
 
 #[derive(MergedObject, Default)]

@@ -42,7 +42,10 @@ pub fn for_locale(locale: Locale) -> BTreeMap<&'static str, &'static str> {
             ("order_confirmed", "Merci ! Votre commande est enregistrée."),
             ("new_order_intro", "Votre coopérative a reçu une nouvelle commande à préparer."),
             ("shipped_intro", "Une partie de votre commande a été expédiée."),
-            ("payment_failed_intro", "Le paiement n'a pas abouti. Vous pouvez réessayer depuis la page de la commande."),
+            (
+                "payment_failed_intro",
+                "Le paiement n'a pas abouti. Vous pouvez réessayer depuis la page de la commande.",
+            ),
             ("order_number", "Numéro de commande"),
             ("product", "Produit"),
             ("quantity", "Quantité"),

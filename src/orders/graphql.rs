@@ -57,7 +57,8 @@ impl CartCostObject {
     async fn cooperatives(&self, ctx: &Context<'_>) -> Result<Vec<CooperativeCost>> {
         let mut out = Vec::new();
         for part in &self.cost.parts {
-            let Some(row) = ctx.catalog().load_one(CooperativeKey(part.cooperative_id)).await.map_err(loader_error)? else {
+            let Some(row) = ctx.catalog().load_one(CooperativeKey(part.cooperative_id)).await.map_err(loader_error)?
+            else {
                 continue;
             };
             out.push(CooperativeCost {
@@ -131,7 +132,11 @@ impl Cart {
         self.0
             .warnings
             .iter()
-            .map(|w| CartWarningObject { code: w.code, line_id: ids::encode("CartLine", w.line_id), message: w.message.clone() })
+            .map(|w| CartWarningObject {
+                code: w.code,
+                line_id: ids::encode("CartLine", w.line_id),
+                message: w.message.clone(),
+            })
             .collect()
     }
     async fn checked_out(&self) -> bool {
@@ -307,7 +312,11 @@ impl Fulfilment {
         Ok(orders_loader(ctx).load_one(OrderKey(self.0.order_id)).await.map_err(loader_error)?.map(|o| o.phone))
     }
     async fn payment_method(&self, ctx: &Context<'_>) -> Result<Option<PaymentMethod>> {
-        Ok(orders_loader(ctx).load_one(OrderKey(self.0.order_id)).await.map_err(loader_error)?.map(|o| o.payment_method()))
+        Ok(orders_loader(ctx)
+            .load_one(OrderKey(self.0.order_id))
+            .await
+            .map_err(loader_error)?
+            .map(|o| o.payment_method()))
     }
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
         let rows = orders_loader(ctx).load_one(LinesOfFulfilment(self.0.id)).await.map_err(loader_error)?;
@@ -483,7 +492,12 @@ impl OrdersQuery {
     ) -> Result<Conn<Fulfilment>> {
         let args = ctx.page_args(after, before, first, last)?;
         let viewer = ctx.viewer().ok_or(AppError::Unauthenticated)?;
-        let wanted = cooperative_id.map(|id| ids::decode(&id, "Cooperative").ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))).transpose()?;
+        let wanted = cooperative_id
+            .map(|id| {
+                ids::decode(&id, "Cooperative")
+                    .ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))
+            })
+            .transpose()?;
         let cooperative = if viewer.is_staff() {
             wanted
         } else {
@@ -503,7 +517,11 @@ impl OrdersQuery {
                     None
                 };
                 let window = args.window(total);
-                Ok((store::list_fulfilments(conn, cooperative, status, window.offset, window.limit + 1)?, window, total))
+                Ok((
+                    store::list_fulfilments(conn, cooperative, status, window.offset, window.limit + 1)?,
+                    window,
+                    total,
+                ))
             })
             .await?;
         Ok(connection(window, rows.into_iter().map(Fulfilment).collect(), total))
@@ -511,7 +529,8 @@ impl OrdersQuery {
 
     /// A cooperative's sales, commission and what it is owed: its managers and staff.
     async fn cooperative_balance(&self, ctx: &Context<'_>, cooperative_id: ID) -> Result<CooperativeBalance> {
-        let id = ids::decode(&cooperative_id, "Cooperative").ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))?;
+        let id = ids::decode(&cooperative_id, "Cooperative")
+            .ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))?;
         let viewer = ctx.viewer().cloned();
         Ok(balance_object(ctx.db().run(move |conn| service::balance(conn, viewer.as_ref(), id)).await?))
     }
@@ -524,7 +543,8 @@ impl OrdersQuery {
         first: Option<i32>,
     ) -> Result<Conn<LedgerEntry>> {
         let args = ctx.page_args(after, None, first, None)?;
-        let id = ids::decode(&cooperative_id, "Cooperative").ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))?;
+        let id = ids::decode(&cooperative_id, "Cooperative")
+            .ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))?;
         if !service::can_see_money(ctx.viewer(), id) {
             return Err(AppError::forbidden("not your cooperative").into());
         }
@@ -662,7 +682,11 @@ impl OrdersMutation {
                 Err(e) => {
                     // The order waits, payable: retrying the checkout with the same key tries again.
                     let errors = e.user_errors().ok_or_else(|| e.to_graphql())?;
-                    return Ok(CheckoutPayload { order: Some(Order(order)), payment_client_secret: None, user_errors: errors });
+                    return Ok(CheckoutPayload {
+                        order: Some(Order(order)),
+                        payment_client_secret: None,
+                        user_errors: errors,
+                    });
                 }
             }
         }
@@ -693,7 +717,9 @@ impl OrdersMutation {
         };
         let _ = errors;
         let payments = ctx.data_unchecked::<Arc<Payments>>();
-        let provider = payments.provider(plan.order.payment_method()).ok_or_else(|| AppError::internal("no provider for a paid order"))?;
+        let provider = payments
+            .provider(plan.order.payment_method())
+            .ok_or_else(|| AppError::internal("no provider for a paid order"))?;
         let reference = plan.order.payment_reference.clone().unwrap_or_default();
         let provider_reference = match provider.refund(&reference, plan.amount_minor, &plan.idempotency_key).await {
             Ok(r) => r,

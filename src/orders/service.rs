@@ -140,7 +140,10 @@ pub fn add_lines(
 fn check_cart_limits(conn: &mut DbConn, cart_id: i64, settings: &CommerceSettings) -> Result<(), AppError> {
     let lines = store::cart_lines(conn, cart_id)?;
     if lines.len() > settings.max_cart_lines {
-        return Err(AppError::bad_input(&["input", "lines"], format!("a cart has at most {} lines", settings.max_cart_lines)));
+        return Err(AppError::bad_input(
+            &["input", "lines"],
+            format!("a cart has at most {} lines", settings.max_cart_lines),
+        ));
     }
     if lines.iter().any(|l| l.quantity > settings.max_line_quantity) {
         return Err(AppError::bad_input(
@@ -176,7 +179,10 @@ pub fn update_lines(
     write_tx(conn, |conn| {
         for (i, id, quantity) in &updates {
             if store::set_cart_line_quantity(conn, cart.id, *id, *quantity)? == 0 {
-                return Err(AppError::not_found(&["input", "lines", &i.to_string(), "id"], "no such line in this cart"));
+                return Err(AppError::not_found(
+                    &["input", "lines", &i.to_string(), "id"],
+                    "no such line in this cart",
+                ));
             }
         }
         store::touch_cart(conn, cart.id, now())?;
@@ -184,7 +190,11 @@ pub fn update_lines(
     })
 }
 
-pub fn remove_lines(conn: &mut DbConn, viewer: Option<&Viewer>, input: CartLinesRemoveInput) -> Result<String, AppError> {
+pub fn remove_lines(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: CartLinesRemoveInput,
+) -> Result<String, AppError> {
     let cart = open_cart(conn, viewer, &input.cart_id)?;
     let mut checks = Checks::new();
     let ids: Vec<i64> = input
@@ -387,7 +397,11 @@ struct CheckedCheckout {
     address: AddressInput,
 }
 
-fn check_checkout(conn: &mut DbConn, input: &CheckoutCompleteInput, settings: &CommerceSettings) -> Result<CheckedCheckout, AppError> {
+fn check_checkout(
+    conn: &mut DbConn,
+    input: &CheckoutCompleteInput,
+    settings: &CommerceSettings,
+) -> Result<CheckedCheckout, AppError> {
     let mut checks = Checks::new();
     let email = crate::auth::service::normalize_email(&input.email);
     checks.check(crate::auth::service::is_valid_email(&email), path!["input", "email"], "is not a valid email address");
@@ -419,7 +433,10 @@ fn check_checkout(conn: &mut DbConn, input: &CheckoutCompleteInput, settings: &C
     }
     let region = catalog::region_by_code(conn, a.region_code.trim())?;
     if region.is_none() {
-        checks.fail(path!["input", "shippingAddress", "regionCode"], format!("unknown region code `{}`; use 01 to 12", a.region_code));
+        checks.fail(
+            path!["input", "shippingAddress", "regionCode"],
+            format!("unknown region code `{}`; use 01 to 12", a.region_code),
+        );
     }
     let locale = match &input.locale {
         Some(code) => Locale::parse(code).unwrap_or_else(|| {
@@ -434,10 +451,20 @@ fn check_checkout(conn: &mut DbConn, input: &CheckoutCompleteInput, settings: &C
         "must be 8 to 200 characters of A-Z, a-z, 0-9, '-', '_', ':' and '.'",
     );
     if input.payment_method == PaymentMethod::Card && !settings.card_enabled {
-        checks.push(UserError::new(ErrorCode::PaymentFailed, &["input", "paymentMethod"], "card payments are not available"));
+        checks.push(UserError::new(
+            ErrorCode::PaymentFailed,
+            &["input", "paymentMethod"],
+            "card payments are not available",
+        ));
     }
     checks.finish()?;
-    Ok(CheckedCheckout { email, phone, locale, region_id: region.map(|r| r.id).unwrap_or_default(), address: a.clone() })
+    Ok(CheckedCheckout {
+        email,
+        phone,
+        locale,
+        region_id: region.map(|r| r.id).unwrap_or_default(),
+        address: a.clone(),
+    })
 }
 
 /// The result of a checkout: the order, and whether this call created it.
@@ -491,7 +518,10 @@ fn place_order(
         return Err(AppError::bad_input(&["input", "cartId"], "the cart is empty"));
     }
     if let Some(w) = view.warnings.iter().find(|w| w.code == CartWarningCode::Unavailable) {
-        return Err(AppError::bad_input(&["input", "cartId"], format!("line {}: {}", ids::encode("CartLine", w.line_id).0, w.message)));
+        return Err(AppError::bad_input(
+            &["input", "cartId"],
+            format!("line {}: {}", ids::encode("CartLine", w.line_id).0, w.message),
+        ));
     }
     let items: Vec<(i64, i64)> = view.lines.iter().map(|l| (l.line.variant_id, l.line.quantity)).collect();
     catalog::reserve_stock(conn, &items)?;
@@ -533,7 +563,8 @@ fn place_order(
     order.number = format!("TW-{:07}", order.id);
     store::set_order_number(conn, order.id, &order.number)?;
 
-    let cooperatives = catalog::cooperatives_by_ids(conn, &cost.parts.iter().map(|p| p.cooperative_id).collect::<Vec<_>>())?;
+    let cooperatives =
+        catalog::cooperatives_by_ids(conn, &cost.parts.iter().map(|p| p.cooperative_id).collect::<Vec<_>>())?;
     let mut fulfilment_ids = HashMap::new();
     for part in &cost.parts {
         let bps = cooperatives
@@ -682,7 +713,8 @@ fn enqueue_order_emails(conn: &mut DbConn, order: &OrderRow) -> Result<(), AppEr
             }),
         },
     )?;
-    let cooperatives = catalog::cooperatives_by_ids(conn, &fulfilments.iter().map(|f| f.cooperative_id).collect::<Vec<_>>())?;
+    let cooperatives =
+        catalog::cooperatives_by_ids(conn, &fulfilments.iter().map(|f| f.cooperative_id).collect::<Vec<_>>())?;
     for f in &fulfilments {
         let Some(cooperative) = cooperatives.get(&f.cooperative_id) else { continue };
         let Some(to) = cooperative.contact_email.clone() else { continue };
@@ -705,7 +737,12 @@ fn enqueue_order_emails(conn: &mut DbConn, order: &OrderRow) -> Result<(), AppEr
 }
 
 /// Stores the provider's payment id and client secret once the payment is started.
-pub fn attach_payment(conn: &mut DbConn, order_id: i64, reference: Option<String>, secret: Option<String>) -> Result<OrderRow, AppError> {
+pub fn attach_payment(
+    conn: &mut DbConn,
+    order_id: i64,
+    reference: Option<String>,
+    secret: Option<String>,
+) -> Result<OrderRow, AppError> {
     write_tx(conn, |conn| {
         store::set_payment_reference(conn, order_id, reference.as_deref(), secret.as_deref())?;
         store::find_order(conn, order_id)?.ok_or_else(|| AppError::internal("order vanished"))
@@ -718,7 +755,12 @@ pub fn can_view_order(viewer: Option<&Viewer>, order: &OrderRow) -> bool {
     viewer.is_some_and(|v| v.is_staff() || order.account_id == Some(v.account_id))
 }
 
-pub fn find_order_for(conn: &mut DbConn, viewer: Option<&Viewer>, id: &ID, field: &[&str]) -> Result<OrderRow, AppError> {
+pub fn find_order_for(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    id: &ID,
+    field: &[&str],
+) -> Result<OrderRow, AppError> {
     let raw = ids::decode(id, "Order").ok_or_else(|| AppError::bad_input(field, "is not a valid Order id"))?;
     store::find_order(conn, raw)?
         .filter(|o| can_view_order(viewer, o))
@@ -767,9 +809,19 @@ fn settle_order(conn: &mut DbConn, order_id: i64, viewer: Option<&Viewer>) -> Re
     }
     let order = store::find_order(conn, order_id)?.ok_or_else(|| AppError::internal("order vanished"))?;
     let target = derived_status(&order, &fulfilments);
-    if target != order.status() && order.status().can_become(target) {
-        store::set_order_status(conn, order_id, target, now())?;
-        event(conn, &order, None, viewer, Some(order.status().as_str()), target.as_str(), None)?;
+    // Completion passes through DELIVERED so that every step is on record.
+    let steps: &[OrderStatus] = if target == OrderStatus::Completed && order.status() != OrderStatus::Delivered {
+        &[OrderStatus::Delivered, OrderStatus::Completed]
+    } else {
+        std::slice::from_ref(&target)
+    };
+    let mut current = order.status();
+    for &step in steps {
+        if step != current && current.can_become(step) {
+            store::set_order_status(conn, order_id, step, now())?;
+            event(conn, &order, None, viewer, Some(current.as_str()), step.as_str(), None)?;
+            current = step;
+        }
     }
     store::find_order(conn, order_id)?.ok_or_else(|| AppError::internal("order vanished"))
 }
@@ -777,12 +829,34 @@ fn settle_order(conn: &mut DbConn, order_id: i64, viewer: Option<&Viewer>) -> Re
 fn cancel_fulfilment(conn: &mut DbConn, f: &FulfilmentRow) -> Result<(), AppError> {
     let lines = store::lines_of_fulfilments(conn, &[f.id])?.remove(&f.id).unwrap_or_default();
     catalog::release_stock(conn, &lines.iter().map(|l| (l.variant_id, l.quantity)).collect::<Vec<_>>())?;
-    ledger(conn, f.cooperative_id, Some(f.order_id), Some(f.id), LedgerKind::Cancellation, -f.gross_minor(), None, None)?;
-    ledger(conn, f.cooperative_id, Some(f.order_id), Some(f.id), LedgerKind::Cancellation, f.commission_minor, None, None)?;
+    ledger(
+        conn,
+        f.cooperative_id,
+        Some(f.order_id),
+        Some(f.id),
+        LedgerKind::Cancellation,
+        -f.gross_minor(),
+        None,
+        None,
+    )?;
+    ledger(
+        conn,
+        f.cooperative_id,
+        Some(f.order_id),
+        Some(f.id),
+        LedgerKind::Cancellation,
+        f.commission_minor,
+        None,
+        None,
+    )?;
     Ok(())
 }
 
-pub fn update_fulfilment(conn: &mut DbConn, viewer: Option<&Viewer>, input: FulfilmentUpdateInput) -> Result<FulfilmentRow, AppError> {
+pub fn update_fulfilment(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: FulfilmentUpdateInput,
+) -> Result<FulfilmentRow, AppError> {
     let viewer = viewer.ok_or(AppError::Unauthenticated)?;
     let raw = ids::decode(&input.fulfilment_id, "Fulfilment")
         .ok_or_else(|| AppError::bad_input(&["input", "fulfilmentId"], "is not a valid Fulfilment id"))?;
@@ -807,7 +881,11 @@ pub fn update_fulfilment(conn: &mut DbConn, viewer: Option<&Viewer>, input: Fulf
     let carrier = clean(&input.carrier).or(current.carrier.clone());
     let tracking = clean(&input.tracking_number).or(current.tracking_number.clone());
     if to == FulfilmentStatus::Shipped {
-        checks.check(carrier.as_ref().is_some_and(|c| c.chars().count() <= 100), path!["input", "carrier"], "is required to ship (at most 100 characters)");
+        checks.check(
+            carrier.as_ref().is_some_and(|c| c.chars().count() <= 100),
+            path!["input", "carrier"],
+            "is required to ship (at most 100 characters)",
+        );
         checks.check(
             tracking.as_ref().is_some_and(|t| t.chars().count() <= 100),
             path!["input", "trackingNumber"],
@@ -843,7 +921,16 @@ pub fn update_fulfilment(conn: &mut DbConn, viewer: Option<&Viewer>, input: Fulf
             cancel_fulfilment(conn, &current)?;
         }
         if cash_collected {
-            ledger(conn, current.cooperative_id, Some(order.id), Some(current.id), LedgerKind::CashCollected, -current.gross_minor(), None, Some(viewer.account_id))?;
+            ledger(
+                conn,
+                current.cooperative_id,
+                Some(order.id),
+                Some(current.id),
+                LedgerKind::CashCollected,
+                -current.gross_minor(),
+                None,
+                Some(viewer.account_id),
+            )?;
         }
         if to == FulfilmentStatus::Shipped {
             let cooperative = catalog::find_cooperative(conn, current.cooperative_id)?;
@@ -888,17 +975,32 @@ pub fn cancel_order(conn: &mut DbConn, viewer: Option<&Viewer>, input: OrderCanc
     }
     write_tx(conn, |conn| {
         let fulfilments = store::fulfilments_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
-        if fulfilments.iter().any(|f| !matches!(f.status(), FulfilmentStatus::Pending | FulfilmentStatus::Processing | FulfilmentStatus::Cancelled)) {
+        if fulfilments.iter().any(|f| {
+            !matches!(
+                f.status(),
+                FulfilmentStatus::Pending | FulfilmentStatus::Processing | FulfilmentStatus::Cancelled
+            )
+        }) {
             return Err(AppError::conflict(&["input", "orderId"], "part of the order has already shipped"));
         }
         for f in fulfilments.iter().filter(|f| f.status() != FulfilmentStatus::Cancelled) {
-            if store::move_fulfilment(conn, f.id, f.status(), FulfilmentStatus::Cancelled, None, None, false, now())? == 0 {
+            if store::move_fulfilment(conn, f.id, f.status(), FulfilmentStatus::Cancelled, None, None, false, now())?
+                == 0
+            {
                 return Err(AppError::conflict(&["input", "orderId"], "the order changed meanwhile; reload it"));
             }
             cancel_fulfilment(conn, f)?;
         }
         store::set_order_status(conn, order.id, OrderStatus::Cancelled, now())?;
-        event(conn, &order, None, Some(viewer_ref), Some(order.status().as_str()), OrderStatus::Cancelled.as_str(), input.reason.clone())?;
+        event(
+            conn,
+            &order,
+            None,
+            Some(viewer_ref),
+            Some(order.status().as_str()),
+            OrderStatus::Cancelled.as_str(),
+            input.reason.clone(),
+        )?;
         store::find_order(conn, order.id)?.ok_or_else(|| AppError::internal("order vanished"))
     })
 }
@@ -912,18 +1014,27 @@ pub struct RefundPlan {
 }
 
 /// Staff only: checks the refund is possible and how much it is, without changing anything.
-pub fn plan_refund(conn: &mut DbConn, viewer: Option<&Viewer>, input: &OrderRefundInput) -> Result<RefundPlan, AppError> {
+pub fn plan_refund(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: &OrderRefundInput,
+) -> Result<RefundPlan, AppError> {
     let v = viewer.ok_or(AppError::Unauthenticated)?;
     if !v.is_staff() {
         return Err(AppError::forbidden("only the marketplace's staff refund orders"));
     }
     let order = find_order_for(conn, viewer, &input.order_id, &["input", "orderId"])?;
     if !matches!(order.payment_status(), PaymentStatus::Paid | PaymentStatus::PartiallyRefunded) {
-        return Err(AppError::Invalid(vec![UserError::new(ErrorCode::Conflict, &["input", "orderId"], "only paid orders are refunded")]));
+        return Err(AppError::Invalid(vec![UserError::new(
+            ErrorCode::Conflict,
+            &["input", "orderId"],
+            "only paid orders are refunded",
+        )]));
     }
     let fulfilment = match &input.fulfilment_id {
         Some(id) => {
-            let raw = ids::decode(id, "Fulfilment").ok_or_else(|| AppError::bad_input(&["input", "fulfilmentId"], "is not a valid Fulfilment id"))?;
+            let raw = ids::decode(id, "Fulfilment")
+                .ok_or_else(|| AppError::bad_input(&["input", "fulfilmentId"], "is not a valid Fulfilment id"))?;
             let f = store::find_fulfilment(conn, raw)?
                 .filter(|f| f.order_id == order.id)
                 .ok_or_else(|| AppError::not_found(&["input", "fulfilmentId"], "no such fulfilment in this order"))?;
@@ -936,14 +1047,25 @@ pub fn plan_refund(conn: &mut DbConn, viewer: Option<&Viewer>, input: &OrderRefu
         None => order.total_minor - order.refunded_minor,
     };
     if amount_minor <= 0 {
-        return Err(AppError::Invalid(vec![UserError::new(ErrorCode::Conflict, &["input", "orderId"], "already refunded")]));
+        return Err(AppError::Invalid(vec![UserError::new(
+            ErrorCode::Conflict,
+            &["input", "orderId"],
+            "already refunded",
+        )]));
     }
-    let idempotency_key = format!("refund-{}-{}-{}", order.id, fulfilment.as_ref().map(|f| f.id).unwrap_or(0), order.refunded_minor);
+    let idempotency_key =
+        format!("refund-{}-{}-{}", order.id, fulfilment.as_ref().map(|f| f.id).unwrap_or(0), order.refunded_minor);
     Ok(RefundPlan { order, fulfilment, amount_minor, idempotency_key })
 }
 
 /// Records a refund the provider accepted: amounts, ledger, statuses.
-pub fn record_refund(conn: &mut DbConn, viewer: Option<&Viewer>, plan: RefundPlan, provider_reference: Option<String>, reason: Option<String>) -> Result<OrderRow, AppError> {
+pub fn record_refund(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    plan: RefundPlan,
+    provider_reference: Option<String>,
+    reason: Option<String>,
+) -> Result<OrderRow, AppError> {
     write_tx(conn, |conn| {
         let order = &plan.order;
         let fulfilments = store::fulfilments_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
@@ -954,9 +1076,27 @@ pub fn record_refund(conn: &mut DbConn, viewer: Option<&Viewer>, plan: RefundPla
         for f in targets {
             let amount = f.gross_minor() - f.refunded_minor;
             store::add_fulfilment_refunded(conn, f.id, amount)?;
-            ledger(conn, f.cooperative_id, Some(order.id), Some(f.id), LedgerKind::Refund, -amount, provider_reference.clone(), viewer.map(|v| v.account_id))?;
+            ledger(
+                conn,
+                f.cooperative_id,
+                Some(order.id),
+                Some(f.id),
+                LedgerKind::Refund,
+                -amount,
+                provider_reference.clone(),
+                viewer.map(|v| v.account_id),
+            )?;
             if f.refunded_minor == 0 {
-                ledger(conn, f.cooperative_id, Some(order.id), Some(f.id), LedgerKind::CommissionReversal, f.commission_minor, None, viewer.map(|v| v.account_id))?;
+                ledger(
+                    conn,
+                    f.cooperative_id,
+                    Some(order.id),
+                    Some(f.id),
+                    LedgerKind::CommissionReversal,
+                    f.commission_minor,
+                    None,
+                    viewer.map(|v| v.account_id),
+                )?;
             }
         }
         store::insert_refund(
@@ -999,7 +1139,14 @@ pub fn apply_stripe_event(conn: &mut DbConn, event: &StripeEvent) -> Result<bool
             Some(id) => store::find_order(conn, id)?,
             None => store::order_by_payment_reference(conn, &intent_id)?,
         };
-        if !store::record_payment_event(conn, "stripe", &event.id, &event.event_type, order.as_ref().map(|o| o.id), now())? {
+        if !store::record_payment_event(
+            conn,
+            "stripe",
+            &event.id,
+            &event.event_type,
+            order.as_ref().map(|o| o.id),
+            now(),
+        )? {
             return Ok(false);
         }
         let Some(order) = order else { return Ok(true) };
@@ -1012,7 +1159,8 @@ pub fn apply_stripe_event(conn: &mut DbConn, event: &StripeEvent) -> Result<bool
                 if order.status() == OrderStatus::PendingPayment {
                     store::set_order_status(conn, order.id, OrderStatus::Confirmed, now())?;
                     event_system(conn, &order, OrderStatus::Confirmed, "payment received")?;
-                    let order = store::find_order(conn, order.id)?.ok_or_else(|| AppError::internal("order vanished"))?;
+                    let order =
+                        store::find_order(conn, order.id)?.ok_or_else(|| AppError::internal("order vanished"))?;
                     enqueue_order_emails(conn, &order)?;
                 }
             }
@@ -1029,7 +1177,9 @@ pub fn apply_stripe_event(conn: &mut DbConn, event: &StripeEvent) -> Result<bool
                     },
                 )?;
             }
-            "payment_intent.processing" | "payment_intent.requires_action" if order.payment_status() == PaymentStatus::Failed => {
+            "payment_intent.processing" | "payment_intent.requires_action"
+                if order.payment_status() == PaymentStatus::Failed =>
+            {
                 store::set_payment_status(conn, order.id, PaymentStatus::Pending, now())?;
             }
             "charge.refunded" => {
@@ -1037,7 +1187,12 @@ pub fn apply_stripe_event(conn: &mut DbConn, event: &StripeEvent) -> Result<bool
                 if refunded > order.refunded_minor {
                     store::add_order_refunded(conn, order.id, refunded - order.refunded_minor)?;
                     let full = refunded >= order.total_minor;
-                    store::set_payment_status(conn, order.id, if full { PaymentStatus::Refunded } else { PaymentStatus::PartiallyRefunded }, now())?;
+                    store::set_payment_status(
+                        conn,
+                        order.id,
+                        if full { PaymentStatus::Refunded } else { PaymentStatus::PartiallyRefunded },
+                        now(),
+                    )?;
                     if full && order.status().can_become(OrderStatus::Refunded) {
                         store::set_order_status(conn, order.id, OrderStatus::Refunded, now())?;
                         event_system(conn, &order, OrderStatus::Refunded, "refunded at the payment provider")?;
@@ -1085,7 +1240,11 @@ pub fn can_see_money(viewer: Option<&Viewer>, cooperative_id: i64) -> bool {
 
 pub fn balance(conn: &mut DbConn, viewer: Option<&Viewer>, cooperative_id: i64) -> Result<Balance, AppError> {
     if !can_see_money(viewer, cooperative_id) {
-        return Err(if viewer.is_none() { AppError::Unauthenticated } else { AppError::forbidden("not your cooperative") });
+        return Err(if viewer.is_none() {
+            AppError::Unauthenticated
+        } else {
+            AppError::forbidden("not your cooperative")
+        });
     }
     let mut b = Balance::default();
     for (kind, sum) in store::ledger_balance(conn, cooperative_id)? {
@@ -1103,10 +1262,15 @@ pub fn balance(conn: &mut DbConn, viewer: Option<&Viewer>, cooperative_id: i64) 
     Ok(b)
 }
 
-pub fn record_payout(conn: &mut DbConn, viewer: Option<&Viewer>, input: PayoutRecordInput) -> Result<Balance, AppError> {
+pub fn record_payout(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: PayoutRecordInput,
+) -> Result<Balance, AppError> {
     let admin = crate::auth::service::require_admin(viewer)?;
     let mut checks = Checks::new();
-    let cooperative_id = ids::decode_input(&input.cooperative_id, "Cooperative", path!["input", "cooperativeId"], &mut checks);
+    let cooperative_id =
+        ids::decode_input(&input.cooperative_id, "Cooperative", path!["input", "cooperativeId"], &mut checks);
     let amount = match crate::money::parse_amount(&input.amount.0, 2) {
         Ok(a) if a > 0 => Some(a),
         Ok(_) => {
@@ -1119,7 +1283,11 @@ pub fn record_payout(conn: &mut DbConn, viewer: Option<&Viewer>, input: PayoutRe
         }
     };
     let reference = input.reference.trim().to_string();
-    checks.check((1..=100).contains(&reference.chars().count()), path!["input", "reference"], "must be 1 to 100 characters");
+    checks.check(
+        (1..=100).contains(&reference.chars().count()),
+        path!["input", "reference"],
+        "must be 1 to 100 characters",
+    );
     checks.finish()?;
     let (cooperative_id, amount) = (cooperative_id.unwrap_or_default(), amount.unwrap_or_default());
     write_tx(conn, |conn| {
@@ -1128,14 +1296,30 @@ pub fn record_payout(conn: &mut DbConn, viewer: Option<&Viewer>, input: PayoutRe
         }
         let owed = balance(conn, viewer, cooperative_id)?.balance_minor;
         if amount > owed {
-            return Err(AppError::bad_input(&["input", "amount"], format!("the cooperative is owed {}", mad(owed.max(0)))));
+            return Err(AppError::bad_input(
+                &["input", "amount"],
+                format!("the cooperative is owed {}", mad(owed.max(0))),
+            ));
         }
-        ledger(conn, cooperative_id, None, None, LedgerKind::Payout, -amount, Some(reference.clone()), Some(admin.account_id))?;
+        ledger(
+            conn,
+            cooperative_id,
+            None,
+            None,
+            LedgerKind::Payout,
+            -amount,
+            Some(reference.clone()),
+            Some(admin.account_id),
+        )?;
         balance(conn, viewer, cooperative_id)
     })
 }
 
-pub fn set_shipping_rate(conn: &mut DbConn, viewer: Option<&Viewer>, input: ShippingRateSetInput) -> Result<(), AppError> {
+pub fn set_shipping_rate(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: ShippingRateSetInput,
+) -> Result<(), AppError> {
     let v = viewer.ok_or(AppError::Unauthenticated)?;
     let mut checks = Checks::new();
     let cooperative_id = match (&input.cooperative_id, v.cooperative_id) {

@@ -204,11 +204,7 @@ pub fn order_by_number(conn: &mut DbConn, number: &str) -> QueryResult<Option<Or
 }
 
 pub fn order_by_payment_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<OrderRow>> {
-    orders::table
-        .filter(orders::payment_reference.eq(reference))
-        .select(OrderRow::as_select())
-        .first(conn)
-        .optional()
+    orders::table.filter(orders::payment_reference.eq(reference)).select(OrderRow::as_select()).first(conn).optional()
 }
 
 pub fn list_orders(
@@ -310,7 +306,11 @@ pub fn list_fulfilments(
         .load(conn)
 }
 
-pub fn count_fulfilments(conn: &mut DbConn, cooperative_id: Option<i64>, status: Option<FulfilmentStatus>) -> QueryResult<i64> {
+pub fn count_fulfilments(
+    conn: &mut DbConn,
+    cooperative_id: Option<i64>,
+    status: Option<FulfilmentStatus>,
+) -> QueryResult<i64> {
     let mut q = fulfilments::table.into_boxed();
     if let Some(c) = cooperative_id {
         q = q.filter(fulfilments::cooperative_id.eq(c));
@@ -322,6 +322,7 @@ pub fn count_fulfilments(conn: &mut DbConn, cooperative_id: Option<i64>, status:
 }
 
 /// Moves a fulfilment only if it is still in `from` (a concurrent move loses cleanly).
+#[allow(clippy::too_many_arguments)]
 pub fn move_fulfilment(
     conn: &mut DbConn,
     id: i64,
@@ -392,13 +393,20 @@ pub fn ledger_balance(conn: &mut DbConn, cooperative_id: i64) -> QueryResult<Vec
         .group_by(ledger_entries::kind)
         .select((
             ledger_entries::kind,
-            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>("CAST(SUM(amount_minor) AS BIGINT)"),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(amount_minor) AS BIGINT)",
+            ),
         ))
         .load(conn)?;
     Ok(rows.into_iter().map(|(k, v)| (k, v.unwrap_or(0))).collect())
 }
 
-pub fn ledger_entries(conn: &mut DbConn, cooperative_id: i64, offset: usize, limit: usize) -> QueryResult<Vec<LedgerEntryRow>> {
+pub fn ledger_entries(
+    conn: &mut DbConn,
+    cooperative_id: i64,
+    offset: usize,
+    limit: usize,
+) -> QueryResult<Vec<LedgerEntryRow>> {
     ledger_entries::table
         .filter(ledger_entries::cooperative_id.eq(cooperative_id))
         .order(ledger_entries::id.desc())

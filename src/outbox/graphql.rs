@@ -89,7 +89,8 @@ impl OutboxMutation {
     async fn outbox_retry(&self, ctx: &Context<'_>, id: ID) -> Result<OutboxRetryPayload> {
         let (row, user_errors) = run_mutation(ctx, move |conn, viewer| {
             crate::auth::service::require_admin(viewer)?;
-            let raw = ids::decode(&id, "OutboxMessage").ok_or_else(|| AppError::bad_input(&["id"], "is not an OutboxMessage id"))?;
+            let raw = ids::decode(&id, "OutboxMessage")
+                .ok_or_else(|| AppError::bad_input(&["id"], "is not an OutboxMessage id"))?;
             if super::retry(conn, raw)? == 0 {
                 return Err(AppError::not_found(&["id"], "no failed message with this id"));
             }

@@ -48,21 +48,33 @@ pub fn enqueue(conn: &mut DbConn, kind: &str, payload: &impl Serialize) -> Resul
     let payload = serde_json::to_string(payload).map_err(AppError::internal)?;
     let now = crate::db::now();
     diesel::insert_into(outbox::table)
-        .values(&NewOutboxRow { kind, payload: &payload, status: PENDING, attempts: 0, next_attempt_at: now, created_at: now })
+        .values(&NewOutboxRow {
+            kind,
+            payload: &payload,
+            status: PENDING,
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+        })
         .execute(conn)?;
     Ok(())
 }
 
 /// Leases up to `limit` due rows to `worker`. The conditions are repeated on the outer UPDATE
 /// so that, on PostgreSQL, a row another instance leased meanwhile is re-checked and skipped.
-pub fn claim(conn: &mut DbConn, worker: &str, now: NaiveDateTime, lease: Duration, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+pub fn claim(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    lease: Duration,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
     let until = now + lease;
     let due = outbox::status
         .eq(PENDING)
         .and(outbox::next_attempt_at.le(now))
         .and(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)));
-    let ids: Vec<i64> =
-        outbox::table.filter(due).order(outbox::id.asc()).limit(limit).select(outbox::id).load(conn)?;
+    let ids: Vec<i64> = outbox::table.filter(due).order(outbox::id.asc()).limit(limit).select(outbox::id).load(conn)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -92,7 +104,13 @@ pub fn mark_done(conn: &mut DbConn, id: i64, worker: &str, now: NaiveDateTime) -
 }
 
 /// Records a failed attempt: retried at `next` or, past the last attempt, parked as FAILED.
-pub fn mark_failed(conn: &mut DbConn, row: &OutboxRow, worker: &str, error: &str, next: Option<NaiveDateTime>) -> QueryResult<usize> {
+pub fn mark_failed(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    worker: &str,
+    error: &str,
+    next: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
     let status = if next.is_some() { PENDING } else { FAILED };
     diesel::update(outbox::table.filter(outbox::id.eq(row.id)).filter(outbox::locked_by.eq(worker)))
         .set((

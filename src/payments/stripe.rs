@@ -48,9 +48,11 @@ impl PaymentProvider for StripeProvider {
 
     fn start<'a>(&'a self, request: &'a PaymentRequest) -> BoxFuture<'a, Result<PaymentStart, AppError>> {
         Box::pin(async move {
-            let currency = request.currency.to_lowercase().parse::<stripe_types::Currency>().map_err(|_| {
-                AppError::internal(format!("currency {} unknown to Stripe", request.currency))
-            })?;
+            let currency = request
+                .currency
+                .to_lowercase()
+                .parse::<stripe_types::Currency>()
+                .map_err(|_| AppError::internal(format!("currency {} unknown to Stripe", request.currency)))?;
             let metadata = HashMap::from([
                 ("order_id".to_string(), request.order_id.to_string()),
                 ("order_number".to_string(), request.order_number.clone()),

@@ -58,7 +58,7 @@ pub fn sign(payload: &[u8], secret: &str, timestamp: i64) -> String {
 }
 
 fn decode_hex(s: &str) -> Result<Vec<u8>, ()> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(());
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| ())).collect()
@@ -96,7 +96,13 @@ pub async fn handle(state: web::Data<AppState>, req: HttpRequest, body: web::Byt
     let header = req.headers().get("stripe-signature").and_then(|v| v.to_str().ok());
     let verified = match header {
         None => Err(SignatureError::Missing),
-        Some(h) => verify(h, &body, secret.expose(), state.config.stripe_webhook_tolerance_secs, chrono::Utc::now().timestamp()),
+        Some(h) => verify(
+            h,
+            &body,
+            secret.expose(),
+            state.config.stripe_webhook_tolerance_secs,
+            chrono::Utc::now().timestamp(),
+        ),
     };
     if let Err(e) = verified {
         tracing::warn!(error = ?e, "rejected a Stripe webhook");

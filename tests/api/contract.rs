@@ -56,7 +56,7 @@ fn examples() -> Vec<Example> {
 }
 
 /// Replaces `{{product:slug}}`, `{{variant:slug}}`, `{{cooperative:slug}}` and `{{category:slug}}`
-/// with the ids of the demo data.
+/// with the ids of the demo data, and `{{cart:slug}}` with a new cart holding that product.
 async fn resolve_placeholders(app: &TestApp, text: &str) -> String {
     let mut out = text.to_string();
     while let Some(start) = out.find("{{") {
@@ -77,6 +77,19 @@ async fn resolve_placeholders(app: &TestApp, text: &str) -> String {
                     )
                     .await;
                 body["data"]["product"]["variants"]["nodes"][0]["id"].as_str().unwrap().to_string()
+            }
+            "cart" => {
+                let body = app
+                    .gql(
+                        "query($s: String) { product(slug: $s) { variants(first: 1) { nodes { id } } } }",
+                        json!({ "s": slug }),
+                    )
+                    .await;
+                let variant = body["data"]["product"]["variants"]["nodes"][0]["id"].clone();
+                let cart = app
+                    .gql("mutation($v: ID!) { cartCreate(input: { lines: [{ variantId: $v, quantity: 1 }] }) { cart { id } } }", json!({ "v": variant }))
+                    .await;
+                cart["data"]["cartCreate"]["cart"]["id"].as_str().unwrap().to_string()
             }
             other => panic!("unknown placeholder kind {other}"),
         };

@@ -21,8 +21,9 @@ pub enum Backend {
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    pub config: Config,
     handle: actix_web::dev::ServerHandle,
-    _dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
     pg_schema: Option<(String, String)>,
 }
 
@@ -50,12 +51,18 @@ pub fn url_with_schema(base: &str, schema: &str) -> String {
 
 pub struct Options {
     pub demo: bool,
-    pub tweak: fn(&mut Config),
+    pub tweak: Box<dyn FnOnce(&mut Config) + Send>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { demo: true, tweak: |_| {} }
+        Options { demo: true, tweak: Box::new(|_| {}) }
+    }
+}
+
+impl Options {
+    pub fn with(tweak: impl FnOnce(&mut Config) + Send + 'static) -> Options {
+        Options { demo: true, tweak: Box::new(tweak) }
     }
 }
 
@@ -69,6 +76,8 @@ impl TestApp {
             workers: 2,
             db_pool_size: 4,
             log: "warn".into(),
+            outbox_poll_ms: 20,
+            outbox_backoff_ms: 50,
             ..Config::default()
         };
         let mut pg_schema = None;
@@ -81,7 +90,16 @@ impl TestApp {
             pg_schema = Some((base, schema));
         }
         (options.tweak)(&mut config);
-        let demo = options.demo;
+        Some(Self::start(config, options.demo, Some(dir), pg_schema))
+    }
+
+    fn start(
+        config: Config,
+        demo: bool,
+        dir: Option<tempfile::TempDir>,
+        pg_schema: Option<(String, String)>,
+    ) -> TestApp {
+        let kept = config.clone();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let state = AppState::build(config).expect("app state");
@@ -96,7 +114,42 @@ impl TestApp {
             });
         });
         let (handle, addr) = rx.recv().expect("server started");
-        Some(TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), handle, _dir: dir, pg_schema })
+        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), config: kept, handle, dir, pg_schema }
+    }
+
+    /// Stops the server and starts a new one on the same database and data dir.
+    pub async fn restart(mut self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        self.handle.stop(true).await;
+        let mut config = self.config.clone();
+        tweak(&mut config);
+        let (dir, schema) = (self.dir.take(), self.pg_schema.take());
+        Self::start(config, false, dir, schema)
+    }
+
+    /// Waits (bounded) until `check` passes; panics with `what` otherwise.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..500 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    /// The emails the file transport wrote, decoded.
+    pub fn mail_files(&self) -> Vec<String> {
+        let dir = self.config.data_dir.join("mail");
+        let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+        entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| crate::mail::decode(&std::fs::read_to_string(e.path()).unwrap_or_default()))
+            .collect()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -7,15 +7,12 @@ use crate::helpers::{Options, TestApp};
 use crate::on_both_backends;
 
 fn small_limits() -> Options {
-    Options {
-        demo: true,
-        tweak: |c| {
-            c.max_body_bytes = 4096;
-            c.max_query_depth = 8;
-            c.max_query_complexity = 2000;
-            c.cors_origins = vec!["https://shop.example.ma".into()];
-        },
-    }
+    Options::with(|c| {
+        c.max_body_bytes = 4096;
+        c.max_query_depth = 8;
+        c.max_query_complexity = 2000;
+        c.cors_origins = vec!["https://shop.example.ma".into()];
+    })
 }
 
 async fn limits_are_enforced(app: TestApp) {

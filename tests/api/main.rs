@@ -1,10 +1,13 @@
 //! API tests: the real app over HTTP, on SQLite and (with TAAWUN_TEST_DATABASE_URL) PostgreSQL.
 
 mod helpers;
+mod mail;
+mod stripe_mock;
 
 mod accounts;
 mod browse;
 mod contract;
 mod http;
 mod manage;
+mod orders;
 mod storage;
