@@ -501,3 +501,174 @@ mod emails_go_through_smtp_with_retries_and_survive_restarts {
         }
     }
 }
+
+async fn carts_follow_the_customer_and_warn_of_changes(app: TestApp) {
+    let (amlou, _, _) = variant(&app, "amlou-tighanimine").await;
+    let (honey, _, _) = variant(&app, "miel-thym-nahla-atlas").await;
+    // The customer already has a cart with honey; as a guest they add amlou, then sign in.
+    let customer = app.login_as("customer").await;
+    new_cart(&app, Some(&customer), json!([{ "variantId": honey, "quantity": 1 }])).await;
+    let guest = new_cart(&app, None, json!([{ "variantId": amlou, "quantity": 2 }])).await;
+    let body = app
+        .gql(
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken { token } userErrors { code } } }",
+            json!({ "i": { "email": "customer@demo.taawun.ma", "password": crate::helpers::DEMO_PASSWORD, "cartId": guest["id"] } }),
+        )
+        .await;
+    let token = ok_payload(&body, "login")["accessToken"]["token"].as_str().unwrap().to_string();
+    let me = app.gql_as(&token, "{ me { cart { id totalQuantity lines { quantity } } } }", json!({})).await;
+    assert_eq!(me["data"]["me"]["cart"]["id"], guest["id"], "{me}");
+    assert_eq!(me["data"]["me"]["cart"]["totalQuantity"], 3);
+    // The cart is the customer's now: the bare id no longer opens it.
+    let anonymous = app.gql("query($id: ID!) { cart(id: $id) { id } }", json!({ "id": guest["id"] })).await;
+    assert_eq!(anonymous["data"]["cart"], Value::Null);
+
+    // The price changes and the stock falls: the cart says so.
+    let manager = app.login_as("manager").await;
+    let body = app
+        .gql_as(
+            &manager,
+            "mutation($i: VariantUpdateInput!) { variantUpdate(input: $i) { userErrors { code } } }",
+            json!({ "i": { "id": amlou, "price": "1000.00" } }),
+        )
+        .await;
+    ok_payload(&body, "variantUpdate");
+    let stock_now = stock(&app, "amlou-tighanimine").await;
+    let body = app
+        .gql_as(
+            &manager,
+            "mutation($i: InventoryAdjustInput!) { inventoryAdjust(input: $i) { userErrors { code } } }",
+            json!({ "i": { "variantId": amlou, "delta": 1 - stock_now } }),
+        )
+        .await;
+    ok_payload(&body, "inventoryAdjust");
+    let cart = app
+        .gql_as(
+            &token,
+            "query($id: ID!) { cart(id: $id) { warnings { code } cost { subtotal { amount } } } }",
+            json!({ "id": guest["id"] }),
+        )
+        .await;
+    let codes: Vec<&str> =
+        cart["data"]["cart"]["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"PRICE_CHANGED") && codes.contains(&"INSUFFICIENT_STOCK"), "{cart}");
+    // Checkout charges the new price, and refuses what is not in stock.
+    let body = app
+        .gql_as(
+            &token,
+            CHECKOUT,
+            checkout_input(guest["id"].as_str().unwrap(), "merged-cart-01", "CASH_ON_DELIVERY", "fr"),
+        )
+        .await;
+    assert_eq!(error_codes(&body, "checkoutComplete"), ["OUT_OF_STOCK"]);
+    assert_eq!(stock(&app, "amlou-tighanimine").await, 1, "nothing taken");
+}
+on_both_backends!(carts_follow_the_customer_and_warn_of_changes);
+
+async fn parked_emails_are_retried_by_admins_and_payouts_reduce_the_balance(backend: crate::helpers::Backend) {
+    let smtp = SmtpServer::start(2).await;
+    let url = smtp.url();
+    let Some(app) = TestApp::spawn(
+        backend,
+        Options::with(move |c| {
+            c.smtp_url = Some(taawun::config::Secret::new(url));
+            c.outbox_max_attempts = 1;
+        }),
+    )
+    .await
+    else {
+        return;
+    };
+    let customer = app.login_as("customer").await;
+    let (argan, _, _) = variant(&app, "huile-argan-alimentaire-ajddig").await;
+    let cart = new_cart(&app, Some(&customer), json!([{ "variantId": argan, "quantity": 1 }])).await;
+    let body = app
+        .gql_as(
+            &customer,
+            CHECKOUT,
+            checkout_input(cart["id"].as_str().unwrap(), "parked-mail-01", "CASH_ON_DELIVERY", "fr"),
+        )
+        .await;
+    let order = ok_payload(&body, "checkoutComplete")["order"].clone();
+    let admin = app.login_as("admin").await;
+    const FAILED: &str = "{ outboxMessages(status: FAILED) { totalCount nodes { id lastError attempts } } }";
+    app.eventually("two parked emails", || async {
+        app.gql_as(&admin, FAILED, json!({})).await["data"]["outboxMessages"]["totalCount"] == 2
+    })
+    .await;
+    let parked = app.gql_as(&admin, FAILED, json!({})).await;
+    assert!(parked["data"]["outboxMessages"]["nodes"][0]["lastError"].as_str().unwrap().contains("451"));
+    for node in parked["data"]["outboxMessages"]["nodes"].as_array().unwrap() {
+        let body = app
+            .gql_as(
+                &admin,
+                "mutation($id: ID!) { outboxRetry(id: $id) { message { status } userErrors { code } } }",
+                json!({ "id": node["id"] }),
+            )
+            .await;
+        assert_eq!(ok_payload(&body, "outboxRetry")["message"]["status"], "PENDING");
+    }
+    app.eventually("the retried emails", || async { smtp.messages_to("buyer@example.ma").len() == 1 }).await;
+    let customer_sees = app.gql_as(&customer, "{ outboxMessages { totalCount } }", json!({})).await;
+    assert_eq!(customer_sees["errors"][0]["extensions"]["code"], "FORBIDDEN");
+
+    // Delivered cash on delivery: the cooperative owes the commission; a payout larger than
+    // what it is owed is refused.
+    let manager = app.login_as("manager").await;
+    let _ = manager;
+    let coop = app.cooperative_id("ajddig").await;
+    let payout = "mutation($i: PayoutRecordInput!) { payoutRecord(input: $i) { balance { balance { amount } paidOut { amount } } userErrors { field code } } }";
+    let body = app
+        .gql_as(
+            &admin,
+            payout,
+            json!({ "i": { "cooperativeId": coop, "amount": "10.00", "reference": "VIR-2026-001" } }),
+        )
+        .await;
+    // Not delivered yet: the sale is owed to the cooperative (the marketplace will collect the cash).
+    let balance = ok_payload(&body, "payoutRecord")["balance"].clone();
+    assert_eq!(balance["paidOut"]["amount"], "10.00");
+    let body = app
+        .gql_as(
+            &admin,
+            payout,
+            json!({ "i": { "cooperativeId": coop, "amount": "100000.00", "reference": "VIR-2026-002" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&body, "payoutRecord"), ["BAD_USER_INPUT"]);
+    let body = app
+        .gql_as(&customer, payout, json!({ "i": { "cooperativeId": coop, "amount": "1.00", "reference": "X" } }))
+        .await;
+    assert_eq!(error_codes(&body, "payoutRecord"), ["FORBIDDEN"]);
+    // The customer cancels: stock back, ledger reversed.
+    let before = stock(&app, "huile-argan-alimentaire-ajddig").await;
+    let body = app
+        .gql_as(&customer, "mutation($i: OrderCancelInput!) { orderCancel(input: $i) { order { status fulfilments { status } } userErrors { code } } }", json!({ "i": { "orderId": order["id"], "reason": "changed my mind" } }))
+        .await;
+    assert_eq!(ok_payload(&body, "orderCancel")["order"]["status"], "CANCELLED");
+    assert_eq!(stock(&app, "huile-argan-alimentaire-ajddig").await, before + 1);
+    let b = app
+        .gql_as(
+            &admin,
+            "query($c: ID!) { cooperativeBalance(cooperativeId: $c) { balance { amount } } }",
+            json!({ "c": coop }),
+        )
+        .await;
+    assert_eq!(b["data"]["cooperativeBalance"]["balance"]["amount"], "-10.00", "{b}");
+}
+
+mod parked_emails_are_retried_by_admins_and_payouts_reduce_the_balance {
+    use crate::helpers::{Backend, postgres_url};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::parked_emails_are_retried_by_admins_and_payouts_reduce_the_balance(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if postgres_url().is_some() {
+            super::parked_emails_are_retried_by_admins_and_payouts_reduce_the_balance(Backend::Postgres).await;
+        }
+    }
+}
