@@ -237,3 +237,18 @@ impl Checks {
 macro_rules! path {
     ($($part:expr),* $(,)?) => { Vec::<String>::from([$($part.to_string()),*]) };
 }
+
+/// `as_str`/`parse` between an enum and the text stored for it in the database.
+#[macro_export]
+macro_rules! text_enum {
+    ($name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($text => Some($name::$variant),)* _ => None }
+            }
+        }
+    };
+}

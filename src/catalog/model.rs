@@ -8,26 +8,13 @@ use crate::db::schema::{
 use crate::i18n::Localized;
 use crate::money::Decimal;
 
-macro_rules! text_enum {
-    ($name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),* }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($text => Some($name::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ProductStatus {
     Draft,
     Active,
     Archived,
 }
-text_enum!(ProductStatus { Draft = "DRAFT", Active = "ACTIVE", Archived = "ARCHIVED" });
+crate::text_enum!(ProductStatus { Draft = "DRAFT", Active = "ACTIVE", Archived = "ARCHIVED" });
 
 /// The legal lifecycle of a cooperative in the register; only ACTIVE ones sell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -39,7 +26,7 @@ pub enum CooperativeStatus {
     InLiquidation,
     StruckOff,
 }
-text_enum!(CooperativeStatus {
+crate::text_enum!(CooperativeStatus {
     Active = "ACTIVE",
     NonCompliant = "NON_COMPLIANT",
     UnderControl = "UNDER_CONTROL",
@@ -56,7 +43,7 @@ pub enum LabelType {
     LabelAgricole,
     Organic,
 }
-text_enum!(LabelType { Igp = "IGP", Aop = "AOP", LabelAgricole = "LABEL_AGRICOLE", Organic = "ORGANIC" });
+crate::text_enum!(LabelType { Igp = "IGP", Aop = "AOP", LabelAgricole = "LABEL_AGRICOLE", Organic = "ORGANIC" });
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = regions)]

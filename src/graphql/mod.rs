@@ -159,3 +159,24 @@ impl NodeQuery {
         futures_util::future::try_join_all(lookups).await
     }
 }
+
+/// Declares a DataLoader key newtype and its batched load through a store function
+/// `fn(&mut DbConn, &[i64]) -> QueryResult<HashMap<i64, V>>`.
+#[macro_export]
+macro_rules! keyed_loader {
+    ($loader:ident, $key:ident => $value:ty, $fetch:path) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $key(pub i64);
+
+        impl async_graphql::dataloader::Loader<$key> for $loader {
+            type Value = $value;
+            type Error = std::sync::Arc<$crate::error::AppError>;
+
+            async fn load(&self, keys: &[$key]) -> Result<std::collections::HashMap<$key, $value>, Self::Error> {
+                let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+                let found = self.db.run(move |conn| Ok($fetch(conn, &ids)?)).await.map_err(std::sync::Arc::new)?;
+                Ok(found.into_iter().map(|(id, v)| ($key(id), v)).collect())
+            }
+        }
+    };
+}

@@ -7,19 +7,6 @@ use crate::db::schema::{
 };
 use crate::money::Decimal;
 
-macro_rules! text_enum {
-    ($name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),* }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($text => Some($name::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum OrderStatus {
     PendingPayment,
@@ -31,7 +18,7 @@ pub enum OrderStatus {
     Cancelled,
     Refunded,
 }
-text_enum!(OrderStatus {
+crate::text_enum!(OrderStatus {
     PendingPayment = "PENDING_PAYMENT",
     Confirmed = "CONFIRMED",
     PartiallyShipped = "PARTIALLY_SHIPPED",
@@ -66,7 +53,7 @@ pub enum FulfilmentStatus {
     Delivered,
     Cancelled,
 }
-text_enum!(FulfilmentStatus {
+crate::text_enum!(FulfilmentStatus {
     Pending = "PENDING",
     Processing = "PROCESSING",
     Shipped = "SHIPPED",
@@ -89,7 +76,7 @@ pub enum PaymentMethod {
     CashOnDelivery,
     Card,
 }
-text_enum!(PaymentMethod { CashOnDelivery = "CASH_ON_DELIVERY", Card = "CARD" });
+crate::text_enum!(PaymentMethod { CashOnDelivery = "CASH_ON_DELIVERY", Card = "CARD" });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum PaymentStatus {
@@ -99,7 +86,7 @@ pub enum PaymentStatus {
     PartiallyRefunded,
     Refunded,
 }
-text_enum!(PaymentStatus {
+crate::text_enum!(PaymentStatus {
     Pending = "PENDING",
     Paid = "PAID",
     Failed = "FAILED",
@@ -124,7 +111,7 @@ pub enum LedgerKind {
     /// Money paid out to the cooperative (−).
     Payout,
 }
-text_enum!(LedgerKind {
+crate::text_enum!(LedgerKind {
     Sale = "SALE",
     Commission = "COMMISSION",
     CashCollected = "CASH_COLLECTED",
