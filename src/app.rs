@@ -27,6 +27,7 @@ use crate::outbox::worker::{Deliver, Worker, WorkerSettings};
 use crate::payments::Payments;
 use crate::payments::cod::CashOnDelivery;
 use crate::payments::stripe::StripeProvider;
+use crate::rate_limit::RateLimiter;
 
 pub struct AppState {
     pub config: Arc<Config>,
@@ -36,6 +37,7 @@ pub struct AppState {
     pub limits: Limits,
     pub payments: Arc<Payments>,
     pub mailer: Arc<Mailer>,
+    pub rate_limiter: RateLimiter,
 }
 
 /// Routes each outbox row to what delivers it.
@@ -117,7 +119,9 @@ impl AppState {
         .data(commerce)
         .data(payments.clone())
         .finish();
-        Ok(AppState { config: Arc::new(config), db, schema, metrics, limits, payments, mailer })
+        let rate_limiter =
+            RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_burst, config.trust_forwarded_for);
+        Ok(AppState { config: Arc::new(config), db, schema, metrics, limits, payments, mailer, rate_limiter })
     }
 
     /// The outbox worker for this state's database and transports.
@@ -204,6 +208,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .wrap(Compress::default())
+            .wrap(from_fn(crate::rate_limit::limit))
             .wrap(cors(&config))
             .wrap(from_fn(observability::observe))
             .configure(configure)

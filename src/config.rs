@@ -77,6 +77,12 @@ pub struct Config {
     pub outbox_poll_ms: u64,
     pub outbox_max_attempts: i32,
     pub outbox_backoff_ms: u64,
+    /// Requests per minute per client address; 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// Requests a client may make at once before the rate applies.
+    pub rate_limit_burst: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Config {
@@ -115,6 +121,9 @@ impl Default for Config {
             outbox_poll_ms: 500,
             outbox_max_attempts: 8,
             outbox_backoff_ms: 5000,
+            rate_limit_per_minute: 1200,
+            rate_limit_burst: 200,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -220,6 +229,9 @@ impl Config {
         env_field!("TAAWUN_OUTBOX_POLL_MS", self.outbox_poll_ms, parse);
         env_field!("TAAWUN_OUTBOX_MAX_ATTEMPTS", self.outbox_max_attempts, parse);
         env_field!("TAAWUN_OUTBOX_BACKOFF_MS", self.outbox_backoff_ms, parse);
+        env_field!("TAAWUN_RATE_LIMIT_PER_MINUTE", self.rate_limit_per_minute, parse);
+        env_field!("TAAWUN_RATE_LIMIT_BURST", self.rate_limit_burst, parse);
+        env_field!("TAAWUN_TRUST_FORWARDED_FOR", self.trust_forwarded_for, parse);
         Ok(())
     }
 

@@ -14,3 +14,4 @@ pub mod observability;
 pub mod orders;
 pub mod outbox;
 pub mod payments;
+pub mod rate_limit;

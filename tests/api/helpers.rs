@@ -78,6 +78,7 @@ impl TestApp {
             log: "warn".into(),
             outbox_poll_ms: 20,
             outbox_backoff_ms: 50,
+            rate_limit_per_minute: 0,
             ..Config::default()
         };
         let mut pg_schema = None;

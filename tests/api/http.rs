@@ -132,3 +132,22 @@ async fn persisted_queries_cors_health_and_metrics(app: TestApp) {
     }
 }
 on_both_backends!(persisted_queries_cors_health_and_metrics, super::small_limits());
+
+async fn clients_over_their_rate_get_429(app: TestApp) {
+    let query = || app.client.post(app.url("/graphql")).json(&json!({ "query": "{ regions { totalCount } }" })).send();
+    for _ in 0..5 {
+        assert_eq!(query().await.unwrap().status(), 200);
+    }
+    let refused = query().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    // Health checks are never limited.
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}
+on_both_backends!(
+    clients_over_their_rate_get_429,
+    crate::helpers::Options::with(|c| {
+        c.rate_limit_per_minute = 1;
+        c.rate_limit_burst = 5;
+    })
+);
