@@ -28,6 +28,7 @@ use crate::payments::Payments;
 use crate::payments::cod::CashOnDelivery;
 use crate::payments::stripe::StripeProvider;
 use crate::rate_limit::RateLimiter;
+use crate::search::config::SearchConfig;
 
 pub struct AppState {
     pub config: Arc<Config>,
@@ -38,6 +39,7 @@ pub struct AppState {
     pub payments: Arc<Payments>,
     pub mailer: Arc<Mailer>,
     pub rate_limiter: RateLimiter,
+    pub search_config: Arc<SearchConfig>,
 }
 
 /// Routes each outbox row to what delivers it.
@@ -119,9 +121,25 @@ impl AppState {
         .data(commerce)
         .data(payments.clone())
         .finish();
+        let search_config = match &config.search_config_dir {
+            Some(dir) => SearchConfig::load_dir(dir),
+            None => SearchConfig::builtin(),
+        }
+        .map(Arc::new)
+        .map_err(|problems| format!("the search configuration has mistakes:\n  {}", problems.join("\n  ")))?;
         let rate_limiter =
             RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_burst, config.trust_forwarded_for);
-        Ok(AppState { config: Arc::new(config), db, schema, metrics, limits, payments, mailer, rate_limiter })
+        Ok(AppState {
+            config: Arc::new(config),
+            db,
+            schema,
+            metrics,
+            limits,
+            payments,
+            mailer,
+            rate_limiter,
+            search_config,
+        })
     }
 
     /// The outbox worker for this state's database and transports.

@@ -83,6 +83,8 @@ pub struct Config {
     pub rate_limit_burst: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// A directory of search configuration replacing the `search-config/` files compiled in.
+    pub search_config_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -124,6 +126,7 @@ impl Default for Config {
             rate_limit_per_minute: 1200,
             rate_limit_burst: 200,
             trust_forwarded_for: false,
+            search_config_dir: None,
         }
     }
 }
@@ -232,6 +235,9 @@ impl Config {
         env_field!("TAAWUN_RATE_LIMIT_PER_MINUTE", self.rate_limit_per_minute, parse);
         env_field!("TAAWUN_RATE_LIMIT_BURST", self.rate_limit_burst, parse);
         env_field!("TAAWUN_TRUST_FORWARDED_FOR", self.trust_forwarded_for, parse);
+        if let Some(v) = get("TAAWUN_SEARCH_CONFIG_DIR") {
+            self.search_config_dir = (!v.is_empty()).then(|| PathBuf::from(v));
+        }
         Ok(())
     }
 
