@@ -2,4 +2,5 @@
 //! `search-config/` from which each engine's settings are derived.
 
 pub mod config;
+pub mod embedded;
 pub mod normalize;

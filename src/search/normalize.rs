@@ -43,6 +43,16 @@ fn fold_latin(c: char) -> char {
 /// French elided articles and pronouns: `l'huile` → `huile`, `d'argan` → `argan`.
 const ELISIONS: [&str; 9] = ["l", "d", "j", "qu", "n", "s", "c", "m", "t"];
 
+/// Whether `word`, followed by `rest`, is an elided French article (`l` in `l'huile`).
+pub fn is_elided_article(word: &str, rest: &str) -> bool {
+    let mut after = rest.chars();
+    ELISIONS.contains(&word.to_lowercase().as_str())
+        && matches!(after.next(), Some('\'' | '’' | 'ʼ'))
+        && after.next().is_some_and(|c| {
+            matches!(fold_latin(c.to_lowercase().next().unwrap_or(c)), 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h')
+        })
+}
+
 /// Folds text for indexing and searching: lower case, accents, ligatures, French elisions,
 /// Arabic letter forms, harakat, tatweel and digits. Tifinagh passes through. Words are
 /// separated by single spaces; punctuation becomes a separator.

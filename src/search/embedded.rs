@@ -1,0 +1,630 @@
+//! The embedded engine: a tantivy index in the data dir, configured from `search-config/`.
+//! Text is segmented by charabia (Meilisearch's tokenizer) and folded by `normalize::fold`,
+//! so both engines see the same words.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use charabia::Tokenize;
+use serde_json::{Value, json};
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value as _,
+};
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+
+use super::config::{FieldType, IndexConfig, SearchConfig};
+use super::normalize::{fold, is_elided_article, without_arabic_article};
+
+const TOKENIZER: &str = "taawun";
+
+/// Folds and splits text the same way for indexing and for queries.
+pub fn words(text: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    for token in text.tokenize() {
+        if !token.is_word() {
+            continue;
+        }
+        let original = &text[token.byte_start..token.byte_end];
+        // charabia cuts `l'huile` at the apostrophe: the elided article goes, as in `fold`.
+        if is_elided_article(original, &text[token.byte_end..]) {
+            continue;
+        }
+        for word in fold(original).split(' ').filter(|w| !w.is_empty()) {
+            // charabia splits the Arabic article off; alone it carries no meaning.
+            if word == "ال" {
+                continue;
+            }
+            let word = without_arabic_article(word).unwrap_or(word);
+            out.push((token.byte_start, token.byte_end, word.to_string()));
+        }
+    }
+    out
+}
+
+#[derive(Clone, Default)]
+struct FoldingTokenizer {
+    token: Token,
+}
+
+struct FoldingTokenStream<'a> {
+    tokens: std::vec::IntoIter<(usize, usize, String)>,
+    position: usize,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for FoldingTokenizer {
+    type TokenStream<'a> = FoldingTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> FoldingTokenStream<'a> {
+        self.token.reset();
+        FoldingTokenStream { tokens: words(text).into_iter(), position: 0, token: &mut self.token }
+    }
+}
+
+impl TokenStream for FoldingTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        match self.tokens.next() {
+            Some((from, to, text)) => {
+                self.token.offset_from = from;
+                self.token.offset_to = to;
+                self.token.position = self.position;
+                self.token.position_length = 1;
+                self.token.text = text;
+                self.position += 1;
+                true
+            }
+            None => false,
+        }
+    }
+    fn token(&self) -> &Token {
+        self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+/// One indexed document: engine-neutral, built from the database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchDocument {
+    pub id: i64,
+    /// Changes whenever the document does; the index keeps the latest.
+    pub version: i64,
+    pub text: BTreeMap<String, String>,
+    pub keywords: BTreeMap<String, Vec<String>>,
+    pub numbers: BTreeMap<String, i64>,
+    pub flags: BTreeMap<String, bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// The field has this value (any of its values, for lists).
+    Equals(String, String),
+    Range {
+        field: String,
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    Flag(String, bool),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sort {
+    Relevance,
+    Field { field: String, descending: bool },
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchQuery {
+    pub text: String,
+    pub filters: Vec<Filter>,
+    pub facets: Vec<String>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+    /// A numeric field whose minimum and maximum over all hits are wanted.
+    pub range_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchResults {
+    pub ids: Vec<i64>,
+    pub total: usize,
+    pub facets: BTreeMap<String, Vec<(String, u64)>>,
+    pub range: Option<(i64, i64)>,
+}
+
+#[derive(Debug)]
+pub struct SearchError(pub String);
+
+impl std::fmt::Display for SearchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SearchError {}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        SearchError(e.to_string())
+    }
+}
+
+pub struct EmbeddedIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    config: IndexConfig,
+    synonyms: Arc<SearchConfig>,
+    id: Field,
+    version: Field,
+    fields: BTreeMap<String, (Field, FieldType)>,
+}
+
+fn schema_for(config: &IndexConfig) -> (Schema, Field, Field, BTreeMap<String, (Field, FieldType)>) {
+    let mut builder = Schema::builder();
+    let id = builder.add_i64_field("__id", INDEXED | STORED | FAST);
+    let version = builder.add_i64_field("__version", STORED | FAST);
+    let mut fields = BTreeMap::new();
+    for (name, f) in &config.fields {
+        let field = match f.field_type {
+            FieldType::Text => builder.add_text_field(
+                name,
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(TOKENIZER)
+                        .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                ),
+            ),
+            FieldType::Keyword | FieldType::KeywordList | FieldType::CategoryPath => {
+                builder.add_text_field(name, STRING | FAST)
+            }
+            FieldType::Number | FieldType::Date => builder.add_i64_field(name, INDEXED | FAST),
+            FieldType::Bool => builder.add_bool_field(name, INDEXED | FAST),
+        };
+        fields.insert(name.clone(), (field, f.field_type));
+    }
+    (builder.build(), id, version, fields)
+}
+
+impl EmbeddedIndex {
+    /// Opens (or creates) the index in `dir`; an index whose schema no longer matches the
+    /// configuration is an error that `reindex` resolves.
+    pub fn open(dir: &Path, name: &str, config: Arc<SearchConfig>) -> Result<EmbeddedIndex, SearchError> {
+        let index_config = config
+            .indexes
+            .get(name)
+            .cloned()
+            .ok_or_else(|| SearchError(format!("no index `{name}` in search-config")))?;
+        let (schema, id, version, fields) = schema_for(&index_config);
+        std::fs::create_dir_all(dir).map_err(|e| SearchError(format!("{}: {e}", dir.display())))?;
+        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError(e.to_string()))?;
+        let index = Index::open_or_create(directory, schema)?;
+        Self::with_index(index, index_config, config, id, version, fields)
+    }
+
+    /// An index in memory (tests and benchmarks).
+    pub fn in_memory(name: &str, config: Arc<SearchConfig>) -> Result<EmbeddedIndex, SearchError> {
+        let index_config = config
+            .indexes
+            .get(name)
+            .cloned()
+            .ok_or_else(|| SearchError(format!("no index `{name}` in search-config")))?;
+        let (schema, id, version, fields) = schema_for(&index_config);
+        let index = Index::create_in_ram(schema);
+        Self::with_index(index, index_config, config, id, version, fields)
+    }
+
+    fn with_index(
+        index: Index,
+        config: IndexConfig,
+        synonyms: Arc<SearchConfig>,
+        id: Field,
+        version: Field,
+        fields: BTreeMap<String, (Field, FieldType)>,
+    ) -> Result<EmbeddedIndex, SearchError> {
+        index.tokenizers().register(TOKENIZER, FoldingTokenizer::default());
+        let writer = index.writer(64 * 1024 * 1024)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(EmbeddedIndex { index, reader, writer: Mutex::new(writer), config, synonyms, id, version, fields })
+    }
+
+    fn to_tantivy(&self, doc: &SearchDocument) -> TantivyDocument {
+        let mut out = TantivyDocument::default();
+        out.add_i64(self.id, doc.id);
+        out.add_i64(self.version, doc.version);
+        for (name, (field, kind)) in &self.fields {
+            match kind {
+                FieldType::Text => {
+                    if let Some(t) = doc.text.get(name) {
+                        out.add_text(*field, t);
+                    }
+                }
+                FieldType::Keyword | FieldType::KeywordList | FieldType::CategoryPath => {
+                    for v in doc.keywords.get(name).into_iter().flatten() {
+                        out.add_text(*field, v);
+                    }
+                }
+                FieldType::Number | FieldType::Date => {
+                    if let Some(n) = doc.numbers.get(name) {
+                        out.add_i64(*field, *n);
+                    }
+                }
+                FieldType::Bool => {
+                    if let Some(b) = doc.flags.get(name) {
+                        out.add_bool(*field, *b);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Replaces these documents (by id) and makes the change visible.
+    pub fn upsert(&self, docs: &[SearchDocument]) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(|_| SearchError("index writer poisoned".into()))?;
+        for doc in docs {
+            writer.delete_term(Term::from_field_i64(self.id, doc.id));
+            writer.add_document(self.to_tantivy(doc))?;
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    pub fn delete(&self, ids: &[i64]) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(|_| SearchError("index writer poisoned".into()))?;
+        for id in ids {
+            writer.delete_term(Term::from_field_i64(self.id, *id));
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Empties the index (before a rebuild into the same directory).
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(|_| SearchError("index writer poisoned".into()))?;
+        writer.delete_all_documents()?;
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    pub fn count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Every (id, version) in the index, for comparing with the database.
+    pub fn versions(&self) -> Result<BTreeMap<i64, i64>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut out = BTreeMap::new();
+        for segment in searcher.segment_readers() {
+            let ids = segment.fast_fields().i64("__id")?;
+            let versions = segment.fast_fields().i64("__version")?;
+            for doc in segment.doc_ids_alive() {
+                if let (Some(id), Some(v)) = (ids.first(doc), versions.first(doc)) {
+                    out.insert(id, v);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn typo_distance(&self, word: &str) -> u8 {
+        let len = word.chars().count();
+        let t = &self.config.typo_tolerance;
+        if len >= t.min_word_size_for_two_typos {
+            2
+        } else if len >= t.min_word_size_for_one_typo {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// One query word against every text field: exact matches first, then synonyms, then
+    /// typos; the last word also matches as a prefix (search as you type).
+    fn word_query(&self, word: &str, last: bool) -> Box<dyn Query> {
+        let searchable = self.config.searchable();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let synonyms: Vec<String> = self
+            .synonyms
+            .synonyms_of(word)
+            .into_iter()
+            .filter(|s| !s.contains(' '))
+            .map(|s| without_arabic_article(s).unwrap_or(s).to_string())
+            .collect();
+        let distance = self.typo_distance(word);
+        for (rank, name) in searchable.iter().enumerate() {
+            let Some((field, _)) = self.fields.get(*name) else { continue };
+            let weight = (searchable.len() - rank) as f32;
+            let term = Term::from_field_text(*field, word);
+            let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), 4.0 * weight))));
+            for s in &synonyms {
+                let q = TermQuery::new(Term::from_field_text(*field, s), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 3.0 * weight))));
+            }
+            if distance > 0 {
+                let fuzzy = FuzzyTermQuery::new(term.clone(), distance, true);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), weight))));
+            }
+            if last {
+                let prefix = FuzzyTermQuery::new_prefix(term, 0, true);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(prefix), 2.0 * weight))));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn filter_query(&self, filter: &Filter) -> Result<Box<dyn Query>, SearchError> {
+        let field = |name: &str| {
+            self.fields.get(name).map(|(f, _)| *f).ok_or_else(|| SearchError(format!("unknown field `{name}`")))
+        };
+        Ok(match filter {
+            Filter::Equals(name, value) => {
+                Box::new(TermQuery::new(Term::from_field_text(field(name)?, value), IndexRecordOption::Basic))
+            }
+            Filter::Flag(name, value) => {
+                Box::new(TermQuery::new(Term::from_field_bool(field(name)?, *value), IndexRecordOption::Basic))
+            }
+            Filter::Range { field: name, min, max } => {
+                let f = field(name)?;
+                let bound = |v: &Option<i64>| match v {
+                    Some(v) => Bound::Included(Term::from_field_i64(f, *v)),
+                    None => Bound::Unbounded,
+                };
+                Box::new(RangeQuery::new(bound(min), bound(max)))
+            }
+        })
+    }
+
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let terms = words(&q.text);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let stop_words: Vec<&String> = self.synonyms.stop_words.values().flatten().collect();
+        let meaningful: Vec<&String> = {
+            let kept: Vec<&String> = terms.iter().map(|(_, _, w)| w).filter(|w| !stop_words.contains(w)).collect();
+            if kept.is_empty() { terms.iter().map(|(_, _, w)| w).collect() } else { kept }
+        };
+        for (i, word) in meaningful.iter().enumerate() {
+            clauses.push((Occur::Must, self.word_query(word, i + 1 == meaningful.len())));
+        }
+        if clauses.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        for filter in &q.filters {
+            clauses.push((Occur::Must, self.filter_query(filter)?));
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+
+        let mut aggs = serde_json::Map::new();
+        for facet in &q.facets {
+            aggs.insert(
+                facet.clone(),
+                json!({ "terms": { "field": facet, "size": self.config.faceting.max_values_per_facet } }),
+            );
+        }
+        if let Some(field) = &q.range_of {
+            aggs.insert("__min".into(), json!({ "min": { "field": field } }));
+            aggs.insert("__max".into(), json!({ "max": { "field": field } }));
+        }
+        let aggregations: Aggregations =
+            serde_json::from_value(Value::Object(aggs)).map_err(|e| SearchError(e.to_string()))?;
+        let collector = AggregationCollector::from_aggs(
+            aggregations,
+            AggContextParams::new(AggregationLimitsGuard::default(), self.index.tokenizers().clone()),
+        );
+        let limit = q.limit.max(1);
+        let top = TopDocs::with_limit(limit).and_offset(q.offset);
+        let (addresses, total, aggs): (Vec<DocAddress>, usize, _) = match &q.sort {
+            Sort::Relevance => {
+                let (hits, total, aggs) = searcher.search(&query, &(top.order_by_score(), Count, collector))?;
+                (hits.into_iter().map(|(_, a)| a).collect(), total, aggs)
+            }
+            Sort::Field { field, descending } => {
+                let order = if *descending { Order::Desc } else { Order::Asc };
+                let (hits, total, aggs) =
+                    searcher.search(&query, &(top.order_by_fast_field::<i64>(field, order), Count, collector))?;
+                (hits.into_iter().map(|(_, a)| a).collect(), total, aggs)
+            }
+        };
+        let mut ids = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            if let Some(id) = doc.get_first(self.id).and_then(|v| v.as_i64()) {
+                ids.push(id);
+            }
+        }
+        let aggs = serde_json::to_value(aggs).map_err(|e| SearchError(e.to_string()))?;
+        let mut facets = BTreeMap::new();
+        for facet in &q.facets {
+            let buckets = aggs[facet]["buckets"].as_array().cloned().unwrap_or_default();
+            let values = buckets
+                .iter()
+                .filter_map(|b| Some((b["key"].as_str()?.to_string(), b["doc_count"].as_u64()?)))
+                .collect();
+            facets.insert(facet.clone(), values);
+        }
+        let range = match (aggs["__min"]["value"].as_f64(), aggs["__max"]["value"].as_f64()) {
+            (Some(min), Some(max)) if total > 0 => Some((min as i64, max as i64)),
+            _ => None,
+        };
+        Ok(SearchResults { ids, total, facets, range })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: i64, names: &[&str], region: &str, labels: &[&str], price: i64, in_stock: bool) -> SearchDocument {
+        SearchDocument {
+            id,
+            version: 1,
+            text: BTreeMap::from([
+                ("name".to_string(), names.join("\n")),
+                ("description".to_string(), format!("{} — produit de coopérative", names[0])),
+            ]),
+            keywords: BTreeMap::from([
+                ("region".to_string(), vec![region.to_string()]),
+                ("labels".to_string(), labels.iter().map(|l| l.to_string()).collect()),
+            ]),
+            numbers: BTreeMap::from([("price".to_string(), price), ("created_at".to_string(), id)]),
+            flags: BTreeMap::from([("in_stock".to_string(), in_stock)]),
+        }
+    }
+
+    fn fixture() -> EmbeddedIndex {
+        let config = Arc::new(SearchConfig::builtin().unwrap());
+        let index = EmbeddedIndex::in_memory("products", config).unwrap();
+        index
+            .upsert(&[
+                doc(
+                    1,
+                    &["Huile d'argan alimentaire", "زيت أركان غذائي", "Culinary argan oil", "ⴰⵔⴳⴰⵏ"],
+                    "09",
+                    &["IGP"],
+                    18_000,
+                    true,
+                ),
+                doc(
+                    2,
+                    &["Huile d'argan cosmétique", "زيت أركان تجميلي", "Cosmetic argan oil"],
+                    "07",
+                    &["IGP"],
+                    15_000,
+                    false,
+                ),
+                doc(3, &["Safran de Taliouine", "زعفران تالوين", "Taliouine saffron"], "09", &["AOP"], 6_000, true),
+                doc(4, &["Miel de thym", "عسل الزعتر", "Thyme honey"], "05", &[], 12_000, true),
+                doc(
+                    5,
+                    &["Tapis berbère tissé main", "زربية أمازيغية", "Hand-woven Amazigh carpet"],
+                    "08",
+                    &[],
+                    180_000,
+                    true,
+                ),
+                doc(
+                    6,
+                    &["Huile d'olive vierge extra", "زيت الزيتون البكر", "Extra virgin olive oil"],
+                    "07",
+                    &["AOP"],
+                    7_500,
+                    true,
+                ),
+            ])
+            .unwrap();
+        index
+    }
+
+    fn find(index: &EmbeddedIndex, text: &str) -> Vec<i64> {
+        let q = SearchQuery {
+            text: text.into(),
+            filters: vec![],
+            facets: vec![],
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 20,
+            range_of: None,
+        };
+        let mut ids = index.search(&q).unwrap().ids;
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn argan_in_every_script_and_spelling() {
+        let index = fixture();
+        for query in ["أركان", "الأركان", "اركان", "argane", "argan", "ARGAN", "ⴰⵔⴳⴰⵏ"] {
+            assert_eq!(find(&index, query), vec![1, 2], "query {query}");
+        }
+    }
+
+    #[test]
+    fn typos_prefixes_synonyms_and_harakat() {
+        let index = fixture();
+
+        assert_eq!(find(&index, "argam"), vec![1, 2], "one typo in a five-letter word");
+        assert_eq!(find(&index, "tapis"), vec![5], "a different word does not find argan");
+        for query in ["zafran", "safran", "زعفران", "زَعْفَرَان", "saffron"] {
+            assert_eq!(find(&index, query), vec![3], "query {query}");
+        }
+        assert_eq!(find(&index, "huile d'ol"), vec![6], "the last word is a prefix");
+        assert_eq!(find(&index, "l'huile d'argan"), vec![1, 2]);
+        assert_eq!(find(&index, "miel"), vec![4]);
+        assert_eq!(find(&index, "honey"), vec![4]);
+    }
+
+    #[test]
+    fn exact_matches_rank_above_fuzzy_ones() {
+        let index = fixture();
+        index.upsert(&[doc(7, &["Argon lamp"], "01", &[], 100, true)]).unwrap();
+        let q = SearchQuery {
+            text: "argan".into(),
+            filters: vec![],
+            facets: vec![],
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 10,
+            range_of: None,
+        };
+        let ids = index.search(&q).unwrap().ids;
+        assert_eq!(ids.last(), Some(&7), "the typo match comes last: {ids:?}");
+    }
+
+    #[test]
+    fn filters_facets_ranges_and_sorting() {
+        let index = fixture();
+        let q = SearchQuery {
+            text: String::new(),
+            filters: vec![
+                Filter::Range { field: "price".into(), min: Some(7_000), max: Some(20_000) },
+                Filter::Flag("in_stock".into(), true),
+            ],
+            facets: vec!["region".into(), "labels".into()],
+            sort: Sort::Field { field: "price".into(), descending: false },
+            offset: 0,
+            limit: 10,
+            range_of: Some("price".into()),
+        };
+        let r = index.search(&q).unwrap();
+        assert_eq!(r.ids, vec![6, 4, 1]);
+        assert_eq!(r.total, 3);
+        assert_eq!(r.range, Some((7_500, 18_000)));
+        let regions: BTreeMap<String, u64> = r.facets["region"].iter().cloned().collect();
+        assert_eq!(regions, BTreeMap::from([("05".into(), 1), ("07".into(), 1), ("09".into(), 1)]));
+        let labels: BTreeMap<String, u64> = r.facets["labels"].iter().cloned().collect();
+        assert_eq!(labels, BTreeMap::from([("AOP".into(), 1), ("IGP".into(), 1)]));
+
+        let label = SearchQuery { filters: vec![Filter::Equals("labels".into(), "IGP".into())], ..q.clone() };
+        let mut ids = index.search(&label).unwrap().ids;
+        ids.sort();
+        assert_eq!(ids, vec![1, 2]);
+    }
+
+    #[test]
+    fn deletes_and_versions() {
+        let index = fixture();
+        index.delete(&[2]).unwrap();
+        assert_eq!(find(&index, "argan"), vec![1]);
+        let mut changed = doc(1, &["Huile d'argan"], "09", &[], 1, true);
+        changed.version = 9;
+        index.upsert(&[changed]).unwrap();
+        let versions = index.versions().unwrap();
+        assert_eq!(versions.get(&1), Some(&9));
+        assert_eq!(versions.len(), 5);
+        assert_eq!(index.count(), 5);
+    }
+}
