@@ -29,6 +29,7 @@ use crate::payments::cod::CashOnDelivery;
 use crate::payments::stripe::StripeProvider;
 use crate::rate_limit::RateLimiter;
 use crate::search::config::SearchConfig;
+use crate::search::embedded::EmbeddedIndex;
 
 pub struct AppState {
     pub config: Arc<Config>,
@@ -40,11 +41,19 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     pub rate_limiter: RateLimiter,
     pub search_config: Arc<SearchConfig>,
+    pub search: Arc<EmbeddedIndex>,
 }
 
 /// Routes each outbox row to what delivers it.
 struct Dispatch {
     mailer: Arc<Mailer>,
+    db: Db,
+    search: Arc<EmbeddedIndex>,
+}
+
+#[derive(serde::Deserialize)]
+struct SearchSync {
+    product_ids: Vec<i64>,
 }
 
 impl Deliver for Dispatch {
@@ -52,6 +61,12 @@ impl Deliver for Dispatch {
         Box::pin(async move {
             match row.kind.as_str() {
                 notify::OUTBOX_KIND => self.mailer.send(row).await,
+                crate::catalog::service::SEARCH_OUTBOX_KIND => {
+                    let job: SearchSync = serde_json::from_str(&row.payload).map_err(|e| e.to_string())?;
+                    crate::search::sync_products(&self.db, self.search.clone(), job.product_ids)
+                        .await
+                        .map_err(|e| e.detail())
+                }
                 other => Err(format!("no delivery for outbox kind {other}")),
             }
         })
@@ -111,6 +126,16 @@ impl AppState {
             &config.data_dir.join("mail"),
             &config.mail_from,
         )?);
+        let search_config = match &config.search_config_dir {
+            Some(dir) => SearchConfig::load_dir(dir),
+            None => SearchConfig::builtin(),
+        }
+        .map(Arc::new)
+        .map_err(|problems| format!("the search configuration has mistakes:\n  {}", problems.join("\n  ")))?;
+        let search = Arc::new(crate::search::open_products(
+            &config.data_dir.join("search").join("products"),
+            search_config.clone(),
+        )?);
         let schema = graphql::build_schema(SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
@@ -120,13 +145,8 @@ impl AppState {
         .data(limits.clone())
         .data(commerce)
         .data(payments.clone())
+        .data(search.clone())
         .finish();
-        let search_config = match &config.search_config_dir {
-            Some(dir) => SearchConfig::load_dir(dir),
-            None => SearchConfig::builtin(),
-        }
-        .map(Arc::new)
-        .map_err(|problems| format!("the search configuration has mistakes:\n  {}", problems.join("\n  ")))?;
         let rate_limiter =
             RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_burst, config.trust_forwarded_for);
         Ok(AppState {
@@ -139,6 +159,7 @@ impl AppState {
             mailer,
             rate_limiter,
             search_config,
+            search,
         })
     }
 
@@ -146,7 +167,7 @@ impl AppState {
     pub fn outbox_worker(&self) -> Worker {
         Worker::new(
             self.db.clone(),
-            Arc::new(Dispatch { mailer: self.mailer.clone() }),
+            Arc::new(Dispatch { mailer: self.mailer.clone(), db: self.db.clone(), search: self.search.clone() }),
             WorkerSettings {
                 poll_interval: Duration::from_millis(self.config.outbox_poll_ms.max(10)),
                 max_attempts: self.config.outbox_max_attempts.max(1),

@@ -6,6 +6,8 @@ use taawun::app::{self, AppState};
 use taawun::config::Config;
 use taawun::db::{self, Db};
 use taawun::i18n::Locale;
+use taawun::search::config::SearchConfig;
+use taawun::search::embedded::EmbeddedIndex;
 
 #[derive(Parser)]
 #[command(name = "taawun", version, about = "Taawun: GraphQL backend for Morocco's cooperatives")]
@@ -31,6 +33,16 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Rebuild a search index from the database into a fresh directory, then swap it in.
+    Reindex {
+        #[arg(long, default_value = "products")]
+        index: String,
+    },
+    /// Search index maintenance.
+    Search {
+        #[command(subcommand)]
+        what: SearchCommand,
+    },
     /// Manage administrator accounts.
     Admin {
         #[command(subcommand)]
@@ -42,6 +54,12 @@ enum Command {
 enum SeedCommand {
     /// Demo cooperatives, products and accounts.
     Demo,
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Compare the index with the database (ids and versions) and report drift.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -70,6 +88,14 @@ fn open_db(config: &Config) -> anyhow::Result<Db> {
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))
 }
 
+fn search_config(config: &Config) -> anyhow::Result<std::sync::Arc<SearchConfig>> {
+    let loaded = match &config.search_config_dir {
+        Some(dir) => SearchConfig::load_dir(dir),
+        None => SearchConfig::builtin(),
+    };
+    loaded.map(std::sync::Arc::new).map_err(|p| anyhow::anyhow!("search configuration:\n  {}", p.join("\n  ")))
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::load().context("configuration")?;
@@ -90,6 +116,59 @@ fn main() -> anyhow::Result<()> {
             db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
             let loaded = taawun::catalog::demo::seed(&mut conn).map_err(|e| anyhow::anyhow!(e.detail()))?;
             println!("{}", if loaded { "demo data loaded" } else { "demo data already present" });
+        }
+        Command::Reindex { index } => {
+            if index != "products" {
+                bail!("unknown index `{index}` (known: products)");
+            }
+            let db = open_db(&config)?;
+            let search_config = search_config(&config)?;
+            let root = config.data_dir.join("search");
+            let fresh = root.join("products.new");
+            let _ = std::fs::remove_dir_all(&fresh);
+            let built = {
+                let target =
+                    EmbeddedIndex::open(&fresh, "products", search_config).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let mut conn = db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?;
+                let n = taawun::search::rebuild(&mut conn, &target, |done| eprint!("\rindexed {done} products"))
+                    .map_err(|e| anyhow::anyhow!(e.detail()))?;
+                eprintln!();
+                n
+            };
+            // Swap: the old directory moves aside before the new one takes its name.
+            let live = root.join("products");
+            let old = root.join(format!("products.old-{}", std::process::id()));
+            if live.exists() {
+                std::fs::rename(&live, &old)?;
+            }
+            std::fs::rename(&fresh, &live)?;
+            let _ = std::fs::remove_dir_all(&old);
+            println!("{built} products indexed; running servers pick the new index up when they restart");
+        }
+        Command::Search { what: SearchCommand::Verify } => {
+            let db = open_db(&config)?;
+            let index = taawun::search::open_products(
+                &config.data_dir.join("search").join("products"),
+                search_config(&config)?,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let drift = taawun::search::verify(&mut *db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?, &index)
+                .map_err(|e| anyhow::anyhow!(e.detail()))?;
+            println!(
+                "missing from the index: {} {:?}",
+                drift.missing.len(),
+                drift.missing.iter().take(20).collect::<Vec<_>>()
+            );
+            println!(
+                "in the index but not to be found: {} {:?}",
+                drift.unexpected.len(),
+                drift.unexpected.iter().take(20).collect::<Vec<_>>()
+            );
+            println!("stale in the index: {} {:?}", drift.stale.len(), drift.stale.iter().take(20).collect::<Vec<_>>());
+            if drift != taawun::search::Drift::default() {
+                bail!("the index has drifted from the database; run `taawun reindex`");
+            }
+            println!("the index matches the database");
         }
         Command::Admin { what: AdminCommand::Create { email, password, name } } => {
             let db = open_db(&config)?;

@@ -813,6 +813,8 @@ pub fn seed(conn: &mut DbConn) -> Result<bool, AppError> {
             }
         }
 
+        let all: Vec<i64> = super::service::product_ids_after(conn, 0, i64::MAX)?;
+        super::service::enqueue_search_sync(conn, &all)?;
         for (email, full_name, role, cooperative) in DEMO_ACCOUNTS {
             crate::auth::service::insert_account_with_hash(
                 conn,

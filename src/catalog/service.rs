@@ -600,6 +600,8 @@ pub fn update_cooperative(
     checks.finish()?;
     write_tx(conn, |conn| {
         store::update_cooperative(conn, id, &fields)?;
+        let products = store::product_ids_of_cooperative(conn, id)?;
+        enqueue_search_sync(conn, &products)?;
         store::find_cooperative(conn, id)?.ok_or_else(|| AppError::internal("cooperative vanished"))
     })
 }
@@ -779,6 +781,7 @@ pub fn create_product(
             &labels.into_iter().map(|l| NewLabel { product_id: id, ..l }).collect::<Vec<_>>(),
         )?;
         store::refresh_product_rollups(conn, id)?;
+        enqueue_search_sync(conn, &[id])?;
         store::find_product(conn, id)?.ok_or_else(|| AppError::internal("product vanished"))
     })
 }
@@ -888,6 +891,7 @@ pub fn archive_product(
     let product = managed_product(conn, viewer, &input.id, &["input", "id"])?;
     write_tx(conn, |conn| {
         store::set_product_status(conn, product.id, ProductStatus::Archived, now())?;
+        enqueue_search_sync(conn, &[product.id])?;
         store::find_product(conn, product.id)?.ok_or_else(|| AppError::internal("product vanished"))
     })
 }
@@ -922,6 +926,7 @@ pub fn create_variant(
             },
         )?;
         store::refresh_product_rollups(conn, product.id)?;
+        enqueue_search_sync(conn, &[product.id])?;
         store::find_variant(conn, id)?.ok_or_else(|| AppError::internal("variant vanished"))
     })
 }
@@ -994,6 +999,7 @@ pub fn update_variant(
         }
         store::update_variant(conn, current.id, &fields)?;
         store::refresh_product_rollups(conn, current.product_id)?;
+        enqueue_search_sync(conn, &[current.product_id])?;
         store::find_variant(conn, current.id)?.ok_or_else(|| AppError::internal("variant vanished"))
     })
 }
@@ -1018,8 +1024,118 @@ pub fn adjust_inventory(
             return Err(AppError::bad_input(&["input", "delta"], format!("stock cannot exceed {MAX_STOCK}")));
         }
         store::refresh_product_rollups(conn, current.product_id)?;
+        enqueue_search_sync(conn, &[current.product_id])?;
         Ok(variant)
     })
+}
+
+// ---- what the search index needs ----
+
+pub const SEARCH_OUTBOX_KIND: &str = "search_index";
+
+/// Queues a search index update for these products, in the caller's transaction.
+pub fn enqueue_search_sync(conn: &mut DbConn, product_ids: &[i64]) -> Result<(), AppError> {
+    if product_ids.is_empty() {
+        return Ok(());
+    }
+    crate::outbox::enqueue(conn, SEARCH_OUTBOX_KIND, &serde_json::json!({ "product_ids": product_ids }))
+}
+
+fn all_locales(l: &crate::i18n::Localized) -> String {
+    crate::i18n::Locale::ALL.iter().filter_map(|x| l.get(*x)).collect::<Vec<_>>().join("\n")
+}
+
+/// The search documents for these products; `None` for a product that must not be found
+/// (unknown, not ACTIVE, or of a cooperative that may not sell).
+pub fn search_documents(
+    conn: &mut DbConn,
+    product_ids: &[i64],
+) -> Result<Vec<(i64, Option<crate::search::embedded::SearchDocument>)>, AppError> {
+    use std::collections::BTreeMap;
+    let products = store::products_by_ids(conn, product_ids)?;
+    let cooperatives =
+        store::cooperatives_by_ids(conn, &products.values().map(|p| p.cooperative_id).collect::<Vec<_>>())?;
+    let mut category_ids: Vec<i64> = Vec::new();
+    let mut paths = std::collections::HashMap::new();
+    let direct = store::categories_by_ids(conn, &products.values().filter_map(|p| p.category_id).collect::<Vec<_>>())?;
+    for c in direct.values() {
+        let ancestors: Vec<i64> = c.path.split('/').filter_map(|x| x.parse().ok()).collect();
+        category_ids.extend(&ancestors);
+        paths.insert(c.id, ancestors);
+    }
+    let categories = store::categories_by_ids(conn, &category_ids)?;
+    let regions =
+        store::regions_by_ids(conn, &products.values().filter_map(|p| p.origin_region_id).collect::<Vec<_>>())?;
+    let sectors = store::sectors_by_ids(conn, &cooperatives.values().map(|c| c.sector_id).collect::<Vec<_>>())?;
+    let labels = store::labels_of_products(conn, product_ids)?;
+    Ok(product_ids
+        .iter()
+        .map(|id| {
+            let doc = products.get(id).and_then(|p| {
+                let c = cooperatives.get(&p.cooperative_id)?;
+                if p.status() != ProductStatus::Active || c.status() != CooperativeStatus::Active {
+                    return None;
+                }
+                let ancestors = p.category_id.and_then(|cid| paths.get(&cid)).cloned().unwrap_or_default();
+                let product_labels = labels.get(id).cloned().unwrap_or_default();
+                let mut doc = crate::search::embedded::SearchDocument {
+                    id: p.id,
+                    version: 0,
+                    text: BTreeMap::from([
+                        ("name".to_string(), all_locales(&p.name())),
+                        ("description".to_string(), all_locales(&p.description())),
+                        ("cooperative_name".to_string(), all_locales(&c.name())),
+                        (
+                            "category_names".to_string(),
+                            ancestors
+                                .iter()
+                                .filter_map(|a| categories.get(a))
+                                .map(|c| all_locales(&c.name()))
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                        ),
+                        (
+                            "labels_text".to_string(),
+                            product_labels.iter().map(|l| l.official_name.clone()).collect::<Vec<_>>().join("\n"),
+                        ),
+                    ]),
+                    keywords: BTreeMap::from([
+                        (
+                            "region".to_string(),
+                            p.origin_region_id
+                                .and_then(|r| regions.get(&r))
+                                .map(|r| vec![r.code.clone()])
+                                .unwrap_or_default(),
+                        ),
+                        (
+                            "sector".to_string(),
+                            sectors.get(&c.sector_id).map(|s| vec![s.code.clone()]).unwrap_or_default(),
+                        ),
+                        ("category".to_string(), ancestors.iter().map(|a| a.to_string()).collect()),
+                        ("cooperative".to_string(), vec![c.id.to_string()]),
+                        ("labels".to_string(), product_labels.iter().map(|l| l.label_type.clone()).collect()),
+                    ]),
+                    numbers: BTreeMap::from([
+                        ("price".to_string(), p.min_price_minor.unwrap_or(0)),
+                        ("created_at".to_string(), p.created_at.and_utc().timestamp_micros()),
+                    ]),
+                    flags: BTreeMap::from([("in_stock".to_string(), p.total_stock > 0)]),
+                };
+                doc.version = doc.fingerprint();
+                Some(doc)
+            });
+            (*id, doc)
+        })
+        .collect())
+}
+
+/// Every product id, in pages, for rebuilding the index.
+pub fn product_ids_after(conn: &mut DbConn, after: i64, limit: i64) -> Result<Vec<i64>, AppError> {
+    Ok(store::product_ids_after(conn, after, limit)?)
+}
+
+pub fn product_ids_of_cooperative(conn: &mut DbConn, cooperative_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(store::product_ids_of_cooperative(conn, cooperative_id)?)
 }
 
 // ---- what the orders domain needs ----
@@ -1089,10 +1205,10 @@ fn refresh_rollups_of(conn: &mut DbConn, items: &[(i64, i64)]) -> Result<(), App
     let mut product_ids: Vec<i64> = store::variants_by_ids(conn, &ids)?.values().map(|v| v.product_id).collect();
     product_ids.sort_unstable();
     product_ids.dedup();
-    for id in product_ids {
-        store::refresh_product_rollups(conn, id)?;
+    for id in &product_ids {
+        store::refresh_product_rollups(conn, *id)?;
     }
-    Ok(())
+    enqueue_search_sync(conn, &product_ids)
 }
 
 pub fn find_cooperative(conn: &mut DbConn, id: i64) -> Result<Option<CooperativeRow>, AppError> {
@@ -1108,6 +1224,10 @@ pub fn cooperatives_by_ids(
 
 pub fn region_by_code(conn: &mut DbConn, code: &str) -> Result<Option<RegionRow>, AppError> {
     Ok(store::region_by_code(conn, code)?)
+}
+
+pub fn sector_by_code(conn: &mut DbConn, code: &str) -> Result<Option<SectorRow>, AppError> {
+    Ok(store::sector_by_code(conn, code)?)
 }
 
 pub fn find_region(conn: &mut DbConn, id: i64) -> Result<Option<RegionRow>, AppError> {

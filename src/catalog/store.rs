@@ -448,3 +448,16 @@ pub fn replace_labels(conn: &mut DbConn, product_id: i64, labels: &[NewLabel]) -
     }
     Ok(())
 }
+
+pub fn product_ids_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<i64>> {
+    products::table
+        .filter(products::id.gt(after))
+        .order(products::id.asc())
+        .limit(limit)
+        .select(products::id)
+        .load(conn)
+}
+
+pub fn product_ids_of_cooperative(conn: &mut DbConn, cooperative_id: i64) -> QueryResult<Vec<i64>> {
+    products::table.filter(products::cooperative_id.eq(cooperative_id)).select(products::id).load(conn)
+}

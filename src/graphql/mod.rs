@@ -25,10 +25,11 @@ use crate::db::DbConn;
 use crate::error::{AppError, UserError};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
+use crate::search::graphql::SearchQueryRoot;
 use context::CtxExt;
 
 #[derive(MergedObject, Default)]
-pub struct Query(NodeQuery, CatalogQuery, AuthQuery, OrdersQuery, OutboxQuery);
+pub struct Query(NodeQuery, CatalogQuery, AuthQuery, OrdersQuery, OutboxQuery, SearchQueryRoot);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(AuthMutation, CatalogMutation, OrdersMutation, OutboxMutation);

@@ -103,6 +103,40 @@ pub struct SearchDocument {
     pub flags: BTreeMap<String, bool>,
 }
 
+impl SearchDocument {
+    /// A stable hash of the content: the version the index keeps, so comparing it with a
+    /// freshly built document says whether the index is behind.
+    pub fn fingerprint(&self) -> i64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for b in bytes {
+                hash ^= u64::from(*b);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+            hash ^= 0xff;
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        };
+        feed(&self.id.to_le_bytes());
+        for (k, v) in &self.text {
+            feed(k.as_bytes());
+            feed(v.as_bytes());
+        }
+        for (k, v) in &self.keywords {
+            feed(k.as_bytes());
+            v.iter().for_each(|x| feed(x.as_bytes()));
+        }
+        for (k, v) in &self.numbers {
+            feed(k.as_bytes());
+            feed(&v.to_le_bytes());
+        }
+        for (k, v) in &self.flags {
+            feed(k.as_bytes());
+            feed(&[u8::from(*v)]);
+        }
+        (hash >> 1) as i64
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     /// The field has this value (any of its values, for lists).

@@ -22,6 +22,9 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub config: Config,
+    /// The running server's database and search index, for checks beneath the API.
+    pub db: taawun::db::Db,
+    pub search: std::sync::Arc<taawun::search::embedded::EmbeddedIndex>,
     handle: actix_web::dev::ServerHandle,
     dir: Option<tempfile::TempDir>,
     pg_schema: Option<(String, String)>,
@@ -109,18 +112,32 @@ impl TestApp {
             }
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
             actix_web::rt::System::new().block_on(async move {
+                let (db, search) = (state.db.clone(), state.search.clone());
                 let (server, addr) = app::serve(state, listener).expect("serve");
-                tx.send((server.handle(), addr)).expect("send handle");
+                tx.send((server.handle(), addr, db, search)).expect("send handle");
                 let _ = server.await;
             });
         });
-        let (handle, addr) = rx.recv().expect("server started");
-        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), config: kept, handle, dir, pg_schema }
+        let (handle, addr, db, search) = rx.recv().expect("server started");
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            config: kept,
+            db,
+            search,
+            handle,
+            dir,
+            pg_schema,
+        }
     }
 
     /// Stops the server and starts a new one on the same database and data dir.
     pub async fn restart(mut self, tweak: impl FnOnce(&mut Config)) -> TestApp {
         self.handle.stop(true).await;
+        // Let go of the search index so the new server can take its writer lock.
+        let config = std::sync::Arc::new(taawun::search::config::SearchConfig::builtin().unwrap());
+        self.search =
+            std::sync::Arc::new(taawun::search::embedded::EmbeddedIndex::in_memory("products", config).unwrap());
         let mut config = self.config.clone();
         tweak(&mut config);
         let (dir, schema) = (self.dir.take(), self.pg_schema.take());

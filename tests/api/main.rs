@@ -10,4 +10,5 @@ mod contract;
 mod http;
 mod manage;
 mod orders;
+mod search;
 mod storage;

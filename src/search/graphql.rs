@@ -1,0 +1,311 @@
+//! `productSearch`: typed filters compiled for the engine, facets with labels, highlights.
+
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+
+use super::embedded::{EmbeddedIndex, Filter, SearchQuery, Sort, words};
+use crate::catalog::graphql::Product;
+use crate::catalog::loaders::{CategoryKey, CooperativeKey, ProductKey};
+use crate::catalog::model::{LabelType, ProductFilterInput, ProductSortKey};
+use crate::catalog::service as catalog;
+use crate::error::AppError;
+use crate::graphql::context::CtxExt;
+use crate::graphql::relay::OffsetCursor;
+use crate::graphql::{ids, loader_error};
+use crate::i18n::Locale;
+use crate::money::Money;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum SearchFacet {
+    Region,
+    Category,
+    Label,
+    Cooperative,
+    Sector,
+}
+
+impl SearchFacet {
+    fn field(self) -> &'static str {
+        match self {
+            SearchFacet::Region => "region",
+            SearchFacet::Category => "category",
+            SearchFacet::Label => "labels",
+            SearchFacet::Cooperative => "cooperative",
+            SearchFacet::Sector => "sector",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum SearchSortKey {
+    Relevance,
+    Price,
+    Newest,
+}
+
+#[derive(SimpleObject)]
+pub struct FacetValue {
+    /// What to pass back in the filter (a region code, a category or cooperative id, a label type).
+    pub value: String,
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct FacetResult {
+    pub name: SearchFacet,
+    pub values: Vec<FacetValue>,
+}
+
+#[derive(SimpleObject)]
+pub struct SearchPriceRange {
+    pub min: Money,
+    pub max: Money,
+}
+
+#[derive(SimpleObject)]
+pub struct SearchExtras {
+    pub total_count: i64,
+    pub facets: Vec<FacetResult>,
+    pub price_range: Option<SearchPriceRange>,
+}
+
+#[derive(SimpleObject)]
+pub struct SearchHit {
+    pub product: Product,
+    /// The name in the request's language, matched words in `<mark>`.
+    pub highlighted_name: String,
+    /// Words of the description around the first match, matched words in `<mark>`.
+    pub snippet: Option<String>,
+}
+
+pub type SearchConnection = Connection<OffsetCursor, SearchHit, SearchExtras>;
+
+/// Wraps the words of `text` that match the query in `<mark>`; HTML in `text` is escaped.
+pub fn highlight(text: &str, query: &[String], crop: Option<usize>) -> (String, bool) {
+    let found = words(text);
+    let is_match = |w: &str| {
+        query
+            .iter()
+            .enumerate()
+            .any(|(i, q)| w == q || (i + 1 == query.len() && q.chars().count() >= 2 && w.starts_with(q.as_str())))
+    };
+    let marks: Vec<(usize, usize)> = found.iter().filter(|(_, _, w)| is_match(w)).map(|(s, e, _)| (*s, *e)).collect();
+    let (start, end) = match (crop, marks.first()) {
+        (Some(n), first) => {
+            let anchor = first.map(|(s, _)| *s).unwrap_or(0);
+            let idx = found.iter().position(|(s, _, _)| *s >= anchor).unwrap_or(0);
+            let from = found.get(idx.saturating_sub(n / 3)).map(|(s, _, _)| *s).unwrap_or(0);
+            let to = found.get((idx + n).min(found.len().saturating_sub(1))).map(|(_, e, _)| *e).unwrap_or(text.len());
+            (from, to.max(from))
+        }
+        (None, _) => (0, text.len()),
+    };
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    let mut at = start;
+    for (s, e) in marks.iter().filter(|(s, e)| *s >= start && *e <= end) {
+        if *s < at {
+            continue;
+        }
+        out.push_str(&escape(&text[at..*s]));
+        out.push_str("<mark>");
+        out.push_str(&escape(&text[*s..*e]));
+        out.push_str("</mark>");
+        at = *e;
+    }
+    out.push_str(&escape(&text[at..end]));
+    if end < text.len() {
+        out.push('…');
+    }
+    (out, !marks.is_empty())
+}
+
+#[derive(Default)]
+pub struct SearchQueryRoot;
+
+#[Object]
+impl SearchQueryRoot {
+    /// Full-text search over published products, in Arabic, French, English or Amazigh, with
+    /// typo tolerance, synonyms, facets and highlights. An empty query browses.
+    #[allow(clippy::too_many_arguments)]
+    async fn product_search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] query: String,
+        filter: Option<ProductFilterInput>,
+        #[graphql(default)] facets: Vec<SearchFacet>,
+        #[graphql(default_with = "Some(SearchSortKey::Relevance)")] sort_key: Option<SearchSortKey>,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<SearchConnection> {
+        if query.chars().count() > 200 {
+            return Err(AppError::bad_input(&["query"], "at most 200 characters").into());
+        }
+        let args = ctx.page_args(after, None, first, None)?;
+        let window = args.window(None);
+        let filter = filter.unwrap_or_default();
+        let locale = ctx.locale(None);
+        // Validates every code and id the same way the catalogue listing does.
+        let resolved = {
+            let filter = filter.clone();
+            ctx.db()
+                .run(move |conn| catalog::product_query(conn, &filter, ProductSortKey::Relevance, false, locale))
+                .await?
+        };
+        let mut filters = Vec::new();
+        if let Some(code) = &filter.region {
+            filters.push(Filter::Equals("region".into(), code.trim().into()));
+        }
+        if let Some(code) = &filter.sector {
+            filters.push(Filter::Equals("sector".into(), code.trim().into()));
+        }
+        if let Some(id) = filter.category.as_ref().and_then(|id| ids::decode(id, "Category")) {
+            filters.push(Filter::Equals("category".into(), id.to_string()));
+        }
+        if let Some(id) = resolved.cooperative_id {
+            filters.push(Filter::Equals("cooperative".into(), id.to_string()));
+        }
+        if let Some(label) = filter.label {
+            filters.push(Filter::Equals("labels".into(), label.as_str().into()));
+        }
+        if resolved.price_min.is_some() || resolved.price_max.is_some() {
+            filters.push(Filter::Range { field: "price".into(), min: resolved.price_min, max: resolved.price_max });
+        }
+        if let Some(in_stock) = filter.in_stock {
+            filters.push(Filter::Flag("in_stock".into(), in_stock));
+        }
+        let reverse = reverse.unwrap_or(false);
+        let sort = match sort_key.unwrap_or(SearchSortKey::Relevance) {
+            SearchSortKey::Relevance => Sort::Relevance,
+            SearchSortKey::Price => Sort::Field { field: "price".into(), descending: reverse },
+            SearchSortKey::Newest => Sort::Field { field: "created_at".into(), descending: !reverse },
+        };
+        let search_query = SearchQuery {
+            text: query.clone(),
+            filters,
+            facets: facets.iter().map(|f| f.field().to_string()).collect(),
+            sort,
+            offset: window.offset,
+            limit: window.limit + 1,
+            range_of: Some("price".into()),
+        };
+        let index = ctx.data_unchecked::<Arc<EmbeddedIndex>>().clone();
+        let results = tokio::task::spawn_blocking(move || index.search(&search_query))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)?;
+
+        let query_words: Vec<String> = words(&query).into_iter().map(|(_, _, w)| w).collect();
+        let has_next = results.ids.len() > window.limit;
+        let mut hits = Vec::new();
+        for id in results.ids.iter().take(window.limit) {
+            let Some(row) = ctx.catalog().load_one(ProductKey(*id)).await.map_err(loader_error)? else { continue };
+            let Some(product) = crate::catalog::graphql::visible_product(ctx, Some(row)).await? else { continue };
+            let name = product.0.name().resolve(locale).text;
+            let description = product.0.description().resolve(locale).text;
+            let (snippet, matched) = highlight(&description, &query_words, Some(24));
+            hits.push(SearchHit {
+                highlighted_name: highlight(&name, &query_words, None).0,
+                snippet: (matched || query_words.is_empty()).then_some(snippet),
+                product,
+            });
+        }
+        let mut facet_results = Vec::new();
+        for facet in facets {
+            let counts = results.facets.get(facet.field()).cloned().unwrap_or_default();
+            let mut values = Vec::new();
+            for (value, count) in counts {
+                let label = facet_label(ctx, facet, &value, locale).await?;
+                let value = match facet {
+                    SearchFacet::Category => value.parse().map(|id| ids::encode("Category", id).0).unwrap_or(value),
+                    SearchFacet::Cooperative => {
+                        value.parse().map(|id| ids::encode("Cooperative", id).0).unwrap_or(value)
+                    }
+                    _ => value,
+                };
+                values.push(FacetValue { value, label, count: count as i64 });
+            }
+            facet_results.push(FacetResult { name: facet, values });
+        }
+        let mut connection = Connection::with_additional_fields(
+            window.offset > 0,
+            has_next,
+            SearchExtras {
+                total_count: results.total as i64,
+                facets: facet_results,
+                price_range: results
+                    .range
+                    .map(|(min, max)| SearchPriceRange { min: Money::mad(min), max: Money::mad(max) }),
+            },
+        );
+        connection
+            .edges
+            .extend(hits.into_iter().enumerate().map(|(i, hit)| Edge::new(OffsetCursor(window.offset + i), hit)));
+        Ok(connection)
+    }
+}
+
+async fn facet_label(ctx: &Context<'_>, facet: SearchFacet, value: &str, locale: Locale) -> Result<String> {
+    Ok(match facet {
+        SearchFacet::Region | SearchFacet::Sector => {
+            let code = value.to_string();
+            let name = ctx
+                .db()
+                .run(move |conn| {
+                    Ok(match facet {
+                        SearchFacet::Region => catalog::region_by_code(conn, &code)?.map(|r| r.name()),
+                        _ => catalog::sector_by_code(conn, &code)?.map(|s| s.name()),
+                    })
+                })
+                .await?;
+            name.map(|n| n.resolve(locale).text).unwrap_or_else(|| value.to_string())
+        }
+        SearchFacet::Category => match value.parse() {
+            Ok(id) => ctx
+                .catalog()
+                .load_one(CategoryKey(id))
+                .await
+                .map_err(loader_error)?
+                .map(|c| c.name().resolve(locale).text),
+            Err(_) => None,
+        }
+        .unwrap_or_else(|| value.to_string()),
+        SearchFacet::Cooperative => match value.parse() {
+            Ok(id) => ctx
+                .catalog()
+                .load_one(CooperativeKey(id))
+                .await
+                .map_err(loader_error)?
+                .map(|c| c.name().resolve(locale).text),
+            Err(_) => None,
+        }
+        .unwrap_or_else(|| value.to_string()),
+        SearchFacet::Label => {
+            LabelType::parse(value).map(|l| l.as_str().to_string()).unwrap_or_else(|| value.to_string())
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_mark_matches_and_escape_html() {
+        let q = vec!["argan".to_string()];
+        assert_eq!(highlight("Huile d'argan <bio>", &q, None).0, "Huile d'<mark>argan</mark> &lt;bio&gt;");
+        let q = vec!["اركان".to_string()];
+        // charabia separates the article, so the mark covers the noun.
+        assert_eq!(highlight("زيت الأركان", &q, None).0, "زيت ال<mark>أركان</mark>");
+        let (snippet, matched) =
+            highlight("un deux trois quatre cinq six sept huit argan neuf dix", &["argan".into()], Some(4));
+        assert!(matched && snippet.starts_with('…') && snippet.contains("<mark>argan</mark>"), "{snippet}");
+    }
+}
