@@ -43,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         what: SearchCommand,
     },
+    /// Benchmarks (run them on a release build).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Manage administrator accounts.
     Admin {
         #[command(subcommand)]
@@ -60,6 +65,19 @@ enum SeedCommand {
 enum SearchCommand {
     /// Compare the index with the database (ids and versions) and report drift.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Index generated products in the embedded engine and time a fixed query mix.
+    Search {
+        #[arg(long, default_value_t = 200_000)]
+        products: usize,
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -169,6 +187,12 @@ fn main() -> anyhow::Result<()> {
                 bail!("the index has drifted from the database; run `taawun reindex`");
             }
             println!("the index matches the database");
+        }
+        Command::Bench { what: BenchCommand::Search { products, rounds, threads } } => {
+            let dir = std::env::temp_dir().join(format!("taawun-bench-search-{}", std::process::id()));
+            let result = taawun::search::bench::run(products, &dir, rounds, threads);
+            let _ = std::fs::remove_dir_all(&dir);
+            result.map_err(|e| anyhow::anyhow!(e))?;
         }
         Command::Admin { what: AdminCommand::Create { email, password, name } } => {
             let db = open_db(&config)?;

@@ -25,11 +25,11 @@ use crate::db::DbConn;
 use crate::error::{AppError, UserError};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
-use crate::search::graphql::SearchQueryRoot;
+use crate::search::graphql::{SearchQueryRoot, SuggestQueryRoot};
 use context::CtxExt;
 
 #[derive(MergedObject, Default)]
-pub struct Query(NodeQuery, CatalogQuery, AuthQuery, OrdersQuery, OutboxQuery, SearchQueryRoot);
+pub struct Query(NodeQuery, CatalogQuery, AuthQuery, OrdersQuery, OutboxQuery, SearchQueryRoot, SuggestQueryRoot);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(AuthMutation, CatalogMutation, OrdersMutation, OutboxMutation);

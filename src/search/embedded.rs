@@ -314,6 +314,17 @@ impl EmbeddedIndex {
         Ok(())
     }
 
+    /// Adds new documents in one commit (bulk loading of an empty index).
+    pub fn add_batch(&self, docs: &[SearchDocument]) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(|_| SearchError("index writer poisoned".into()))?;
+        for doc in docs {
+            writer.add_document(self.to_tantivy(doc))?;
+        }
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
     pub fn delete(&self, ids: &[i64]) -> Result<(), SearchError> {
         let mut writer = self.writer.lock().map_err(|_| SearchError("index writer poisoned".into()))?;
         for id in ids {

@@ -6,7 +6,7 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
 use super::embedded::{EmbeddedIndex, Filter, SearchQuery, Sort, words};
-use crate::catalog::graphql::Product;
+use crate::catalog::graphql::{Category, Cooperative, Product};
 use crate::catalog::loaders::{CategoryKey, CooperativeKey, ProductKey};
 use crate::catalog::model::{LabelType, ProductFilterInput, ProductSortKey};
 use crate::catalog::service as catalog;
@@ -249,6 +249,81 @@ impl SearchQueryRoot {
             .edges
             .extend(hits.into_iter().enumerate().map(|(i, hit)| Edge::new(OffsetCursor(window.offset + i), hit)));
         Ok(connection)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ProductSuggestion {
+    pub product: Product,
+    /// The name in the caller's language, with the typed part in `<mark>`.
+    pub highlighted_name: String,
+}
+
+#[derive(SimpleObject)]
+pub struct SearchSuggestions {
+    pub products: Vec<ProductSuggestion>,
+    pub categories: Vec<Category>,
+    pub cooperatives: Vec<Cooperative>,
+}
+
+#[derive(Default)]
+pub struct SuggestQueryRoot;
+
+#[Object]
+impl SuggestQueryRoot {
+    /// Search as you type: a few products, and the categories and cooperatives they belong to.
+    async fn search_suggest(
+        &self,
+        ctx: &Context<'_>,
+        prefix: String,
+        #[graphql(default = 5)] limit: i32,
+    ) -> Result<SearchSuggestions> {
+        let limit = limit.clamp(1, 10) as usize;
+        let query_words: Vec<String> = words(&prefix).into_iter().map(|(_, _, w)| w).collect();
+        if query_words.is_empty() || prefix.chars().count() > 100 {
+            return Ok(SearchSuggestions { products: vec![], categories: vec![], cooperatives: vec![] });
+        }
+        let index = ctx.data_unchecked::<Arc<EmbeddedIndex>>().clone();
+        let q = SearchQuery {
+            text: prefix,
+            filters: vec![],
+            facets: vec![],
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: limit * 4,
+            range_of: None,
+        };
+        let results = tokio::task::spawn_blocking(move || index.search(&q))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)?;
+        let locale = ctx.locale(None);
+        let (mut products, mut categories, mut cooperatives) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut seen_categories, mut seen_cooperatives) = (Vec::new(), Vec::new());
+        for id in results.ids {
+            let Some(row) = ctx.catalog().load_one(ProductKey(id)).await.map_err(loader_error)? else { continue };
+            let Some(product) = crate::catalog::graphql::visible_product(ctx, Some(row)).await? else { continue };
+            if let Some(c) = product.0.category_id.filter(|c| !seen_categories.contains(c)) {
+                seen_categories.push(c);
+                if let Some(row) = ctx.catalog().load_one(CategoryKey(c)).await.map_err(loader_error)? {
+                    categories.push(Category(row));
+                }
+            }
+            let coop = product.0.cooperative_id;
+            if !seen_cooperatives.contains(&coop) {
+                seen_cooperatives.push(coop);
+                if let Some(row) = ctx.catalog().load_one(CooperativeKey(coop)).await.map_err(loader_error)? {
+                    cooperatives.push(Cooperative(row));
+                }
+            }
+            if products.len() < limit {
+                let name = product.0.name().resolve(locale).text;
+                products.push(ProductSuggestion { highlighted_name: highlight(&name, &query_words, None).0, product });
+            }
+        }
+        categories.truncate(limit);
+        cooperatives.truncate(limit);
+        Ok(SearchSuggestions { products, categories, cooperatives })
     }
 }
 

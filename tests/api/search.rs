@@ -206,3 +206,20 @@ async fn a_rebuild_matches_incremental_sync(app: TestApp) {
     .unwrap();
 }
 on_both_backends!(a_rebuild_matches_incremental_sync);
+
+async fn suggestions_as_you_type(app: TestApp) {
+    indexed(&app).await;
+    let body = app
+        .gql_with(None, &[("accept-language", "fr")], "{ searchSuggest(prefix: \"saf\") { products { highlightedName product { slug } } categories { slug } cooperatives { slug } } }", json!({}))
+        .await;
+    let s = &body["data"]["searchSuggest"];
+    assert!(body.get("errors").is_none(), "{body}");
+    let first = &s["products"][0];
+    assert!(first["product"]["slug"].as_str().unwrap().starts_with("safran"), "{body}");
+    assert!(first["highlightedName"].as_str().unwrap().contains("<mark>Safran</mark>"), "{body}");
+    assert!(s["categories"].as_array().unwrap().iter().any(|c| c["slug"] == "spices-saffron"), "{body}");
+    assert!(!s["cooperatives"].as_array().unwrap().is_empty());
+    let empty = app.gql("{ searchSuggest(prefix: \"  \") { products { highlightedName } } }", json!({})).await;
+    assert_eq!(empty["data"]["searchSuggest"]["products"], json!([]));
+}
+on_both_backends!(suggestions_as_you_type);
