@@ -150,7 +150,7 @@ impl TestApp {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        for _ in 0..500 {
+        for _ in 0..1500 {
             if check().await {
                 return;
             }
