@@ -30,6 +30,8 @@ use crate::payments::stripe::StripeProvider;
 use crate::rate_limit::RateLimiter;
 use crate::search::config::SearchConfig;
 use crate::search::embedded::EmbeddedIndex;
+use crate::search::meili::MeiliIndex;
+use crate::search::{Embedded, SearchEngine};
 
 pub struct AppState {
     pub config: Arc<Config>,
@@ -41,14 +43,16 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     pub rate_limiter: RateLimiter,
     pub search_config: Arc<SearchConfig>,
-    pub search: Arc<EmbeddedIndex>,
+    /// The embedded index, when Meilisearch is not configured.
+    pub search: Option<Arc<EmbeddedIndex>>,
+    pub search_engine: Arc<dyn SearchEngine>,
 }
 
 /// Routes each outbox row to what delivers it.
 struct Dispatch {
     mailer: Arc<Mailer>,
     db: Db,
-    search: Arc<EmbeddedIndex>,
+    search: Arc<dyn SearchEngine>,
 }
 
 #[derive(serde::Deserialize)]
@@ -63,7 +67,7 @@ impl Deliver for Dispatch {
                 notify::OUTBOX_KIND => self.mailer.send(row).await,
                 crate::catalog::service::SEARCH_OUTBOX_KIND => {
                     let job: SearchSync = serde_json::from_str(&row.payload).map_err(|e| e.to_string())?;
-                    crate::search::sync_products(&self.db, self.search.clone(), job.product_ids)
+                    crate::search::sync_products(&self.db, self.search.as_ref(), job.product_ids)
                         .await
                         .map_err(|e| e.detail())
                 }
@@ -132,10 +136,26 @@ impl AppState {
         }
         .map(Arc::new)
         .map_err(|problems| format!("the search configuration has mistakes:\n  {}", problems.join("\n  ")))?;
-        let search = Arc::new(crate::search::open_products(
-            &config.data_dir.join("search").join("products"),
-            search_config.clone(),
-        )?);
+        let (search, search_engine): (Option<Arc<EmbeddedIndex>>, Arc<dyn SearchEngine>) = match &config.meilisearch_url
+        {
+            Some(url) => (
+                None,
+                Arc::new(MeiliIndex::new(
+                    url,
+                    config.meilisearch_key.as_ref().map(|k| k.expose()),
+                    "products",
+                    &search_config,
+                    Duration::from_secs(config.meilisearch_wait_secs.max(1)),
+                )?),
+            ),
+            None => {
+                let index = Arc::new(crate::search::open_products(
+                    &config.data_dir.join("search").join("products"),
+                    search_config.clone(),
+                )?);
+                (Some(index.clone()), Arc::new(Embedded(index)))
+            }
+        };
         let schema = graphql::build_schema(SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
@@ -145,7 +165,7 @@ impl AppState {
         .data(limits.clone())
         .data(commerce)
         .data(payments.clone())
-        .data(search.clone())
+        .data(search_engine.clone())
         .finish();
         let rate_limiter =
             RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_burst, config.trust_forwarded_for);
@@ -160,6 +180,7 @@ impl AppState {
             rate_limiter,
             search_config,
             search,
+            search_engine,
         })
     }
 
@@ -167,7 +188,7 @@ impl AppState {
     pub fn outbox_worker(&self) -> Worker {
         Worker::new(
             self.db.clone(),
-            Arc::new(Dispatch { mailer: self.mailer.clone(), db: self.db.clone(), search: self.search.clone() }),
+            Arc::new(Dispatch { mailer: self.mailer.clone(), db: self.db.clone(), search: self.search_engine.clone() }),
             WorkerSettings {
                 poll_interval: Duration::from_millis(self.config.outbox_poll_ms.max(10)),
                 max_attempts: self.config.outbox_max_attempts.max(1),
@@ -241,6 +262,12 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
     if config.outbox_worker {
         actix_web::rt::spawn(state.outbox_worker().run());
     }
+    let engine = state.search_engine.clone();
+    actix_web::rt::spawn(async move {
+        if let Err(e) = engine.apply_settings().await {
+            tracing::error!(error = %e, "cannot apply the search settings");
+        }
+    });
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()

@@ -85,6 +85,11 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// A directory of search configuration replacing the `search-config/` files compiled in.
     pub search_config_dir: Option<PathBuf>,
+    /// Search with Meilisearch at this URL instead of the embedded index.
+    pub meilisearch_url: Option<String>,
+    pub meilisearch_key: Option<Secret>,
+    /// How long to wait for a Meilisearch task before calling it failed.
+    pub meilisearch_wait_secs: u64,
 }
 
 impl Default for Config {
@@ -127,6 +132,9 @@ impl Default for Config {
             rate_limit_burst: 200,
             trust_forwarded_for: false,
             search_config_dir: None,
+            meilisearch_url: None,
+            meilisearch_key: None,
+            meilisearch_wait_secs: 30,
         }
     }
 }
@@ -235,6 +243,11 @@ impl Config {
         env_field!("TAAWUN_RATE_LIMIT_PER_MINUTE", self.rate_limit_per_minute, parse);
         env_field!("TAAWUN_RATE_LIMIT_BURST", self.rate_limit_burst, parse);
         env_field!("TAAWUN_TRUST_FORWARDED_FOR", self.trust_forwarded_for, parse);
+        env_field!("TAAWUN_MEILISEARCH_URL", self.meilisearch_url, option);
+        if let Some(v) = get("TAAWUN_MEILISEARCH_KEY") {
+            self.meilisearch_key = (!v.is_empty()).then_some(Secret(v));
+        }
+        env_field!("TAAWUN_MEILISEARCH_WAIT_SECS", self.meilisearch_wait_secs, parse);
         if let Some(v) = get("TAAWUN_SEARCH_CONFIG_DIR") {
             self.search_config_dir = (!v.is_empty()).then(|| PathBuf::from(v));
         }

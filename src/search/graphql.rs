@@ -5,7 +5,8 @@ use std::sync::Arc;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
-use super::embedded::{EmbeddedIndex, Filter, SearchQuery, Sort, words};
+use super::SearchEngine;
+use super::embedded::{Filter, SearchQuery, Sort, words};
 use crate::catalog::graphql::{Category, Cooperative, Product};
 use crate::catalog::loaders::{CategoryKey, CooperativeKey, ProductKey};
 use crate::catalog::model::{LabelType, ProductFilterInput, ProductSortKey};
@@ -196,11 +197,8 @@ impl SearchQueryRoot {
             limit: window.limit + 1,
             range_of: Some("price".into()),
         };
-        let index = ctx.data_unchecked::<Arc<EmbeddedIndex>>().clone();
-        let results = tokio::task::spawn_blocking(move || index.search(&search_query))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(AppError::internal)?;
+        let engine = ctx.data_unchecked::<Arc<dyn SearchEngine>>();
+        let results = engine.search(search_query).await.map_err(AppError::internal)?;
 
         let query_words: Vec<String> = words(&query).into_iter().map(|(_, _, w)| w).collect();
         let has_next = results.ids.len() > window.limit;
@@ -283,7 +281,7 @@ impl SuggestQueryRoot {
         if query_words.is_empty() || prefix.chars().count() > 100 {
             return Ok(SearchSuggestions { products: vec![], categories: vec![], cooperatives: vec![] });
         }
-        let index = ctx.data_unchecked::<Arc<EmbeddedIndex>>().clone();
+        let engine = ctx.data_unchecked::<Arc<dyn SearchEngine>>();
         let q = SearchQuery {
             text: prefix,
             filters: vec![],
@@ -293,10 +291,7 @@ impl SuggestQueryRoot {
             limit: limit * 4,
             range_of: None,
         };
-        let results = tokio::task::spawn_blocking(move || index.search(&q))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(AppError::internal)?;
+        let results = engine.search(q).await.map_err(AppError::internal)?;
         let locale = ctx.locale(None);
         let (mut products, mut categories, mut cooperatives) = (Vec::new(), Vec::new(), Vec::new());
         let (mut seen_categories, mut seen_cooperatives) = (Vec::new(), Vec::new());

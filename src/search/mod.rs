@@ -5,15 +5,71 @@ pub mod bench;
 pub mod config;
 pub mod embedded;
 pub mod graphql;
+pub mod meili;
 pub mod normalize;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
+
 use crate::catalog::service as catalog;
 use crate::db::Db;
 use crate::error::AppError;
-use embedded::{EmbeddedIndex, SearchError};
+use embedded::{EmbeddedIndex, SearchDocument, SearchError, SearchQuery, SearchResults};
+
+/// What the API needs from a search engine; the embedded index and Meilisearch implement it.
+pub trait SearchEngine: Send + Sync {
+    /// Applies the settings derived from `search-config/` (idempotent).
+    fn apply_settings(&self) -> BoxFuture<'_, Result<(), SearchError>>;
+    fn upsert(&self, docs: Vec<SearchDocument>) -> BoxFuture<'_, Result<(), SearchError>>;
+    fn delete(&self, ids: Vec<i64>) -> BoxFuture<'_, Result<(), SearchError>>;
+    fn search(&self, query: SearchQuery) -> BoxFuture<'_, Result<SearchResults, SearchError>>;
+}
+
+/// The embedded index behind the trait: its blocking work runs off the async threads.
+pub struct Embedded(pub Arc<EmbeddedIndex>);
+
+impl Embedded {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&EmbeddedIndex) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
+        let index = self.0.clone();
+        tokio::task::spawn_blocking(move || work(&index)).await.map_err(|e| SearchError(e.to_string()))?
+    }
+}
+
+impl SearchEngine for Embedded {
+    fn apply_settings(&self) -> BoxFuture<'_, Result<(), SearchError>> {
+        // The schema is derived from the configuration when the index opens.
+        Box::pin(async { Ok(()) })
+    }
+    fn upsert(&self, docs: Vec<SearchDocument>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(self.blocking(move |i| i.upsert(&docs)))
+    }
+    fn delete(&self, ids: Vec<i64>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(self.blocking(move |i| i.delete(&ids)))
+    }
+    fn search(&self, query: SearchQuery) -> BoxFuture<'_, Result<SearchResults, SearchError>> {
+        Box::pin(self.blocking(move |i| i.search(&query)))
+    }
+}
+
+impl SearchEngine for meili::MeiliIndex {
+    fn apply_settings(&self) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(meili::MeiliIndex::apply_settings(self))
+    }
+    fn upsert(&self, docs: Vec<SearchDocument>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move { meili::MeiliIndex::upsert(self, &docs).await })
+    }
+    fn delete(&self, ids: Vec<i64>) -> BoxFuture<'_, Result<(), SearchError>> {
+        Box::pin(async move { meili::MeiliIndex::delete(self, &ids).await })
+    }
+    fn search(&self, query: SearchQuery) -> BoxFuture<'_, Result<SearchResults, SearchError>> {
+        Box::pin(async move { meili::MeiliIndex::search(self, &query).await })
+    }
+}
 
 /// Opens the products index in `dir`, waiting briefly for a previous owner of the
 /// directory (a restarting server) to let go of it.
@@ -34,16 +90,11 @@ pub fn open_products(dir: &std::path::Path, config: Arc<config::SearchConfig>) -
 
 /// Brings these products' entries up to date: indexed when they may be found, removed
 /// otherwise. Idempotent, so the outbox may deliver it twice.
-pub async fn sync_products(db: &Db, index: Arc<EmbeddedIndex>, product_ids: Vec<i64>) -> Result<(), AppError> {
+pub async fn sync_products(db: &Db, engine: &dyn SearchEngine, product_ids: Vec<i64>) -> Result<(), AppError> {
     let docs = db.run(move |conn| catalog::search_documents(conn, &product_ids)).await?;
-    tokio::task::spawn_blocking(move || {
-        let (present, gone): (Vec<_>, Vec<_>) = docs.into_iter().partition(|(_, d)| d.is_some());
-        index.upsert(&present.into_iter().filter_map(|(_, d)| d).collect::<Vec<_>>())?;
-        index.delete(&gone.into_iter().map(|(id, _)| id).collect::<Vec<_>>())
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)
+    let (present, gone): (Vec<_>, Vec<_>) = docs.into_iter().partition(|(_, d)| d.is_some());
+    engine.upsert(present.into_iter().filter_map(|(_, d)| d).collect()).await.map_err(AppError::internal)?;
+    engine.delete(gone.into_iter().map(|(id, _)| id).collect()).await.map_err(AppError::internal)
 }
 
 /// Indexes every product from the database into `index` (which should be empty), in pages;

@@ -112,7 +112,7 @@ impl TestApp {
             }
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
             actix_web::rt::System::new().block_on(async move {
-                let (db, search) = (state.db.clone(), state.search.clone());
+                let (db, search) = (state.db.clone(), state.search.clone().expect("the tests use the embedded index"));
                 let (server, addr) = app::serve(state, listener).expect("serve");
                 tx.send((server.handle(), addr, db, search)).expect("send handle");
                 let _ = server.await;

@@ -2,6 +2,7 @@
 
 mod helpers;
 mod mail;
+mod meili_mock;
 mod stripe_mock;
 
 mod accounts;

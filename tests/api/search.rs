@@ -223,3 +223,142 @@ async fn suggestions_as_you_type(app: TestApp) {
     assert_eq!(empty["data"]["searchSuggest"]["products"], json!([]));
 }
 on_both_backends!(suggestions_as_you_type);
+
+mod meilisearch_adapter {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use serde_json::json;
+    use taawun::search::config::SearchConfig;
+    use taawun::search::embedded::{Filter, SearchDocument, SearchQuery, Sort};
+    use taawun::search::meili::MeiliIndex;
+
+    use crate::meili_mock::MeiliMock;
+
+    fn doc(id: i64) -> SearchDocument {
+        SearchDocument {
+            id,
+            version: id,
+            text: BTreeMap::from([("name".to_string(), "زيت أركان\nHuile d'Argane".to_string())]),
+            keywords: BTreeMap::from([("region".to_string(), vec!["09".to_string()])]),
+            numbers: BTreeMap::from([("price".to_string(), 1500 + id)]),
+            flags: BTreeMap::from([("in_stock".to_string(), true)]),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn speaks_meilisearch_as_configured() {
+        let mock = MeiliMock::start(false);
+        let config = SearchConfig::builtin().unwrap();
+        let index =
+            MeiliIndex::new(&mock.base, Some("masterKey"), "products", &config, Duration::from_secs(5)).unwrap();
+
+        // Settings derived from search-config/, sent as they are.
+        index.apply_settings().await.unwrap();
+        let settings = mock.requests("PATCH", "/indexes/products/settings");
+        assert_eq!(settings.len(), 1);
+        assert_eq!(settings[0].body, config.indexes["products"].meili_settings(&config));
+        assert_eq!(settings[0].authorization.as_deref(), Some("Bearer masterKey"));
+
+        // Documents in batches of 1000, text folded like the embedded engine folds it.
+        let docs: Vec<SearchDocument> = (1..=2500).map(doc).collect();
+        index.upsert(&docs).await.unwrap();
+        let batches = mock.requests("POST", "/indexes/products/documents");
+        let sizes: Vec<usize> = batches.iter().map(|b| b.body.as_array().unwrap().len()).collect();
+        assert_eq!(sizes, [1000, 1000, 500]);
+        assert!(batches[0].query.contains("primaryKey=id"), "{}", batches[0].query);
+        assert_eq!(batches[0].body[0]["name"], "زيت اركان huile argane");
+        assert_eq!(batches[0].body[0]["region"], json!(["09"]));
+
+        // The typed filter compiled, facets and the range field asked for, sorting passed on.
+        let results = index
+            .search(&SearchQuery {
+                text: "الأركان".into(),
+                filters: vec![
+                    Filter::Equals("region".into(), "09".into()),
+                    Filter::Range { field: "price".into(), min: Some(1000), max: None },
+                ],
+                facets: vec!["region".into()],
+                sort: Sort::Field { field: "price".into(), descending: false },
+                offset: 0,
+                limit: 20,
+                range_of: Some("price".into()),
+            })
+            .await
+            .unwrap();
+        let search = &mock.requests("POST", "/indexes/products/search")[0].body;
+        assert_eq!(search["q"], "الاركان");
+        assert_eq!(search["filter"], r#"region = "09" AND price >= 1000"#);
+        assert_eq!(search["facets"], json!(["region", "price"]));
+        assert_eq!(search["sort"], json!(["price:asc"]));
+        assert_eq!(results.ids, [7, 3]);
+        assert_eq!(results.total, 2);
+        assert_eq!(results.facets["region"], [("09".to_string(), 2)]);
+        assert_eq!(results.range, Some((1500, 18000)));
+
+        index.delete(&[7]).await.unwrap();
+        assert_eq!(mock.requests("POST", "/indexes/products/documents/delete-batch")[0].body, json!([7]));
+    }
+
+    /// The relevance cases of the embedded engine, against a real Meilisearch when
+    /// `TAAWUN_TEST_MEILISEARCH_URL` (and optionally `TAAWUN_TEST_MEILISEARCH_KEY`) is set.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn relevance_on_a_real_meilisearch() {
+        let Some(url) = std::env::var("TAAWUN_TEST_MEILISEARCH_URL").ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: TAAWUN_TEST_MEILISEARCH_URL is not set");
+            return;
+        };
+        let key = std::env::var("TAAWUN_TEST_MEILISEARCH_KEY").ok();
+        let config = SearchConfig::builtin().unwrap();
+        let uid = format!("taawun_test_{}", std::process::id());
+        let index =
+            MeiliIndex::new(&url, key.as_deref(), "products", &config, Duration::from_secs(60)).unwrap().with_uid(uid);
+        index.apply_settings().await.unwrap();
+        let named = |id: i64, names: &[&str]| SearchDocument {
+            text: BTreeMap::from([("name".to_string(), names.join("\n"))]),
+            ..doc(id)
+        };
+        index
+            .upsert(&[
+                named(1, &["Huile d'argan alimentaire", "زيت أركان غذائي"]),
+                named(2, &["Safran de Taliouine", "زعفران تالوين"]),
+                named(3, &["Tapis berbère", "زربية أمازيغية"]),
+            ])
+            .await
+            .unwrap();
+        let find = |text: &str| {
+            let index = &index;
+            let text = text.to_string();
+            async move {
+                let q = SearchQuery {
+                    text,
+                    filters: vec![],
+                    facets: vec![],
+                    sort: Sort::Relevance,
+                    offset: 0,
+                    limit: 10,
+                    range_of: None,
+                };
+                let mut ids = index.search(&q).await.unwrap().ids;
+                ids.sort();
+                ids
+            }
+        };
+        for q in ["أركان", "الأركان", "argane", "argan", "ⴰⵔⴳⴰⵏ"] {
+            assert_eq!(find(q).await, [1], "{q}");
+        }
+        for q in ["zafran", "زعفران", "زَعْفَرَان"] {
+            assert_eq!(find(q).await, [2], "{q}");
+        }
+        assert_eq!(find("tapis").await, [3]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_task_is_an_error() {
+        let mock = MeiliMock::start(true);
+        let config = SearchConfig::builtin().unwrap();
+        let index = MeiliIndex::new(&mock.base, None::<&str>, "products", &config, Duration::from_secs(5)).unwrap();
+        let error = index.upsert(&[doc(1)]).await.unwrap_err();
+        assert!(error.to_string().contains("failed") && error.to_string().contains("invalid"), "{error}");
+    }
+}
