@@ -136,26 +136,17 @@ impl AppState {
         }
         .map(Arc::new)
         .map_err(|problems| format!("the search configuration has mistakes:\n  {}", problems.join("\n  ")))?;
-        let (search, search_engine): (Option<Arc<EmbeddedIndex>>, Arc<dyn SearchEngine>) = match &config.meilisearch_url
-        {
-            Some(url) => (
-                None,
-                Arc::new(MeiliIndex::new(
-                    url,
-                    config.meilisearch_key.as_ref().map(|k| k.expose()),
-                    "products",
-                    &search_config,
-                    Duration::from_secs(config.meilisearch_wait_secs.max(1)),
-                )?),
-            ),
-            None => {
-                let index = Arc::new(crate::search::open_products(
-                    &config.data_dir.join("search").join("products"),
-                    search_config.clone(),
-                )?);
-                (Some(index.clone()), Arc::new(Embedded(index)))
-            }
-        };
+        let (search, search_engine): (Option<Arc<EmbeddedIndex>>, Arc<dyn SearchEngine>) =
+            match MeiliIndex::from_config(&config, &search_config, "products") {
+                Some(meili) => (None, Arc::new(meili?)),
+                None => {
+                    let index = Arc::new(crate::search::open_products(
+                        &config.data_dir.join("search").join("products"),
+                        search_config.clone(),
+                    )?);
+                    (Some(index.clone()), Arc::new(Embedded(index)))
+                }
+            };
         let schema = graphql::build_schema(SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,

@@ -90,6 +90,8 @@ pub struct Config {
     pub meilisearch_key: Option<Secret>,
     /// How long to wait for a Meilisearch task before calling it failed.
     pub meilisearch_wait_secs: u64,
+    /// Prepended to Meilisearch index uids (several deployments or test runs on one server).
+    pub meilisearch_index_prefix: String,
 }
 
 impl Default for Config {
@@ -135,6 +137,7 @@ impl Default for Config {
             meilisearch_url: None,
             meilisearch_key: None,
             meilisearch_wait_secs: 30,
+            meilisearch_index_prefix: String::new(),
         }
     }
 }
@@ -248,6 +251,7 @@ impl Config {
             self.meilisearch_key = (!v.is_empty()).then_some(Secret(v));
         }
         env_field!("TAAWUN_MEILISEARCH_WAIT_SECS", self.meilisearch_wait_secs, parse);
+        env_field!("TAAWUN_MEILISEARCH_INDEX_PREFIX", self.meilisearch_index_prefix, string);
         if let Some(v) = get("TAAWUN_SEARCH_CONFIG_DIR") {
             self.search_config_dir = (!v.is_empty()).then(|| PathBuf::from(v));
         }

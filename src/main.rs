@@ -8,6 +8,7 @@ use taawun::db::{self, Db};
 use taawun::i18n::Locale;
 use taawun::search::config::SearchConfig;
 use taawun::search::embedded::EmbeddedIndex;
+use taawun::search::meili::MeiliIndex;
 
 #[derive(Parser)]
 #[command(name = "taawun", version, about = "Taawun: GraphQL backend for Morocco's cooperatives")]
@@ -141,6 +142,17 @@ fn main() -> anyhow::Result<()> {
             }
             let db = open_db(&config)?;
             let search_config = search_config(&config)?;
+            let progress = |done: usize| eprint!("\rindexed {done} products");
+            if let Some(live) = MeiliIndex::from_config(&config, &search_config, "products") {
+                let live = live.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                let n = runtime
+                    .block_on(taawun::search::rebuild_meili(&db, &live, progress))
+                    .map_err(|e| anyhow::anyhow!(e.detail()))?;
+                eprintln!();
+                println!("{n} products indexed in Meilisearch and swapped in");
+                return Ok(());
+            }
             let root = config.data_dir.join("search");
             let fresh = root.join("products.new");
             let _ = std::fs::remove_dir_all(&fresh);
@@ -148,8 +160,8 @@ fn main() -> anyhow::Result<()> {
                 let target =
                     EmbeddedIndex::open(&fresh, "products", search_config).map_err(|e| anyhow::anyhow!("{e}"))?;
                 let mut conn = db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?;
-                let n = taawun::search::rebuild(&mut conn, &target, |done| eprint!("\rindexed {done} products"))
-                    .map_err(|e| anyhow::anyhow!(e.detail()))?;
+                let n =
+                    taawun::search::rebuild(&mut conn, &target, progress).map_err(|e| anyhow::anyhow!(e.detail()))?;
                 eprintln!();
                 n
             };
@@ -165,13 +177,20 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Search { what: SearchCommand::Verify } => {
             let db = open_db(&config)?;
-            let index = taawun::search::open_products(
-                &config.data_dir.join("search").join("products"),
-                search_config(&config)?,
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let drift = taawun::search::verify(&mut *db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?, &index)
-                .map_err(|e| anyhow::anyhow!(e.detail()))?;
+            let search_config = search_config(&config)?;
+            let indexed = match MeiliIndex::from_config(&config, &search_config, "products") {
+                Some(live) => {
+                    let live = live.map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    runtime.block_on(live.versions()).map_err(|e| anyhow::anyhow!("{e}"))?
+                }
+                None => taawun::search::open_products(&config.data_dir.join("search").join("products"), search_config)
+                    .and_then(|index| index.versions())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            };
+            let drift =
+                taawun::search::verify_versions(&mut *db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?, indexed)
+                    .map_err(|e| anyhow::anyhow!(e.detail()))?;
             println!(
                 "missing from the index: {} {:?}",
                 drift.missing.len(),

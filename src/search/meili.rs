@@ -82,6 +82,28 @@ impl MeiliIndex {
         })
     }
 
+    /// The `name` index as configured (`TAAWUN_MEILISEARCH_*`), or `None` without a URL.
+    pub fn from_config(
+        config: &crate::config::Config,
+        search: &SearchConfig,
+        name: &str,
+    ) -> Option<Result<MeiliIndex, SearchError>> {
+        let url = config.meilisearch_url.as_ref()?;
+        Some(
+            MeiliIndex::new(
+                url,
+                config.meilisearch_key.as_ref().map(|k| k.expose()),
+                name,
+                search,
+                Duration::from_secs(config.meilisearch_wait_secs.max(1)),
+            )
+            .map(|index| {
+                let uid = format!("{}{}", config.meilisearch_index_prefix, index.uid);
+                index.with_uid(uid)
+            }),
+        )
+    }
+
     /// The same index under another uid (tests share one Meilisearch server).
     pub fn with_uid(mut self, uid: impl Into<String>) -> MeiliIndex {
         self.uid = uid.into();
@@ -141,6 +163,52 @@ impl MeiliIndex {
             self.finish(task, "document batch").await?;
         }
         Ok(())
+    }
+
+    /// Every (id, version) in the index, for comparing with the database.
+    pub async fn versions(&self) -> Result<BTreeMap<i64, i64>, SearchError> {
+        let index = self.client.index(&self.uid);
+        let mut out = BTreeMap::new();
+        let mut offset = 0;
+        loop {
+            let mut query = meilisearch_sdk::documents::DocumentsQuery::new(&index);
+            query.with_fields([self.config.primary_key.as_str(), "version"]).with_offset(offset).with_limit(1000);
+            let page = index.get_documents_with::<Value>(&query).await.map_err(meili_error)?;
+            for doc in &page.results {
+                if let (Some(id), Some(v)) = (doc[&self.config.primary_key].as_i64(), doc["version"].as_i64()) {
+                    out.insert(id, v);
+                }
+            }
+            offset += page.results.len();
+            if page.results.is_empty() || offset >= page.total as usize {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Makes the documents in `staging` (built with the same settings) the live index:
+    /// one atomic swap, then the old documents are dropped with the staging uid.
+    pub async fn swap_in(&self, staging: &MeiliIndex) -> Result<(), SearchError> {
+        let swap =
+            meilisearch_sdk::client::SwapIndexes { indexes: (self.uid.clone(), staging.uid.clone()), rename: None };
+        let task = self.client.swap_indexes([&swap]).await.map_err(meili_error)?;
+        self.finish(task, "index swap").await?;
+        let task = self.client.delete_index(&staging.uid).await.map_err(meili_error)?;
+        self.finish(task, "deletion of the old index").await
+    }
+
+    /// A staging twin of this index under another uid.
+    pub fn staging(&self, suffix: &str) -> MeiliIndex {
+        MeiliIndex {
+            client: self.client.clone(),
+            raw: self.raw.clone(),
+            url: self.url.clone(),
+            uid: format!("{}_{suffix}", self.uid),
+            config: self.config.clone(),
+            settings: self.settings.clone(),
+            wait: self.wait,
+            batch: self.batch,
+        }
     }
 
     pub async fn delete(&self, ids: &[i64]) -> Result<(), SearchError> {

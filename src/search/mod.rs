@@ -129,7 +129,14 @@ pub struct Drift {
 }
 
 pub fn verify(conn: &mut crate::db::DbConn, index: &EmbeddedIndex) -> Result<Drift, AppError> {
-    let mut indexed = index.versions().map_err(AppError::internal)?;
+    verify_versions(conn, index.versions().map_err(AppError::internal)?)
+}
+
+/// Compares (id, version) pairs read from any engine with the database.
+pub fn verify_versions(
+    conn: &mut crate::db::DbConn,
+    mut indexed: std::collections::BTreeMap<i64, i64>,
+) -> Result<Drift, AppError> {
     let mut drift = Drift::default();
     let mut after = 0;
     loop {
@@ -147,4 +154,34 @@ pub fn verify(conn: &mut crate::db::DbConn, index: &EmbeddedIndex) -> Result<Dri
     }
     drift.unexpected.extend(indexed.into_keys());
     Ok(drift)
+}
+
+/// Rebuilds the Meilisearch index from the database into a staging index with the same
+/// settings, then swaps it in: searches never see an empty or half-built index.
+pub async fn rebuild_meili(
+    db: &Db,
+    live: &meili::MeiliIndex,
+    mut progress: impl FnMut(usize),
+) -> Result<usize, AppError> {
+    let staging = live.staging("rebuild");
+    staging.apply_settings().await.map_err(AppError::internal)?;
+    let mut after = 0;
+    let mut indexed = 0;
+    loop {
+        let page = db
+            .run(move |conn| {
+                let ids = catalog::product_ids_after(conn, after, 2000)?;
+                let docs = catalog::search_documents(conn, &ids)?;
+                Ok((ids.last().copied(), docs))
+            })
+            .await?;
+        let (Some(last), docs) = page else { break };
+        let present: Vec<_> = docs.into_iter().filter_map(|(_, d)| d).collect();
+        indexed += present.len();
+        staging.upsert(&present).await.map_err(AppError::internal)?;
+        after = last;
+        progress(indexed);
+    }
+    live.swap_in(&staging).await.map_err(AppError::internal)?;
+    Ok(indexed)
 }

@@ -24,7 +24,8 @@ pub struct TestApp {
     pub config: Config,
     /// The running server's database and search index, for checks beneath the API.
     pub db: taawun::db::Db,
-    pub search: std::sync::Arc<taawun::search::embedded::EmbeddedIndex>,
+    /// The embedded index (None when the tests run on Meilisearch).
+    pub search: Option<std::sync::Arc<taawun::search::embedded::EmbeddedIndex>>,
     handle: actix_web::dev::ServerHandle,
     dir: Option<tempfile::TempDir>,
     pg_schema: Option<(String, String)>,
@@ -93,6 +94,12 @@ impl TestApp {
             config.database_url = Some(url_with_schema(&base, &schema));
             pg_schema = Some((base, schema));
         }
+        // The search suite runs on a real Meilisearch when one is given, an index per test.
+        if let Some(url) = std::env::var("TAAWUN_TEST_MEILISEARCH_URL").ok().filter(|u| !u.is_empty()) {
+            config.meilisearch_url = Some(url);
+            config.meilisearch_key = std::env::var("TAAWUN_TEST_MEILISEARCH_KEY").ok().map(taawun::config::Secret::new);
+            config.meilisearch_index_prefix = format!("{}_", unique_name());
+        }
         (options.tweak)(&mut config);
         Some(Self::start(config, options.demo, Some(dir), pg_schema))
     }
@@ -112,7 +119,7 @@ impl TestApp {
             }
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
             actix_web::rt::System::new().block_on(async move {
-                let (db, search) = (state.db.clone(), state.search.clone().expect("the tests use the embedded index"));
+                let (db, search) = (state.db.clone(), state.search.clone());
                 let (server, addr) = app::serve(state, listener).expect("serve");
                 tx.send((server.handle(), addr, db, search)).expect("send handle");
                 let _ = server.await;
@@ -135,9 +142,7 @@ impl TestApp {
     pub async fn restart(mut self, tweak: impl FnOnce(&mut Config)) -> TestApp {
         self.handle.stop(true).await;
         // Let go of the search index so the new server can take its writer lock.
-        let config = std::sync::Arc::new(taawun::search::config::SearchConfig::builtin().unwrap());
-        self.search =
-            std::sync::Arc::new(taawun::search::embedded::EmbeddedIndex::in_memory("products", config).unwrap());
+        self.search = None;
         let mut config = self.config.clone();
         tweak(&mut config);
         let (dir, schema) = (self.dir.take(), self.pg_schema.take());

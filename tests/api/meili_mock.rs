@@ -49,19 +49,37 @@ async fn handle(state: web::Data<State>, req: HttpRequest, body: web::Bytes) -> 
         body: parsed.clone(),
         authorization: req.headers().get("authorization").and_then(|v| v.to_str().ok()).map(String::from),
     });
-    let path = req.path();
-    match (req.method().as_str(), path) {
-        ("PATCH", "/indexes/products/settings") => enqueue(&state, "settingsUpdate", false),
-        ("POST", "/indexes/products/documents") | ("PUT", "/indexes/products/documents") => {
-            enqueue(&state, "documentAdditionOrUpdate", state.fail_documents)
+    let path = req.path().to_string();
+    let method = req.method().as_str().to_string();
+    let under_index = path.strip_prefix("/indexes/").map(|rest| {
+        rest.split_once('/')
+            .map(|(uid, tail)| (uid.to_string(), tail.to_string()))
+            .unwrap_or((rest.to_string(), String::new()))
+    });
+    if let Some((_, tail)) = &under_index {
+        match (method.as_str(), tail.as_str()) {
+            ("PATCH", "settings") => return enqueue(&state, "settingsUpdate", false),
+            ("POST" | "PUT", "documents") => return enqueue(&state, "documentAdditionOrUpdate", state.fail_documents),
+            ("POST", "documents/delete-batch") => return enqueue(&state, "documentDeletion", false),
+            ("DELETE", "") => return enqueue(&state, "indexDeletion", false),
+            ("GET", "documents") => {
+                return HttpResponse::Ok().json(json!({
+                    "results": [{ "id": 1, "version": 5 }, { "id": 999, "version": 1 }], "offset": 0, "limit": 1000, "total": 2
+                }));
+            }
+            ("POST", "search") => {
+                return HttpResponse::Ok().json(json!({
+                    "hits": [{ "id": 7 }, { "id": 3 }], "offset": 0, "limit": 20, "estimatedTotalHits": 2,
+                    "processingTimeMs": 1, "query": parsed["q"],
+                    "facetDistribution": { "region": { "09": 2 } },
+                    "facetStats": { "price": { "min": 1500.0, "max": 18000.0 } }
+                }));
+            }
+            _ => {}
         }
-        ("POST", "/indexes/products/documents/delete-batch") => enqueue(&state, "documentDeletion", false),
-        ("POST", "/indexes/products/search") => HttpResponse::Ok().json(json!({
-            "hits": [{ "id": 7 }, { "id": 3 }], "offset": 0, "limit": 20, "estimatedTotalHits": 2,
-            "processingTimeMs": 1, "query": parsed["q"],
-            "facetDistribution": { "region": { "09": 2 } },
-            "facetStats": { "price": { "min": 1500.0, "max": 18000.0 } }
-        })),
+    }
+    match (method.as_str(), path.as_str()) {
+        ("POST", "/swap-indexes") => enqueue(&state, "indexSwap", false),
         ("GET", p) if p.starts_with("/tasks/") => {
             let uid: usize = p.trim_start_matches("/tasks/").parse().unwrap_or(usize::MAX);
             let Some((kind, failed)) = state.tasks.lock().unwrap().get(uid).cloned() else {

@@ -37,9 +37,12 @@ fn slugs(result: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// Waits until the outbox has indexed the whole demo catalogue.
+/// Waits until the outbox has indexed the whole demo catalogue (whichever the engine).
 async fn indexed(app: &TestApp) {
-    app.eventually("the demo catalogue indexed", || async { app.search.count() == 160 }).await;
+    app.eventually("the demo catalogue indexed", || async {
+        search(app, "", json!(null), json!([])).await["totalCount"] == 160
+    })
+    .await;
 }
 
 async fn products_are_found_in_every_script(app: TestApp) {
@@ -159,11 +162,15 @@ async fn archived_products_and_suspended_cooperatives_leave_the_results(app: Tes
             .all(|e| e["node"]["product"]["cooperative"]["slug"] != "tissage-taznakht")
     })
     .await;
-    assert_eq!(app.search.count(), 160 - 1 - 5);
+    assert_eq!(search(&app, "", json!(null), json!([])).await["totalCount"], 160 - 1 - 5);
 }
 on_both_backends!(archived_products_and_suspended_cooperatives_leave_the_results);
 
 async fn a_rebuild_matches_incremental_sync(app: TestApp) {
+    let Some(live) = app.search.clone() else {
+        eprintln!("skipped: compares with the embedded index");
+        return;
+    };
     indexed(&app).await;
     // Changes flow through the outbox…
     let manager = app.login_as("manager").await;
@@ -182,7 +189,6 @@ async fn a_rebuild_matches_incremental_sync(app: TestApp) {
         .await;
     ok_payload(&body, "variantUpdate");
     let db = app.db.clone();
-    let live = app.search.clone();
     app.eventually("no drift between the index and the database", || {
         let (db, live) = (db.clone(), live.clone());
         async move {
@@ -194,7 +200,7 @@ async fn a_rebuild_matches_incremental_sync(app: TestApp) {
     })
     .await;
     // …and a rebuild from the database gives the same documents.
-    let (db, live) = (app.db.clone(), app.search.clone());
+    let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
         let config = std::sync::Arc::new(taawun::search::config::SearchConfig::builtin().unwrap());
         let fresh = taawun::search::embedded::EmbeddedIndex::in_memory("products", config).unwrap();
@@ -351,6 +357,39 @@ mod meilisearch_adapter {
             assert_eq!(find(q).await, [2], "{q}");
         }
         assert_eq!(find("tapis").await, [3]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_rebuild_goes_to_a_staging_index_and_is_swapped_in() {
+        let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite, Default::default()).await.unwrap();
+        let mock = MeiliMock::start(false);
+        let config = SearchConfig::builtin().unwrap();
+        let live = MeiliIndex::new(&mock.base, None::<&str>, "products", &config, Duration::from_secs(5)).unwrap();
+        let n = taawun::search::rebuild_meili(&app.db, &live, |_| {}).await.unwrap();
+        assert_eq!(n, 160);
+        assert_eq!(mock.requests("PATCH", "/indexes/products_rebuild/settings").len(), 1);
+        let sent: usize = mock
+            .requests("POST", "/indexes/products_rebuild/documents")
+            .iter()
+            .map(|r| r.body.as_array().unwrap().len())
+            .sum();
+        assert_eq!(sent, 160);
+        assert!(mock.requests("POST", "/indexes/products/documents").is_empty(), "the live index is not written to");
+        let swap = &mock.requests("POST", "/swap-indexes")[0].body;
+        assert_eq!(swap, &json!([{ "indexes": ["products", "products_rebuild"] }]));
+        assert_eq!(mock.requests("DELETE", "/indexes/products_rebuild").len(), 1);
+        // Versions read back for `taawun search verify`.
+        let versions = live.versions().await.unwrap();
+        assert_eq!(versions, BTreeMap::from([(1, 5), (999, 1)]));
+        let db = app.db.clone();
+        let drift = tokio::task::spawn_blocking(move || {
+            taawun::search::verify_versions(&mut db.conn().unwrap(), versions).unwrap()
+        })
+        .await
+        .unwrap();
+        assert_eq!(drift.unexpected, [999]);
+        assert_eq!(drift.stale, [1]);
+        assert_eq!(drift.missing.len(), 159);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
