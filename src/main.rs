@@ -142,7 +142,18 @@ fn main() -> anyhow::Result<()> {
             }
             let db = open_db(&config)?;
             let search_config = search_config(&config)?;
-            let progress = |done: usize| eprint!("\rindexed {done} products");
+            let total = taawun::catalog::service::product_ids_after(
+                &mut *db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?,
+                0,
+                i64::MAX,
+            )
+            .map(|ids| ids.len().max(1))
+            .map_err(|e| anyhow::anyhow!(e.detail()))?;
+            // A progress bar on stderr: products read so far (hidden ones are read but not indexed).
+            let progress = |done: usize| {
+                let pct = (done * 100 / total).min(100);
+                eprint!("\r[{:<40}] {pct:>3}%  {done} indexed", "#".repeat(pct * 40 / 100));
+            };
             if let Some(live) = MeiliIndex::from_config(&config, &search_config, "products") {
                 let live = live.map_err(|e| anyhow::anyhow!("{e}"))?;
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
