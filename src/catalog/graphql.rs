@@ -512,6 +512,24 @@ impl CatalogQuery {
     }
 }
 
+/// The products the viewer may see among `ids`, in that order: two batched loads whatever
+/// the number of ids (search hits, suggestions).
+pub async fn visible_products(ctx: &Context<'_>, ids: &[i64]) -> Result<Vec<Product>> {
+    let rows = ctx.catalog().load_many(ids.iter().map(|id| ProductKey(*id))).await.map_err(loader_error)?;
+    let cooperatives =
+        ctx.catalog().load_many(rows.values().map(|p| CooperativeKey(p.cooperative_id))).await.map_err(loader_error)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| rows.get(&ProductKey(*id)))
+        .filter(|p| {
+            cooperatives
+                .get(&CooperativeKey(p.cooperative_id))
+                .is_some_and(|c| service::can_view_product(ctx.viewer(), p, c))
+        })
+        .map(|p| Product(p.clone()))
+        .collect())
+}
+
 /// Applies the visibility rule to a product looked up by id or slug.
 pub async fn visible_product(ctx: &Context<'_>, row: Option<ProductRow>) -> Result<Option<Product>> {
     let Some(row) = row else { return Ok(None) };

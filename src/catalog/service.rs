@@ -1226,8 +1226,9 @@ pub fn region_by_code(conn: &mut DbConn, code: &str) -> Result<Option<RegionRow>
     Ok(store::region_by_code(conn, code)?)
 }
 
-pub fn sector_by_code(conn: &mut DbConn, code: &str) -> Result<Option<SectorRow>, AppError> {
-    Ok(store::sector_by_code(conn, code)?)
+/// The two small reference lists (12 regions, the sectors), read together.
+pub fn regions_and_sectors(conn: &mut DbConn) -> Result<(Vec<RegionRow>, Vec<SectorRow>), AppError> {
+    Ok((store::list_regions(conn)?, store::list_sectors(conn)?))
 }
 
 pub fn find_region(conn: &mut DbConn, id: i64) -> Result<Option<RegionRow>, AppError> {

@@ -1,5 +1,6 @@
 //! `productSearch`: typed filters compiled for the engine, facets with labels, highlights.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
@@ -7,8 +8,8 @@ use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
 use super::SearchEngine;
 use super::embedded::{Filter, SearchQuery, Sort, words};
-use crate::catalog::graphql::{Category, Cooperative, Product};
-use crate::catalog::loaders::{CategoryKey, CooperativeKey, ProductKey};
+use crate::catalog::graphql::{Category, Cooperative, Product, visible_products};
+use crate::catalog::loaders::{CategoryKey, CooperativeKey};
 use crate::catalog::model::{LabelType, ProductFilterInput, ProductSortKey};
 use crate::catalog::service as catalog;
 use crate::error::AppError;
@@ -202,10 +203,9 @@ impl SearchQueryRoot {
 
         let query_words: Vec<String> = words(&query).into_iter().map(|(_, _, w)| w).collect();
         let has_next = results.ids.len() > window.limit;
+        let page: Vec<i64> = results.ids.iter().take(window.limit).copied().collect();
         let mut hits = Vec::new();
-        for id in results.ids.iter().take(window.limit) {
-            let Some(row) = ctx.catalog().load_one(ProductKey(*id)).await.map_err(loader_error)? else { continue };
-            let Some(product) = crate::catalog::graphql::visible_product(ctx, Some(row)).await? else { continue };
+        for product in visible_products(ctx, &page).await? {
             let name = product.0.name().resolve(locale).text;
             let description = product.0.description().resolve(locale).text;
             let (snippet, matched) = highlight(&description, &query_words, Some(24));
@@ -218,18 +218,21 @@ impl SearchQueryRoot {
         let mut facet_results = Vec::new();
         for facet in facets {
             let counts = results.facets.get(facet.field()).cloned().unwrap_or_default();
-            let mut values = Vec::new();
-            for (value, count) in counts {
-                let label = facet_label(ctx, facet, &value, locale).await?;
-                let value = match facet {
-                    SearchFacet::Category => value.parse().map(|id| ids::encode("Category", id).0).unwrap_or(value),
-                    SearchFacet::Cooperative => {
-                        value.parse().map(|id| ids::encode("Cooperative", id).0).unwrap_or(value)
-                    }
-                    _ => value,
-                };
-                values.push(FacetValue { value, label, count: count as i64 });
-            }
+            let labels = facet_labels(ctx, facet, counts.iter().map(|(v, _)| v.as_str()), locale).await?;
+            let values = counts
+                .into_iter()
+                .map(|(value, count)| FacetValue {
+                    label: labels.get(&value).cloned().unwrap_or_else(|| value.clone()),
+                    value: match facet {
+                        SearchFacet::Category => value.parse().map(|id| ids::encode("Category", id).0).unwrap_or(value),
+                        SearchFacet::Cooperative => {
+                            value.parse().map(|id| ids::encode("Cooperative", id).0).unwrap_or(value)
+                        }
+                        _ => value,
+                    },
+                    count: count as i64,
+                })
+                .collect();
             facet_results.push(FacetResult { name: facet, values });
         }
         let mut connection = Connection::with_additional_fields(
@@ -293,72 +296,79 @@ impl SuggestQueryRoot {
         };
         let results = engine.search(q).await.map_err(AppError::internal)?;
         let locale = ctx.locale(None);
-        let (mut products, mut categories, mut cooperatives) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut seen_categories, mut seen_cooperatives) = (Vec::new(), Vec::new());
-        for id in results.ids {
-            let Some(row) = ctx.catalog().load_one(ProductKey(id)).await.map_err(loader_error)? else { continue };
-            let Some(product) = crate::catalog::graphql::visible_product(ctx, Some(row)).await? else { continue };
-            if let Some(c) = product.0.category_id.filter(|c| !seen_categories.contains(c)) {
-                seen_categories.push(c);
-                if let Some(row) = ctx.catalog().load_one(CategoryKey(c)).await.map_err(loader_error)? {
-                    categories.push(Category(row));
-                }
+        let found = visible_products(ctx, &results.ids).await?;
+        let mut category_ids: Vec<i64> = Vec::new();
+        let mut cooperative_ids: Vec<i64> = Vec::new();
+        for p in &found {
+            if let Some(c) = p.0.category_id.filter(|c| !category_ids.contains(c)) {
+                category_ids.push(c);
             }
-            let coop = product.0.cooperative_id;
-            if !seen_cooperatives.contains(&coop) {
-                seen_cooperatives.push(coop);
-                if let Some(row) = ctx.catalog().load_one(CooperativeKey(coop)).await.map_err(loader_error)? {
-                    cooperatives.push(Cooperative(row));
-                }
-            }
-            if products.len() < limit {
-                let name = product.0.name().resolve(locale).text;
-                products.push(ProductSuggestion { highlighted_name: highlight(&name, &query_words, None).0, product });
+            if !cooperative_ids.contains(&p.0.cooperative_id) {
+                cooperative_ids.push(p.0.cooperative_id);
             }
         }
+        category_ids.truncate(limit);
+        cooperative_ids.truncate(limit);
+        let category_rows =
+            ctx.catalog().load_many(category_ids.iter().map(|c| CategoryKey(*c))).await.map_err(loader_error)?;
+        let cooperative_rows =
+            ctx.catalog().load_many(cooperative_ids.iter().map(|c| CooperativeKey(*c))).await.map_err(loader_error)?;
+        let mut categories: Vec<Category> =
+            category_ids.iter().filter_map(|c| category_rows.get(&CategoryKey(*c)).cloned().map(Category)).collect();
+        let mut cooperatives: Vec<Cooperative> = cooperative_ids
+            .iter()
+            .filter_map(|c| cooperative_rows.get(&CooperativeKey(*c)).cloned().map(Cooperative))
+            .collect();
+        let products: Vec<ProductSuggestion> = found
+            .into_iter()
+            .take(limit)
+            .map(|product| {
+                let name = product.0.name().resolve(locale).text;
+                ProductSuggestion { highlighted_name: highlight(&name, &query_words, None).0, product }
+            })
+            .collect();
         categories.truncate(limit);
         cooperatives.truncate(limit);
         Ok(SearchSuggestions { products, categories, cooperatives })
     }
 }
 
-async fn facet_label(ctx: &Context<'_>, facet: SearchFacet, value: &str, locale: Locale) -> Result<String> {
+/// Labels for a facet's values in the caller's language: one query or batched load per facet.
+async fn facet_labels<'v>(
+    ctx: &Context<'_>,
+    facet: SearchFacet,
+    values: impl Iterator<Item = &'v str>,
+    locale: Locale,
+) -> Result<HashMap<String, String>> {
+    let values: Vec<&str> = values.collect();
+    let numeric = || values.iter().filter_map(|v| v.parse::<i64>().ok()).collect::<Vec<_>>();
     Ok(match facet {
         SearchFacet::Region | SearchFacet::Sector => {
-            let code = value.to_string();
-            let name = ctx
-                .db()
-                .run(move |conn| {
-                    Ok(match facet {
-                        SearchFacet::Region => catalog::region_by_code(conn, &code)?.map(|r| r.name()),
-                        _ => catalog::sector_by_code(conn, &code)?.map(|s| s.name()),
-                    })
-                })
-                .await?;
-            name.map(|n| n.resolve(locale).text).unwrap_or_else(|| value.to_string())
+            let (regions, sectors) = ctx.db().run(catalog::regions_and_sectors).await?;
+            let names = match facet {
+                SearchFacet::Region => regions.into_iter().map(|r| (r.code.clone(), r.name())).collect::<Vec<_>>(),
+                _ => sectors.into_iter().map(|s| (s.code.clone(), s.name())).collect(),
+            };
+            names.into_iter().map(|(code, name)| (code, name.resolve(locale).text)).collect()
         }
-        SearchFacet::Category => match value.parse() {
-            Ok(id) => ctx
-                .catalog()
-                .load_one(CategoryKey(id))
-                .await
-                .map_err(loader_error)?
-                .map(|c| c.name().resolve(locale).text),
-            Err(_) => None,
-        }
-        .unwrap_or_else(|| value.to_string()),
-        SearchFacet::Cooperative => match value.parse() {
-            Ok(id) => ctx
-                .catalog()
-                .load_one(CooperativeKey(id))
-                .await
-                .map_err(loader_error)?
-                .map(|c| c.name().resolve(locale).text),
-            Err(_) => None,
-        }
-        .unwrap_or_else(|| value.to_string()),
+        SearchFacet::Category => ctx
+            .catalog()
+            .load_many(numeric().into_iter().map(CategoryKey))
+            .await
+            .map_err(loader_error)?
+            .into_iter()
+            .map(|(k, c)| (k.0.to_string(), c.name().resolve(locale).text))
+            .collect(),
+        SearchFacet::Cooperative => ctx
+            .catalog()
+            .load_many(numeric().into_iter().map(CooperativeKey))
+            .await
+            .map_err(loader_error)?
+            .into_iter()
+            .map(|(k, c)| (k.0.to_string(), c.name().resolve(locale).text))
+            .collect(),
         SearchFacet::Label => {
-            LabelType::parse(value).map(|l| l.as_str().to_string()).unwrap_or_else(|| value.to_string())
+            values.iter().filter_map(|v| LabelType::parse(v).map(|l| (v.to_string(), l.as_str().to_string()))).collect()
         }
     })
 }
