@@ -88,11 +88,7 @@ pub struct LogoutPayload {
     pub user_errors: Vec<UserError>,
 }
 
-#[derive(SimpleObject)]
-pub struct AccountPayload {
-    pub account: Option<Account>,
-    pub user_errors: Vec<UserError>,
-}
+crate::mutation_payload!(AccountPayload, account: Account);
 
 #[derive(InputObject)]
 pub struct CustomerRegisterInput {

@@ -6,7 +6,7 @@ use super::loaders::*;
 use super::model::*;
 use super::service;
 use super::store;
-use crate::error::{AppError, UserError};
+use crate::error::AppError;
 use crate::graphql::context::CtxExt;
 use crate::graphql::relay::{Conn, connection, connection_from_vec};
 use crate::graphql::{DateTime, ids, loader_error, page_cost, run_mutation};
@@ -539,20 +539,10 @@ pub async fn visible_product(ctx: &Context<'_>, row: Option<ProductRow>) -> Resu
 
 // ---- mutations ----
 
-macro_rules! payload {
-    ($name:ident, $field:ident: $ty:ty) => {
-        #[derive(SimpleObject)]
-        pub struct $name {
-            pub $field: Option<$ty>,
-            pub user_errors: Vec<UserError>,
-        }
-    };
-}
-
-payload!(ProductPayload, product: Product);
-payload!(VariantPayload, variant: Variant);
-payload!(CooperativePayload, cooperative: Cooperative);
-payload!(CategoryPayload, category: Category);
+crate::mutation_payload!(ProductPayload, product: Product);
+crate::mutation_payload!(VariantPayload, variant: Variant);
+crate::mutation_payload!(CooperativePayload, cooperative: Cooperative);
+crate::mutation_payload!(CategoryPayload, category: Category);
 
 #[derive(Default)]
 pub struct CatalogMutation;

@@ -181,3 +181,15 @@ macro_rules! keyed_loader {
         }
     };
 }
+
+/// A mutation's payload: its result, or the `userErrors` saying why there is none.
+#[macro_export]
+macro_rules! mutation_payload {
+    ($name:ident, $field:ident: $ty:ty) => {
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            pub $field: Option<$ty>,
+            pub user_errors: Vec<$crate::error::UserError>,
+        }
+    };
+}

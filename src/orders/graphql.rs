@@ -572,11 +572,7 @@ impl OrdersQuery {
 
 // ---- mutations ----
 
-#[derive(SimpleObject)]
-pub struct CartPayload {
-    pub cart: Option<Cart>,
-    pub user_errors: Vec<UserError>,
-}
+crate::mutation_payload!(CartPayload, cart: Cart);
 
 #[derive(SimpleObject)]
 pub struct CheckoutPayload {
@@ -586,23 +582,11 @@ pub struct CheckoutPayload {
     pub user_errors: Vec<UserError>,
 }
 
-#[derive(SimpleObject)]
-pub struct OrderPayload {
-    pub order: Option<Order>,
-    pub user_errors: Vec<UserError>,
-}
+crate::mutation_payload!(OrderPayload, order: Order);
 
-#[derive(SimpleObject)]
-pub struct FulfilmentPayload {
-    pub fulfilment: Option<Fulfilment>,
-    pub user_errors: Vec<UserError>,
-}
+crate::mutation_payload!(FulfilmentPayload, fulfilment: Fulfilment);
 
-#[derive(SimpleObject)]
-pub struct BalancePayload {
-    pub balance: Option<CooperativeBalance>,
-    pub user_errors: Vec<UserError>,
-}
+crate::mutation_payload!(BalancePayload, balance: CooperativeBalance);
 
 #[derive(SimpleObject)]
 pub struct ShippingRatePayload {

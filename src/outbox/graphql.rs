@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
-use crate::error::{AppError, UserError};
+use crate::error::AppError;
 use crate::graphql::context::CtxExt;
 use crate::graphql::relay::{Conn, connection};
 use crate::graphql::{DateTime, ids, run_mutation};
@@ -74,11 +74,7 @@ impl OutboxQuery {
     }
 }
 
-#[derive(SimpleObject)]
-pub struct OutboxRetryPayload {
-    pub message: Option<OutboxMessage>,
-    pub user_errors: Vec<UserError>,
-}
+crate::mutation_payload!(OutboxRetryPayload, message: OutboxMessage);
 
 #[derive(Default)]
 pub struct OutboxMutation;
