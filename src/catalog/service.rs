@@ -256,12 +256,27 @@ fn require_catalogue_role(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> 
     }
 }
 
-fn region_id(conn: &mut DbConn, checks: &mut Checks, field: Vec<String>, code: &str) -> Result<Option<i64>, AppError> {
+/// The id of a region given by its code, or a field error naming the code.
+pub fn region_id(
+    conn: &mut DbConn,
+    checks: &mut Checks,
+    field: Vec<String>,
+    code: &str,
+) -> Result<Option<i64>, AppError> {
     let region = store::region_by_code(conn, code.trim())?;
     if region.is_none() {
         checks.fail(field, format!("unknown region code `{code}`; use 01 to 12"));
     }
     Ok(region.map(|r| r.id))
+}
+
+/// The id of a sector given by its code, or a field error naming the code.
+fn sector_id(conn: &mut DbConn, checks: &mut Checks, field: Vec<String>, code: &str) -> Result<Option<i64>, AppError> {
+    let sector = store::sector_by_code(conn, code.trim())?;
+    if sector.is_none() {
+        checks.fail(field, format!("unknown sector `{code}`"));
+    }
+    Ok(sector.map(|s| s.id))
 }
 
 fn category_id(conn: &mut DbConn, checks: &mut Checks, field: Vec<String>, id: &ID) -> Result<Option<i64>, AppError> {
@@ -299,13 +314,7 @@ pub fn product_query(
         None => None,
     };
     let sector_id = match &filter.sector {
-        Some(code) => {
-            let s = store::sector_by_code(conn, code.trim())?;
-            if s.is_none() {
-                checks.fail(path!["filter", "sector"], format!("unknown sector `{code}`"));
-            }
-            s.map(|s| s.id)
-        }
+        Some(code) => sector_id(conn, &mut checks, path!["filter", "sector"], code)?,
         None => None,
     };
     let category_path = match &filter.category {
@@ -379,13 +388,7 @@ pub fn cooperative_query(
         None => None,
     };
     let sector_id = match &filter.sector {
-        Some(code) => {
-            let s = store::sector_by_code(conn, code.trim())?;
-            if s.is_none() {
-                checks.fail(path!["filter", "sector"], format!("unknown sector `{code}`"));
-            }
-            s.map(|s| s.id)
-        }
+        Some(code) => sector_id(conn, &mut checks, path!["filter", "sector"], code)?,
         None => None,
     };
     checks.finish()?;

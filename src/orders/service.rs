@@ -431,13 +431,8 @@ fn check_checkout(
             "must be 5 digits",
         );
     }
-    let region = catalog::region_by_code(conn, a.region_code.trim())?;
-    if region.is_none() {
-        checks.fail(
-            path!["input", "shippingAddress", "regionCode"],
-            format!("unknown region code `{}`; use 01 to 12", a.region_code),
-        );
-    }
+    let region_id =
+        catalog::region_id(conn, &mut checks, path!["input", "shippingAddress", "regionCode"], &a.region_code)?;
     let locale = match &input.locale {
         Some(code) => Locale::parse(code).unwrap_or_else(|| {
             checks.fail(path!["input", "locale"], format!("unknown locale `{code}`; use ar, fr, en or zgh"));
@@ -458,13 +453,7 @@ fn check_checkout(
         ));
     }
     checks.finish()?;
-    Ok(CheckedCheckout {
-        email,
-        phone,
-        locale,
-        region_id: region.map(|r| r.id).unwrap_or_default(),
-        address: a.clone(),
-    })
+    Ok(CheckedCheckout { email, phone, locale, region_id: region_id.unwrap_or_default(), address: a.clone() })
 }
 
 /// The result of a checkout: the order, and whether this call created it.
@@ -1346,13 +1335,7 @@ pub fn set_shipping_rate(
     let rate = parse(&mut checks, "rate", &input.rate.0);
     let free_above = input.free_above.as_ref().and_then(|f| parse(&mut checks, "freeAbove", &f.0));
     let region_id = match &input.region_code {
-        Some(code) => {
-            let r = catalog::region_by_code(conn, code.trim())?;
-            if r.is_none() {
-                checks.fail(path!["input", "regionCode"], format!("unknown region code `{code}`"));
-            }
-            r.map(|r| r.id)
-        }
+        Some(code) => catalog::region_id(conn, &mut checks, path!["input", "regionCode"], code)?,
         None => None,
     };
     checks.finish()?;
