@@ -87,12 +87,21 @@ impl AppState {
         let default_locale = Locale::parse(&config.default_locale).ok_or_else(|| {
             format!("TAAWUN_DEFAULT_LOCALE={:?} is not one of ar, fr, en, zgh", config.default_locale)
         })?;
+        crate::registry::model::format_registration_number(&config.registry.number_format, "01", 2026, 1)
+            .map_err(|e| format!("registry.number_format: {e}"))?;
+        crate::registry::model::parse_month_day(&config.registry.assembly_deadline).ok_or_else(|| {
+            format!("registry.assembly_deadline {:?} is not a MM-DD date", config.registry.assembly_deadline)
+        })?;
         {
             let mut conn = db.conn().map_err(|e| e.detail())?;
             if config.auto_migrate {
                 let applied = db::run_migrations(&mut conn)?;
                 if applied > 0 {
                     tracing::info!(applied, "database migrations applied");
+                }
+                let filled = crate::registry::service::fill_missing_name_keys(&mut conn).map_err(|e| e.detail())?;
+                if filled > 0 {
+                    tracing::info!(filled, "register name keys computed");
                 }
             }
             if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password)
@@ -157,6 +166,8 @@ impl AppState {
         .data(commerce)
         .data(payments.clone())
         .data(search_engine.clone())
+        .data(config.registry.clone())
+        .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
         .finish();
         let rate_limiter =
             RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_burst, config.trust_forwarded_for);
@@ -248,7 +259,8 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
         0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         n => n,
     };
-    let body_limit = state.config.max_body_bytes;
+    // Multipart uploads may be larger than a JSON request; the handler holds JSON to its own limit.
+    let body_limit = state.config.max_body_bytes.max(state.config.registry.max_document_bytes + 256 * 1024);
     let config = state.config.clone();
     if config.outbox_worker {
         actix_web::rt::spawn(state.outbox_worker().run());

@@ -92,6 +92,56 @@ pub struct Config {
     pub meilisearch_wait_secs: u64,
     /// Prepended to Meilisearch index uids (several deployments or test runs on one server).
     pub meilisearch_index_prefix: String,
+    /// The registry's rules where the law leaves details to the office (`[registry]` in taawun.toml).
+    pub registry: RegistryRules,
+}
+
+/// Rules of the cooperative register. The figures of law 112-12 are the defaults; the ones
+/// the law leaves open (union minimum, assembly deadline) are the office's to set.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistryRules {
+    pub min_founders: usize,
+    pub min_founders_union: usize,
+    pub min_founders_federation: usize,
+    /// Minimum capital, in centimes.
+    pub min_capital_minor: i64,
+    /// Minimum value of one share, in centimes.
+    pub min_share_value_minor: i64,
+    /// The part of the subscribed capital paid at creation, in basis points (2500 = a quarter).
+    pub min_paid_bps: i64,
+    /// Registration numbers: `{region}`, `{year}` and `{seq}` (or `{seq:05}` zero-padded) are filled in.
+    pub number_format: String,
+    pub max_document_bytes: usize,
+    pub document_content_types: Vec<String>,
+    /// Document types a creation file must hold before it is filed.
+    pub required_documents: Vec<String>,
+    /// The ordinary general assembly of fiscal year N is held by this month-day of N+1 (`MM-DD`).
+    pub assembly_deadline: String,
+    /// Financial statements are filed within this many days of the assembly.
+    pub statements_within_days: i64,
+    /// Members younger than this at the date of the figures count as young.
+    pub youth_age_limit: u32,
+}
+
+impl Default for RegistryRules {
+    fn default() -> Self {
+        RegistryRules {
+            min_founders: 5,
+            min_founders_union: 5,
+            min_founders_federation: 5,
+            min_capital_minor: 100_000,
+            min_share_value_minor: 10_000,
+            min_paid_bps: 2500,
+            number_format: "{region}/{year}/{seq:05}".into(),
+            max_document_bytes: 10 * 1024 * 1024,
+            document_content_types: vec!["application/pdf".into(), "image/jpeg".into(), "image/png".into()],
+            required_documents: vec!["STATUTES".into(), "CONSTITUTIVE_MINUTES".into(), "BANK_CERTIFICATE".into()],
+            assembly_deadline: "06-30".into(),
+            statements_within_days: 30,
+            youth_age_limit: 35,
+        }
+    }
 }
 
 impl Default for Config {
@@ -138,6 +188,7 @@ impl Default for Config {
             meilisearch_key: None,
             meilisearch_wait_secs: 30,
             meilisearch_index_prefix: String::new(),
+            registry: RegistryRules::default(),
         }
     }
 }
@@ -252,6 +303,12 @@ impl Config {
         }
         env_field!("TAAWUN_MEILISEARCH_WAIT_SECS", self.meilisearch_wait_secs, parse);
         env_field!("TAAWUN_MEILISEARCH_INDEX_PREFIX", self.meilisearch_index_prefix, string);
+        env_field!("TAAWUN_REGISTRY_MIN_FOUNDERS", self.registry.min_founders, parse);
+        env_field!("TAAWUN_REGISTRY_NUMBER_FORMAT", self.registry.number_format, string);
+        env_field!("TAAWUN_REGISTRY_MAX_DOCUMENT_BYTES", self.registry.max_document_bytes, parse);
+        env_field!("TAAWUN_FILING_ASSEMBLY_DEADLINE", self.registry.assembly_deadline, string);
+        env_field!("TAAWUN_FILING_STATEMENTS_WITHIN_DAYS", self.registry.statements_within_days, parse);
+        env_field!("TAAWUN_YOUTH_AGE_LIMIT", self.registry.youth_age_limit, parse);
         if let Some(v) = get("TAAWUN_SEARCH_CONFIG_DIR") {
             self.search_config_dir = (!v.is_empty()).then(|| PathBuf::from(v));
         }

@@ -15,4 +15,6 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod rate_limit;
+pub mod registry;
 pub mod search;
+pub mod stats;

@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// Load data from files.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
     /// Manage administrator accounts.
     Admin {
         #[command(subcommand)]
@@ -60,6 +65,22 @@ enum Command {
 enum SeedCommand {
     /// Demo cooperatives, products and accounts.
     Demo,
+    /// A register the size of the country (65,315 cooperatives, 788,969 members), deterministic.
+    National {
+        /// The day the totals hold (default: today).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Generate this share of the country (e.g. 0.01 for tests and quick tries).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A register export as CSV (columns: registration_number, name_ar, name_fr, legal_form,
+    /// region_code, sector_code, province, registration_date, status).
+    Registry { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -78,6 +99,13 @@ enum BenchCommand {
         rounds: usize,
         #[arg(long, default_value_t = 2)]
         threads: usize,
+    },
+    /// Time `nationalFigures` on the configured database (seed the national register first).
+    Figures {
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
     },
 }
 
@@ -135,6 +163,82 @@ fn main() -> anyhow::Result<()> {
             db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
             let loaded = taawun::catalog::demo::seed(&mut conn).map_err(|e| anyhow::anyhow!(e.detail()))?;
             println!("{}", if loaded { "demo data loaded" } else { "demo data already present" });
+        }
+        Command::Seed { what: SeedCommand::National { as_of, scale } } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?;
+            db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let as_of = as_of.unwrap_or_else(taawun::registry::service::today);
+            let mut spec = taawun::registry::national::NationalSpec::country(as_of);
+            if !(scale > 0.0 && scale <= 1.0) {
+                bail!("--scale must be in (0, 1]");
+            }
+            if scale < 1.0 {
+                let part = |n: usize| ((n as f64 * scale).round() as usize).max(1);
+                spec.cooperatives = part(spec.cooperatives);
+                spec.members = part(spec.members).max(spec.cooperatives * 5);
+                spec.women = part(spec.women);
+                spec.young = part(spec.young);
+            }
+            let started = std::time::Instant::now();
+            taawun::registry::national::seed(&mut conn, &config.registry, &spec, |done, total| {
+                let pct = done * 100 / total.max(1);
+                eprint!("\r[{:<40}] {pct:>3}%  {done}/{total} cooperatives", "#".repeat(pct * 40 / 100));
+            })
+            .map_err(|e| anyhow::anyhow!(e.detail()))?;
+            eprintln!();
+            println!(
+                "national register generated in {:.1} s: {} cooperatives, {} members ({} women, {} young on {})",
+                started.elapsed().as_secs_f64(),
+                spec.cooperatives,
+                spec.members,
+                spec.women,
+                spec.young,
+                spec.as_of
+            );
+        }
+        Command::Import { what: ImportCommand::Registry { file } } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?;
+            db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let reader = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+            let report = taawun::registry::import::import_csv(&mut conn, std::io::BufReader::new(reader), |r| {
+                eprint!("\r{} loaded, {} rejected", r.loaded, r.rejected.len());
+            })
+            .map_err(|e| anyhow::anyhow!(e.detail()))?;
+            eprintln!();
+            for (line, reasons) in &report.rejected {
+                eprintln!("line {line}: {}", reasons.join("; "));
+            }
+            println!("{} rows loaded, {} rows rejected", report.loaded, report.rejected.len());
+            if !report.rejected.is_empty() {
+                std::process::exit(2);
+            }
+        }
+        Command::Bench { what: BenchCommand::Figures { rounds, as_of } } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?;
+            let as_of = as_of.unwrap_or_else(taawun::registry::service::today);
+            let mut times = Vec::new();
+            let mut last = None;
+            for _ in 0..rounds.max(1) {
+                let started = std::time::Instant::now();
+                let figures = taawun::stats::graphql::compute(&mut conn, as_of, config.registry.youth_age_limit)
+                    .map_err(|e| anyhow::anyhow!(e.detail()))?;
+                times.push(started.elapsed().as_secs_f64() * 1000.0);
+                last = Some(figures.totals);
+            }
+            times.sort_by(|a, b| a.total_cmp(b));
+            let pick = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+            println!("nationalFigures on {as_of}: {:?}", last.unwrap_or_default());
+            println!(
+                "{} rounds: min {:.1} ms, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                times.len(),
+                pick(0.0),
+                pick(0.5),
+                pick(0.99),
+                pick(1.0)
+            );
         }
         Command::Reindex { index } => {
             if index != "products" {

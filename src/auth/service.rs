@@ -188,6 +188,11 @@ pub fn resolve_viewer(conn: &mut DbConn, token: &str) -> Result<Option<Viewer>, 
     }))
 }
 
+/// An account by id (for the domains that write to a person).
+pub fn find_account(conn: &mut DbConn, id: i64) -> Result<Option<super::model::AccountRow>, AppError> {
+    Ok(super::store::find(conn, id)?)
+}
+
 pub fn require_admin(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
     match viewer {
         None => Err(AppError::Unauthenticated),

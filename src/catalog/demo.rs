@@ -815,6 +815,10 @@ pub fn seed(conn: &mut DbConn) -> Result<bool, AppError> {
 
         let all: Vec<i64> = super::service::product_ids_after(conn, 0, i64::MAX)?;
         super::service::enqueue_search_sync(conn, &all)?;
+        let ids: Vec<i64> = cooperative_ids.values().copied().collect();
+        let mut cooperatives: Vec<CooperativeRow> = store::cooperatives_by_ids(conn, &ids)?.into_values().collect();
+        cooperatives.sort_by_key(|c| c.id);
+        crate::registry::national::seed_demo(conn, &cooperatives)?;
         for (email, full_name, role, cooperative) in DEMO_ACCOUNTS {
             crate::auth::service::insert_account_with_hash(
                 conn,

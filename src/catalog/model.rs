@@ -154,7 +154,7 @@ impl CooperativeRow {
     }
 }
 
-#[derive(Debug, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Insertable, AsChangeset)]
 #[diesel(table_name = cooperatives, treat_none_as_null = true)]
 pub struct CooperativeFields {
     pub slug: String,

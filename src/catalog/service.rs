@@ -271,7 +271,12 @@ pub fn region_id(
 }
 
 /// The id of a sector given by its code, or a field error naming the code.
-fn sector_id(conn: &mut DbConn, checks: &mut Checks, field: Vec<String>, code: &str) -> Result<Option<i64>, AppError> {
+pub fn sector_id(
+    conn: &mut DbConn,
+    checks: &mut Checks,
+    field: Vec<String>,
+    code: &str,
+) -> Result<Option<i64>, AppError> {
     let sector = store::sector_by_code(conn, code.trim())?;
     if sector.is_none() {
         checks.fail(field, format!("unknown sector `{code}`"));
@@ -484,8 +489,51 @@ pub fn create_cooperative(
         }
         checks.finish()?;
         let id = store::insert_cooperative(conn, &fields, now())?;
-        store::find_cooperative(conn, id)?.ok_or_else(|| AppError::internal("cooperative vanished"))
+        let row = store::find_cooperative(conn, id)?.ok_or_else(|| AppError::internal("cooperative vanished"))?;
+        crate::registry::service::enter_in_register(conn, &row, &crate::registry::service::RegisterFacts::today())?;
+        Ok(row)
     })
+}
+
+/// Whether a cooperative already uses this slug.
+pub fn slug_taken(conn: &mut DbConn, slug: &str) -> Result<bool, AppError> {
+    Ok(store::cooperative_by_slug(conn, slug)?.is_some())
+}
+
+/// Whether a cooperative already holds this registration number.
+pub fn registration_number_taken(conn: &mut DbConn, number: &str) -> Result<bool, AppError> {
+    Ok(store::cooperative_identity_taken(conn, "", number)?.1)
+}
+
+/// Creates the cooperative of a registration decided by the registry (inside its transaction).
+pub fn insert_registered_cooperative(
+    conn: &mut DbConn,
+    fields: &CooperativeFields,
+) -> Result<CooperativeRow, AppError> {
+    let id = store::insert_cooperative(conn, fields, now())?;
+    store::find_cooperative(conn, id)?.ok_or_else(|| AppError::internal("cooperative vanished"))
+}
+
+/// Creates many cooperatives at once (bulk loads); returns them keyed by registration number.
+pub fn insert_cooperatives_in_bulk(
+    conn: &mut DbConn,
+    fields: &[CooperativeFields],
+) -> Result<std::collections::HashMap<String, CooperativeRow>, AppError> {
+    let at = now();
+    store::insert_cooperatives(conn, fields, at)?;
+    let numbers: Vec<&str> = fields.iter().map(|f| f.registration_number.as_str()).collect();
+    Ok(store::cooperatives_by_numbers(conn, &numbers)?
+        .into_iter()
+        .map(|c| (c.registration_number.clone(), c))
+        .collect())
+}
+
+/// Sets a cooperative's status for the registry; its products leave or re-enter the search
+/// index through the outbox in the same transaction.
+pub fn set_cooperative_status(conn: &mut DbConn, id: i64, status: CooperativeStatus) -> Result<(), AppError> {
+    store::set_cooperative_status(conn, id, status.as_str(), now())?;
+    let products = store::product_ids_of_cooperative(conn, id)?;
+    enqueue_search_sync(conn, &products)
 }
 
 /// Validates the optional logo URL, email and phone (Moroccan or international format).
@@ -545,6 +593,7 @@ pub fn update_cooperative(
     if (input.status.is_some() || !input.commission_rate_bps.is_undefined()) && !viewer.is_admin() {
         return Err(AppError::forbidden("only administrators change a cooperative's status or commission"));
     }
+    let current_status = current.status();
     let mut checks = Checks::new();
     let mut fields = CooperativeFields {
         slug: current.slug.clone(),
@@ -601,7 +650,19 @@ pub fn update_cooperative(
     );
     (fields.logo_url, fields.contact_email, fields.contact_phone) = (logo, email, phone);
     checks.finish()?;
+    let status_change = (fields.status != current.status).then_some((current_status, input.status, viewer.account_id));
     write_tx(conn, |conn| {
+        if let Some((from, Some(to), actor)) = status_change {
+            crate::registry::service::record_status_change(
+                conn,
+                id,
+                from,
+                to,
+                Some(actor),
+                "changed by an administrator",
+                None,
+            )?;
+        }
         store::update_cooperative(conn, id, &fields)?;
         let products = store::product_ids_of_cooperative(conn, id)?;
         enqueue_search_sync(conn, &products)?;

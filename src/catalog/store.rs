@@ -152,6 +152,33 @@ pub fn insert_cooperative(
     )
 }
 
+pub fn insert_cooperatives(
+    conn: &mut DbConn,
+    fields: &[CooperativeFields],
+    created_at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    let rows: Vec<_> = fields.iter().map(|f| (f, cooperatives::created_at.eq(created_at))).collect();
+    crate::insert_batch!(conn, cooperatives::table, rows)
+}
+
+pub fn cooperatives_by_numbers(conn: &mut DbConn, numbers: &[&str]) -> QueryResult<Vec<CooperativeRow>> {
+    cooperatives::table
+        .filter(cooperatives::registration_number.eq_any(numbers))
+        .select(CooperativeRow::as_select())
+        .load(conn)
+}
+
+pub fn set_cooperative_status(
+    conn: &mut DbConn,
+    id: i64,
+    status: &str,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(cooperatives::table.find(id))
+        .set((cooperatives::status.eq(status), cooperatives::updated_at.eq(at)))
+        .execute(conn)
+}
+
 pub fn update_cooperative(conn: &mut DbConn, id: i64, fields: &CooperativeFields) -> QueryResult<usize> {
     diesel::update(cooperatives::table.find(id)).set(fields).execute(conn)
 }

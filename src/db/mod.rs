@@ -94,7 +94,12 @@ impl Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         if let InstrumentationEvent::StartQuery { query, .. } = event {
             self.0.inc();
-            tracing::trace!(target: "taawun::sql", "{query}");
+            // The statement only: bound values may be personal data (national IDs) and never reach a log.
+            if tracing::enabled!(target: "taawun::sql", tracing::Level::TRACE) {
+                let text = query.to_string();
+                let sql = text.split(" -- binds:").next().unwrap_or_default();
+                tracing::trace!(target: "taawun::sql", "{sql}");
+            }
         }
     }
 }
@@ -194,6 +199,37 @@ macro_rules! insert_returning_id {
             $crate::db::DbConn::Postgres(c) => {
                 diesel::insert_into($table).values($values).returning($id).get_result::<i64>(c)
             }
+        }
+    };
+}
+
+/// `?` placeholders as the backend wants them (`$1…` on PostgreSQL).
+pub fn placeholders(conn: &DbConn, sql: &str) -> String {
+    match conn {
+        DbConn::Sqlite(_) => sql.to_string(),
+        DbConn::Postgres(_) => {
+            let mut out = String::with_capacity(sql.len() + 16);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push_str(&format!("${n}"));
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+    }
+}
+
+/// A multi-row `INSERT`: batch inserts do not compile on the shared connection type either.
+#[macro_export]
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($values).execute(c),
         }
     };
 }

@@ -320,6 +320,157 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    register_entries (cooperative_id) {
+        cooperative_id -> BigInt,
+        legal_form -> Text,
+        province -> Nullable<Text>,
+        registration_date -> Date,
+        registration_year -> Integer,
+        dissolved_on -> Nullable<Date>,
+        name_folded -> Text,
+        name_keys -> Text,
+        status_changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cooperative_status_changes (id) {
+        id -> BigInt,
+        cooperative_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Text,
+        actor_account_id -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registration_sequences (region_id, year) {
+        region_id -> BigInt,
+        year -> Integer,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    registration_applications (id) {
+        id -> BigInt,
+        applicant_account_id -> BigInt,
+        status -> Text,
+        legal_form -> Text,
+        name_ar -> Nullable<Text>,
+        name_fr -> Nullable<Text>,
+        name_folded -> Text,
+        name_keys -> Text,
+        region_id -> BigInt,
+        province -> Nullable<Text>,
+        sector_id -> BigInt,
+        address -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        share_value_minor -> BigInt,
+        registration_number -> Nullable<Text>,
+        cooperative_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registration_application_events (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_account_id -> BigInt,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registration_founders (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        position -> Integer,
+        kind -> Text,
+        full_name -> Text,
+        national_id -> Nullable<Text>,
+        gender -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        phone -> Nullable<Text>,
+        legal_registration_number -> Nullable<Text>,
+        role -> Text,
+        shares_subscribed -> BigInt,
+        paid_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> BigInt,
+        cooperative_id -> BigInt,
+        kind -> Text,
+        full_name -> Text,
+        national_id -> Nullable<Text>,
+        gender -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        phone -> Nullable<Text>,
+        legal_registration_number -> Nullable<Text>,
+        role -> Text,
+        is_employee -> Bool,
+        shares -> BigInt,
+        joined_on -> Date,
+        left_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    personal_data_reads (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        cooperative_id -> BigInt,
+        fields -> Text,
+        member_count -> Integer,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    annual_filings (id) {
+        id -> BigInt,
+        cooperative_id -> BigInt,
+        fiscal_year -> Integer,
+        assembly_date -> Date,
+        filed_on -> Date,
+        turnover_minor -> BigInt,
+        result_minor -> BigInt,
+        equity_minor -> BigInt,
+        debts_minor -> BigInt,
+        members_at_year_end -> Integer,
+        employees_at_year_end -> Integer,
+        submitted_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registry_documents (id) {
+        id -> BigInt,
+        application_id -> Nullable<BigInt>,
+        filing_id -> Nullable<BigInt>,
+        document_type -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        uploaded_by -> BigInt,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(access_tokens -> accounts (account_id));
 diesel::joinable!(accounts -> cooperatives (cooperative_id));
 diesel::joinable!(cooperatives -> regions (region_id));
@@ -335,6 +486,10 @@ diesel::joinable!(cart_lines -> carts (cart_id));
 diesel::joinable!(cart_lines -> variants (variant_id));
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(fulfilments -> orders (order_id));
+
+diesel::joinable!(register_entries -> cooperatives (cooperative_id));
+diesel::joinable!(members -> cooperatives (cooperative_id));
+diesel::joinable!(annual_filings -> cooperatives (cooperative_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -358,4 +513,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     refunds,
     payment_events,
     outbox,
+    register_entries,
+    cooperative_status_changes,
+    registration_sequences,
+    registration_applications,
+    registration_application_events,
+    registration_founders,
+    members,
+    personal_data_reads,
+    annual_filings,
+    registry_documents,
 );

@@ -68,21 +68,50 @@ pub async fn post(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes
     let media = negotiate(&req);
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if essence != "application/json" {
-        return error_response(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            media,
-            "send the request as application/json",
-            "BAD_REQUEST",
-        );
-    }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => {
+    let request: async_graphql::Request = match essence.as_str() {
+        "application/json" => {
+            if body.len() > state.config.max_body_bytes {
+                return error_response(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    media,
+                    &format!("the request is larger than {} bytes", state.config.max_body_bytes),
+                    "BAD_REQUEST",
+                );
+            }
+            match serde_json::from_slice(&body) {
+                Ok(r) => r,
+                Err(e) => {
+                    return error_response(
+                        actix_web::http::StatusCode::BAD_REQUEST,
+                        media,
+                        &format!("the body is not a GraphQL request: {e}"),
+                        "BAD_REQUEST",
+                    );
+                }
+            }
+        }
+        // File uploads: the GraphQL multipart request spec.
+        "multipart/form-data" => {
+            let options = async_graphql::http::MultipartOptions::default()
+                .max_num_files(4)
+                .max_file_size(state.config.registry.max_document_bytes + 128 * 1024);
+            match async_graphql::http::receive_body(Some(content_type), &body[..], options).await {
+                Ok(r) => r,
+                Err(e) => {
+                    return error_response(
+                        actix_web::http::StatusCode::BAD_REQUEST,
+                        media,
+                        &format!("the body is not a GraphQL multipart request: {e}"),
+                        "BAD_REQUEST",
+                    );
+                }
+            }
+        }
+        _ => {
             return error_response(
-                actix_web::http::StatusCode::BAD_REQUEST,
+                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 media,
-                &format!("the body is not a GraphQL request: {e}"),
+                "send the request as application/json (or multipart/form-data to upload files)",
                 "BAD_REQUEST",
             );
         }

@@ -25,14 +25,26 @@ use crate::db::DbConn;
 use crate::error::{AppError, UserError};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
+use crate::registry::graphql::{RegistryMutation, RegistryQuery};
 use crate::search::graphql::{SearchQueryRoot, SuggestQueryRoot};
+use crate::stats::graphql::StatsQuery;
 use context::CtxExt;
 
 #[derive(MergedObject, Default)]
-pub struct Query(NodeQuery, CatalogQuery, AuthQuery, OrdersQuery, OutboxQuery, SearchQueryRoot, SuggestQueryRoot);
+pub struct Query(
+    NodeQuery,
+    CatalogQuery,
+    AuthQuery,
+    OrdersQuery,
+    OutboxQuery,
+    SearchQueryRoot,
+    SuggestQueryRoot,
+    RegistryQuery,
+    StatsQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AuthMutation, CatalogMutation, OrdersMutation, OutboxMutation);
+pub struct Mutation(AuthMutation, CatalogMutation, OrdersMutation, OutboxMutation, RegistryMutation);
 
 pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -72,6 +84,25 @@ impl ScalarType for DateTime {
     }
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+    }
+}
+
+/// A calendar date, ISO 8601 (`2026-06-30`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date(pub chrono::NaiveDate);
+
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| InputValueError::custom("expected a date such as 2026-06-30")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
     }
 }
 

@@ -23,6 +23,7 @@ pub enum EmailTemplate {
     NewOrder,
     ShipmentNotice,
     PaymentFailed,
+    CooperativeRegistered,
 }
 
 impl EmailTemplate {
@@ -32,6 +33,7 @@ impl EmailTemplate {
             EmailTemplate::NewOrder => "new_order",
             EmailTemplate::ShipmentNotice => "shipment_notice",
             EmailTemplate::PaymentFailed => "payment_failed",
+            EmailTemplate::CooperativeRegistered => "cooperative_registered",
         }
     }
 }
@@ -68,6 +70,8 @@ fn environment() -> Environment<'static> {
         ("shipment_notice.txt", include_str!("templates/shipment_notice.txt")),
         ("payment_failed.html", include_str!("templates/payment_failed.html")),
         ("payment_failed.txt", include_str!("templates/payment_failed.txt")),
+        ("cooperative_registered.html", include_str!("templates/cooperative_registered.html")),
+        ("cooperative_registered.txt", include_str!("templates/cooperative_registered.txt")),
     ] {
         env.add_template(name, source).expect("email templates are valid");
     }

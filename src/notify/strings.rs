@@ -32,6 +32,10 @@ pub fn for_locale(locale: Locale) -> BTreeMap<&'static str, &'static str> {
             ("tracking", "رقم التتبع"),
             ("cooperative", "التعاونية"),
             ("signature", "فريق تعاون"),
+            ("subject_cooperative_registered", "تم تسجيل تعاونيتكم تحت رقم {{ d.number }}"),
+            ("registered_intro", "يسعدنا إخباركم بأن تعاونيتكم سُجِّلت في السجل المركزي للتعاونيات."),
+            ("registration_number", "رقم التسجيل"),
+            ("registration_date", "تاريخ التسجيل"),
         ],
         Locale::Fr => &[
             ("subject_order_confirmation", "Votre commande {{ d.number }} est confirmée"),
@@ -61,6 +65,13 @@ pub fn for_locale(locale: Locale) -> BTreeMap<&'static str, &'static str> {
             ("tracking", "Numéro de suivi"),
             ("cooperative", "Coopérative"),
             ("signature", "L'équipe Taawun"),
+            ("subject_cooperative_registered", "Votre coopérative est immatriculée sous le n° {{ d.number }}"),
+            (
+                "registered_intro",
+                "Nous avons le plaisir de vous informer que votre coopérative est inscrite au registre central des coopératives.",
+            ),
+            ("registration_number", "Numéro d'immatriculation"),
+            ("registration_date", "Date d'immatriculation"),
         ],
         Locale::En => &[
             ("subject_order_confirmation", "Your order {{ d.number }} is confirmed"),
@@ -87,6 +98,13 @@ pub fn for_locale(locale: Locale) -> BTreeMap<&'static str, &'static str> {
             ("tracking", "Tracking number"),
             ("cooperative", "Cooperative"),
             ("signature", "The Taawun team"),
+            ("subject_cooperative_registered", "Your cooperative is registered under number {{ d.number }}"),
+            (
+                "registered_intro",
+                "We are pleased to tell you that your cooperative is entered in the central register of cooperatives.",
+            ),
+            ("registration_number", "Registration number"),
+            ("registration_date", "Registration date"),
         ],
     };
     pairs.iter().copied().collect()

@@ -55,7 +55,7 @@ fn examples() -> Vec<Example> {
         .collect()
 }
 
-/// Replaces `{{product:slug}}`, `{{variant:slug}}`, `{{cooperative:slug}}` and `{{category:slug}}`
+/// Replaces `{{product:slug}}`, `{{variant:slug}}`, `{{cooperative:slug}}`, `{{registration:slug}}` and `{{category:slug}}`
 /// with the ids of the demo data, and `{{cart:slug}}` with a new cart holding that product.
 async fn resolve_placeholders(app: &TestApp, text: &str) -> String {
     let mut out = text.to_string();
@@ -65,6 +65,12 @@ async fn resolve_placeholders(app: &TestApp, text: &str) -> String {
         let id = match kind {
             "product" => app.product_id(slug).await,
             "cooperative" => app.cooperative_id(slug).await,
+            "registration" => {
+                let body = app
+                    .gql("query($s: String) { cooperative(slug: $s) { registrationNumber } }", json!({ "s": slug }))
+                    .await;
+                body["data"]["cooperative"]["registrationNumber"].as_str().unwrap().to_string()
+            }
             "category" => {
                 let body = app.gql("query($s: String) { category(slug: $s) { id } }", json!({ "s": slug })).await;
                 body["data"]["category"]["id"].as_str().unwrap().to_string()

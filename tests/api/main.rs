@@ -11,5 +11,6 @@ mod contract;
 mod http;
 mod manage;
 mod orders;
+mod registry;
 mod search;
 mod storage;

@@ -1,0 +1,10 @@
+DROP TABLE registry_documents;
+DROP TABLE annual_filings;
+DROP TABLE personal_data_reads;
+DROP TABLE members;
+DROP TABLE registration_founders;
+DROP TABLE registration_application_events;
+DROP TABLE registration_applications;
+DROP TABLE registration_sequences;
+DROP TABLE cooperative_status_changes;
+DROP TABLE register_entries;

@@ -1,0 +1,572 @@
+//! Queries of the register. The register's part of a cooperative lives in `register_entries`;
+//! the cooperative itself (name, region, sector, status) is the catalogue's row, read here
+//! through joins and changed only through the catalogue's service.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::dsl::{count_star, exists, not};
+use diesel::prelude::*;
+
+use super::model::*;
+use crate::catalog::model::CooperativeRow;
+use crate::db::schema::{
+    annual_filings, cooperative_status_changes, cooperatives, members, personal_data_reads, register_entries,
+    registration_application_events, registration_applications, registration_founders, registration_sequences,
+    registry_documents,
+};
+use crate::db::{Backend, DbConn};
+
+// ---- register entries ----
+
+pub fn insert_entry(conn: &mut DbConn, entry: &RegisterEntryRow) -> QueryResult<usize> {
+    diesel::insert_into(register_entries::table).values(entry).execute(conn)
+}
+
+pub fn insert_entries(conn: &mut DbConn, entries: &[RegisterEntryRow]) -> QueryResult<usize> {
+    crate::insert_batch!(conn, register_entries::table, entries)
+}
+
+pub fn entry_with_cooperative(
+    conn: &mut DbConn,
+    registration_number: &str,
+) -> QueryResult<Option<(CooperativeRow, RegisterEntryRow)>> {
+    register_entries::table
+        .inner_join(cooperatives::table)
+        .filter(cooperatives::registration_number.eq(registration_number))
+        .select((CooperativeRow::as_select(), RegisterEntryRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn entries_by_cooperative(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, RegisterEntryRow>> {
+    let rows = register_entries::table
+        .filter(register_entries::cooperative_id.eq_any(ids))
+        .select(RegisterEntryRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.cooperative_id, r)).collect())
+}
+
+pub fn set_entry_status_dates(
+    conn: &mut DbConn,
+    cooperative_id: i64,
+    dissolved_on: Option<NaiveDate>,
+    changed_at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(register_entries::table.find(cooperative_id))
+        .set((register_entries::dissolved_on.eq(dissolved_on), register_entries::status_changed_at.eq(changed_at)))
+        .execute(conn)
+}
+
+/// Entries whose name keys were never computed (those backfilled by the migration).
+pub fn entries_without_keys(conn: &mut DbConn) -> QueryResult<Vec<(CooperativeRow, RegisterEntryRow)>> {
+    register_entries::table
+        .inner_join(cooperatives::table)
+        .filter(register_entries::name_folded.eq(""))
+        .select((CooperativeRow::as_select(), RegisterEntryRow::as_select()))
+        .load(conn)
+}
+
+pub fn set_entry_names(conn: &mut DbConn, cooperative_id: i64, folded: &str, keys: &str) -> QueryResult<usize> {
+    diesel::update(register_entries::table.find(cooperative_id))
+        .set((register_entries::name_folded.eq(folded), register_entries::name_keys.eq(keys)))
+        .execute(conn)
+}
+
+/// Filters of the public register search.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterQuery {
+    /// Folded name fragment.
+    pub name: Option<String>,
+    pub region_id: Option<i64>,
+    pub sector_id: Option<i64>,
+    pub legal_form: Option<LegalForm>,
+    pub status: Option<String>,
+}
+
+/// A cooperative with its register entry.
+pub type Registered = (CooperativeRow, RegisterEntryRow);
+
+type EntryJoin = diesel::dsl::InnerJoin<register_entries::table, cooperatives::table>;
+
+fn register_filtered(q: &RegisterQuery) -> diesel::dsl::IntoBoxed<'static, EntryJoin, Backend> {
+    let mut query = register_entries::table.inner_join(cooperatives::table).into_boxed();
+    if let Some(name) = &q.name {
+        query = query.filter(register_entries::name_folded.like(format!("%{name}%")));
+    }
+    if let Some(id) = q.region_id {
+        query = query.filter(cooperatives::region_id.eq(id));
+    }
+    if let Some(id) = q.sector_id {
+        query = query.filter(cooperatives::sector_id.eq(id));
+    }
+    if let Some(form) = q.legal_form {
+        query = query.filter(register_entries::legal_form.eq(form.as_str()));
+    }
+    if let Some(status) = &q.status {
+        query = query.filter(cooperatives::status.eq(status.clone()));
+    }
+    query
+}
+
+pub fn search_entries(
+    conn: &mut DbConn,
+    q: &RegisterQuery,
+    offset: usize,
+    limit: usize,
+) -> QueryResult<Vec<(CooperativeRow, RegisterEntryRow)>> {
+    register_filtered(q)
+        .order(cooperatives::id.asc())
+        .offset(offset as i64)
+        .limit(limit as i64)
+        .select((CooperativeRow::as_select(), RegisterEntryRow::as_select()))
+        .load(conn)
+}
+
+pub fn count_entries(conn: &mut DbConn, q: &RegisterQuery) -> QueryResult<i64> {
+    register_filtered(q).select(count_star()).first(conn)
+}
+
+/// Register entries and pending applications whose folded name or a key equals one given.
+pub fn name_candidates(
+    conn: &mut DbConn,
+    folded: &[String],
+    keys: &[String],
+    except_application: Option<i64>,
+) -> QueryResult<(Vec<Registered>, Vec<ApplicationRow>)> {
+    let patterns: Vec<String> = folded.iter().chain(keys).map(|k| format!("%|{k}|%")).collect();
+    if patterns.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let pending: Vec<&str> = [
+        ApplicationStatus::NameRequested,
+        ApplicationStatus::NameApproved,
+        ApplicationStatus::Filed,
+        ApplicationStatus::ChangesRequested,
+    ]
+    .iter()
+    .map(|s| s.as_str())
+    .collect();
+    // A handful of patterns: one small query each, merged.
+    let mut found_entries: Vec<(CooperativeRow, RegisterEntryRow)> = Vec::new();
+    let mut found_applications: Vec<ApplicationRow> = Vec::new();
+    for p in &patterns {
+        let entries: Vec<(CooperativeRow, RegisterEntryRow)> = register_entries::table
+            .inner_join(cooperatives::table)
+            .filter(register_entries::name_folded.like(p.clone()).or(register_entries::name_keys.like(p.clone())))
+            .order(cooperatives::id.asc())
+            .limit(50)
+            .select((CooperativeRow::as_select(), RegisterEntryRow::as_select()))
+            .load(conn)?;
+        for e in entries {
+            if !found_entries.iter().any(|(c, _)| c.id == e.0.id) {
+                found_entries.push(e);
+            }
+        }
+        let mut applications = registration_applications::table
+            .filter(registration_applications::status.eq_any(pending.clone()))
+            .filter(
+                registration_applications::name_folded
+                    .like(p.clone())
+                    .or(registration_applications::name_keys.like(p.clone())),
+            )
+            .into_boxed::<Backend>();
+        if let Some(id) = except_application {
+            applications = applications.filter(registration_applications::id.ne(id));
+        }
+        for a in applications
+            .order(registration_applications::id.asc())
+            .limit(50)
+            .select(ApplicationRow::as_select())
+            .load(conn)?
+        {
+            if !found_applications.iter().any(|x| x.id == a.id) {
+                found_applications.push(a);
+            }
+        }
+    }
+    Ok((found_entries, found_applications))
+}
+
+/// The next number in a region's yearly sequence. Inside the caller's write transaction the
+/// row lock (PostgreSQL) or the write lock (SQLite) makes concurrent registrations queue.
+pub fn next_sequence(conn: &mut DbConn, region_id: i64, year: i32) -> QueryResult<i64> {
+    let row = (
+        registration_sequences::region_id.eq(region_id),
+        registration_sequences::year.eq(year),
+        registration_sequences::last_value.eq(0i64),
+    );
+    match conn {
+        DbConn::Sqlite(c) => {
+            diesel::insert_into(registration_sequences::table).values(row).on_conflict_do_nothing().execute(c)?
+        }
+        DbConn::Postgres(c) => {
+            diesel::insert_into(registration_sequences::table).values(row).on_conflict_do_nothing().execute(c)?
+        }
+    };
+    let target = registration_sequences::table.find((region_id, year));
+    diesel::update(target)
+        .set(registration_sequences::last_value.eq(registration_sequences::last_value + 1))
+        .execute(conn)?;
+    target.select(registration_sequences::last_value).first(conn)
+}
+
+/// Moves a sequence forward to at least `value` (after a bulk load).
+pub fn raise_sequence(conn: &mut DbConn, region_id: i64, year: i32, value: i64) -> QueryResult<()> {
+    next_sequence(conn, region_id, year)?;
+    let target = registration_sequences::table.find((region_id, year));
+    diesel::update(target.filter(registration_sequences::last_value.lt(value)))
+        .set(registration_sequences::last_value.eq(value))
+        .execute(conn)?;
+    Ok(())
+}
+
+// ---- status history ----
+
+pub fn insert_status_change(conn: &mut DbConn, change: &NewStatusChange) -> QueryResult<usize> {
+    diesel::insert_into(cooperative_status_changes::table).values(change).execute(conn)
+}
+
+pub fn insert_status_changes(conn: &mut DbConn, changes: &[NewStatusChange]) -> QueryResult<usize> {
+    crate::insert_batch!(conn, cooperative_status_changes::table, changes)
+}
+
+pub fn status_history(conn: &mut DbConn, cooperative_id: i64) -> QueryResult<Vec<StatusChangeRow>> {
+    cooperative_status_changes::table
+        .filter(cooperative_status_changes::cooperative_id.eq(cooperative_id))
+        .order(cooperative_status_changes::id.asc())
+        .select(StatusChangeRow::as_select())
+        .load(conn)
+}
+
+// ---- applications ----
+
+pub fn insert_application(
+    conn: &mut DbConn,
+    applicant: i64,
+    status: ApplicationStatus,
+    fields: &ApplicationFields,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<i64> {
+    crate::insert_returning_id!(
+        conn,
+        registration_applications::table,
+        registration_applications::id,
+        (
+            fields,
+            registration_applications::applicant_account_id.eq(applicant),
+            registration_applications::status.eq(status.as_str()),
+            registration_applications::created_at.eq(at),
+        )
+    )
+}
+
+pub fn find_application(conn: &mut DbConn, id: i64) -> QueryResult<Option<ApplicationRow>> {
+    registration_applications::table.find(id).select(ApplicationRow::as_select()).first(conn).optional()
+}
+
+pub fn update_application(conn: &mut DbConn, id: i64, fields: &ApplicationFields) -> QueryResult<usize> {
+    diesel::update(registration_applications::table.find(id)).set(fields).execute(conn)
+}
+
+/// Moves an application only if it is still in `from` (a concurrent decision loses cleanly).
+pub fn set_application_status(
+    conn: &mut DbConn,
+    id: i64,
+    from: ApplicationStatus,
+    to: ApplicationStatus,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        registration_applications::table.find(id).filter(registration_applications::status.eq(from.as_str())),
+    )
+    .set((registration_applications::status.eq(to.as_str()), registration_applications::updated_at.eq(at)))
+    .execute(conn)
+}
+
+pub fn set_application_registered(conn: &mut DbConn, id: i64, number: &str, cooperative_id: i64) -> QueryResult<usize> {
+    diesel::update(registration_applications::table.find(id))
+        .set((
+            registration_applications::registration_number.eq(number),
+            registration_applications::cooperative_id.eq(cooperative_id),
+        ))
+        .execute(conn)
+}
+
+pub fn list_applications(
+    conn: &mut DbConn,
+    applicant: Option<i64>,
+    status: Option<ApplicationStatus>,
+    offset: usize,
+    limit: usize,
+) -> QueryResult<(Vec<ApplicationRow>, i64)> {
+    let filtered = || {
+        let mut q = registration_applications::table.into_boxed::<Backend>();
+        if let Some(a) = applicant {
+            q = q.filter(registration_applications::applicant_account_id.eq(a));
+        }
+        if let Some(s) = status {
+            q = q.filter(registration_applications::status.eq(s.as_str()));
+        }
+        q
+    };
+    let total = filtered().select(count_star()).first(conn)?;
+    let rows = filtered()
+        .order(registration_applications::id.asc())
+        .offset(offset as i64)
+        .limit(limit as i64)
+        .select(ApplicationRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn insert_application_event(conn: &mut DbConn, event: &NewApplicationEvent) -> QueryResult<usize> {
+    diesel::insert_into(registration_application_events::table).values(event).execute(conn)
+}
+
+pub fn application_events(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<ApplicationEventRow>> {
+    registration_application_events::table
+        .filter(registration_application_events::application_id.eq(application_id))
+        .order(registration_application_events::id.asc())
+        .select(ApplicationEventRow::as_select())
+        .load(conn)
+}
+
+pub fn replace_founders(conn: &mut DbConn, application_id: i64, founders: &[FounderRow]) -> QueryResult<()> {
+    diesel::delete(registration_founders::table.filter(registration_founders::application_id.eq(application_id)))
+        .execute(conn)?;
+    if !founders.is_empty() {
+        crate::insert_batch!(conn, registration_founders::table, founders)?;
+    }
+    Ok(())
+}
+
+pub fn founders(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<FounderRow>> {
+    registration_founders::table
+        .filter(registration_founders::application_id.eq(application_id))
+        .order(registration_founders::position.asc())
+        .select(FounderRow::as_select())
+        .load(conn)
+}
+
+// ---- documents ----
+
+pub fn insert_document(conn: &mut DbConn, document: &DocumentRow) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, registry_documents::table, registry_documents::id, document)
+}
+
+pub fn find_document(conn: &mut DbConn, id: i64) -> QueryResult<Option<DocumentRow>> {
+    registry_documents::table.find(id).select(DocumentRow::as_select()).first(conn).optional()
+}
+
+pub fn application_documents(conn: &mut DbConn, application_id: i64) -> QueryResult<Vec<DocumentRow>> {
+    registry_documents::table
+        .filter(registry_documents::application_id.eq(application_id))
+        .order(registry_documents::id.asc())
+        .select(DocumentRow::as_select())
+        .load(conn)
+}
+
+pub fn filing_documents(conn: &mut DbConn, filing_ids: &[i64]) -> QueryResult<Vec<DocumentRow>> {
+    registry_documents::table
+        .filter(registry_documents::filing_id.eq_any(filing_ids))
+        .order(registry_documents::id.asc())
+        .select(DocumentRow::as_select())
+        .load(conn)
+}
+
+// ---- members ----
+
+pub fn insert_members(conn: &mut DbConn, rows: &[MemberRow]) -> QueryResult<usize> {
+    crate::insert_batch!(conn, members::table, rows)
+}
+
+pub fn insert_member(conn: &mut DbConn, row: &MemberRow) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, members::table, members::id, row)
+}
+
+pub fn find_member(conn: &mut DbConn, id: i64) -> QueryResult<Option<MemberRow>> {
+    members::table.find(id).select(MemberRow::as_select()).first(conn).optional()
+}
+
+pub fn update_member(
+    conn: &mut DbConn,
+    id: i64,
+    role: &str,
+    is_employee: bool,
+    phone: Option<&str>,
+    left_on: Option<NaiveDate>,
+) -> QueryResult<usize> {
+    diesel::update(members::table.find(id))
+        .set((
+            members::role.eq(role),
+            members::is_employee.eq(is_employee),
+            members::phone.eq(phone),
+            members::left_on.eq(left_on),
+        ))
+        .execute(conn)
+}
+
+pub fn list_members(
+    conn: &mut DbConn,
+    cooperative_id: i64,
+    current_only: bool,
+    offset: usize,
+    limit: usize,
+) -> QueryResult<(Vec<MemberRow>, i64)> {
+    let filtered = || {
+        let mut q = members::table.filter(members::cooperative_id.eq(cooperative_id)).into_boxed::<Backend>();
+        if current_only {
+            q = q.filter(members::left_on.is_null());
+        }
+        q
+    };
+    let total = filtered().select(count_star()).first(conn)?;
+    let rows = filtered()
+        .order(members::id.asc())
+        .offset(offset as i64)
+        .limit(limit as i64)
+        .select(MemberRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Whether a current member of the cooperative already holds this national ID.
+pub fn member_with_national_id(conn: &mut DbConn, cooperative_id: i64, national_id: &str) -> QueryResult<bool> {
+    let n: i64 = members::table
+        .filter(members::cooperative_id.eq(cooperative_id))
+        .filter(members::national_id.eq(national_id))
+        .filter(members::left_on.is_null())
+        .select(count_star())
+        .first(conn)?;
+    Ok(n > 0)
+}
+
+pub fn insert_personal_data_read(conn: &mut DbConn, read: &NewPersonalDataRead) -> QueryResult<usize> {
+    diesel::insert_into(personal_data_reads::table).values(read).execute(conn)
+}
+
+pub fn personal_data_reads(
+    conn: &mut DbConn,
+    cooperative_id: Option<i64>,
+    offset: usize,
+    limit: usize,
+) -> QueryResult<(Vec<PersonalDataReadRow>, i64)> {
+    let filtered = || {
+        let mut q = personal_data_reads::table.into_boxed::<Backend>();
+        if let Some(id) = cooperative_id {
+            q = q.filter(personal_data_reads::cooperative_id.eq(id));
+        }
+        q
+    };
+    let total = filtered().select(count_star()).first(conn)?;
+    let rows = filtered()
+        .order(personal_data_reads::id.desc())
+        .offset(offset as i64)
+        .limit(limit as i64)
+        .select(PersonalDataReadRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+// ---- filings ----
+
+pub fn insert_filing(conn: &mut DbConn, filing: &FilingRow) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, annual_filings::table, annual_filings::id, filing)
+}
+
+pub fn insert_filings(conn: &mut DbConn, filings: &[FilingRow]) -> QueryResult<usize> {
+    crate::insert_batch!(conn, annual_filings::table, filings)
+}
+
+pub fn find_filing(conn: &mut DbConn, id: i64) -> QueryResult<Option<FilingRow>> {
+    annual_filings::table.find(id).select(FilingRow::as_select()).first(conn).optional()
+}
+
+pub fn filing_of_year(conn: &mut DbConn, cooperative_id: i64, fiscal_year: i32) -> QueryResult<Option<FilingRow>> {
+    annual_filings::table
+        .filter(annual_filings::cooperative_id.eq(cooperative_id))
+        .filter(annual_filings::fiscal_year.eq(fiscal_year))
+        .select(FilingRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn filings_of(conn: &mut DbConn, cooperative_id: i64) -> QueryResult<Vec<FilingRow>> {
+    annual_filings::table
+        .filter(annual_filings::cooperative_id.eq(cooperative_id))
+        .order(annual_filings::fiscal_year.desc())
+        .select(FilingRow::as_select())
+        .load(conn)
+}
+
+/// Statuses of cooperatives that still owe filings.
+pub const FILING_STATUSES: [&str; 3] = ["ACTIVE", "NON_COMPLIANT", "UNDER_CONTROL"];
+
+fn expected_filers(fiscal_year: i32, region_id: Option<i64>) -> diesel::dsl::IntoBoxed<'static, EntryJoin, Backend> {
+    let year_end = NaiveDate::from_ymd_opt(fiscal_year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let mut q = register_entries::table
+        .inner_join(cooperatives::table)
+        .into_boxed()
+        .filter(register_entries::registration_date.le(year_end))
+        .filter(cooperatives::status.eq_any(FILING_STATUSES));
+    if let Some(r) = region_id {
+        q = q.filter(cooperatives::region_id.eq(r));
+    }
+    q
+}
+
+fn missing_filers(fiscal_year: i32, region_id: Option<i64>) -> diesel::dsl::IntoBoxed<'static, EntryJoin, Backend> {
+    expected_filers(fiscal_year, region_id).filter(not(exists(
+        annual_filings::table
+            .filter(annual_filings::cooperative_id.eq(register_entries::cooperative_id))
+            .filter(annual_filings::fiscal_year.eq(fiscal_year)),
+    )))
+}
+
+pub fn missing_filings(
+    conn: &mut DbConn,
+    fiscal_year: i32,
+    region_id: Option<i64>,
+    offset: usize,
+    limit: usize,
+) -> QueryResult<(Vec<(CooperativeRow, RegisterEntryRow)>, i64)> {
+    let total = missing_filers(fiscal_year, region_id).select(count_star()).first(conn)?;
+    let rows = missing_filers(fiscal_year, region_id)
+        .order(cooperatives::id.asc())
+        .offset(offset as i64)
+        .limit(limit as i64)
+        .select((CooperativeRow::as_select(), RegisterEntryRow::as_select()))
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+#[derive(QueryableByName)]
+struct RegionFilingRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    region_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    expected: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    missing: i64,
+}
+
+/// Per region: cooperatives that owe the year's filing, and those that have not filed it.
+pub fn filing_counts_by_region(conn: &mut DbConn, fiscal_year: i32) -> QueryResult<Vec<(i64, i64, i64)>> {
+    let year_end = NaiveDate::from_ymd_opt(fiscal_year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let sql = crate::db::placeholders(
+        conn,
+        "SELECT c.region_id AS region_id, CAST(COUNT(*) AS BIGINT) AS expected, \
+           CAST(SUM(CASE WHEN f.id IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS missing \
+         FROM register_entries e \
+         JOIN cooperatives c ON c.id = e.cooperative_id \
+         LEFT JOIN annual_filings f ON f.cooperative_id = e.cooperative_id AND f.fiscal_year = ? \
+         WHERE e.registration_date <= ? AND c.status IN ('ACTIVE', 'NON_COMPLIANT', 'UNDER_CONTROL') \
+         GROUP BY c.region_id",
+    );
+    let rows: Vec<RegionFilingRow> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Integer, _>(fiscal_year)
+        .bind::<diesel::sql_types::Date, _>(year_end)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.region_id, r.expected, r.missing)).collect())
+}

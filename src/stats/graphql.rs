@@ -1,0 +1,163 @@
+//! `nationalFigures(asOf)`: the office's published figures, by region, sector and legal form.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, Object, Result, SimpleObject};
+use chrono::{Datelike, NaiveDate};
+
+use super::store::{self, FigureCell};
+use crate::catalog::graphql::{Region, Sector};
+use crate::catalog::loaders::{RegionKey, SectorKey};
+use crate::config::RegistryRules;
+use crate::error::AppError;
+use crate::graphql::context::CtxExt;
+use crate::graphql::{Date, loader_error};
+use crate::registry::model::LegalForm;
+
+#[derive(SimpleObject, Default, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Counts {
+    pub cooperatives: i64,
+    pub members: i64,
+    pub women: i64,
+    /// Members younger than the configured youth age at the date of the figures.
+    pub young: i64,
+    /// Members who are employees of their cooperative.
+    pub jobs: i64,
+}
+
+impl Counts {
+    fn add(&mut self, c: &FigureCell) {
+        self.cooperatives += c.cooperatives;
+        self.members += c.members;
+        self.women += c.women;
+        self.young += c.young;
+        self.jobs += c.jobs;
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RegionFigures {
+    pub region: Region,
+    #[graphql(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(SimpleObject)]
+pub struct SectorFigures {
+    pub sector: Sector,
+    #[graphql(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(SimpleObject)]
+pub struct LegalFormFigures {
+    pub legal_form: LegalForm,
+    #[graphql(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(SimpleObject)]
+pub struct YearRegistrations {
+    pub year: i32,
+    pub registrations: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct NationalFigures {
+    pub as_of: Date,
+    /// The age under which a member counts as young.
+    pub youth_age_limit: i32,
+    #[graphql(flatten)]
+    pub totals: Counts,
+    pub by_region: Vec<RegionFigures>,
+    pub by_sector: Vec<SectorFigures>,
+    pub by_legal_form: Vec<LegalFormFigures>,
+    pub registrations_by_year: Vec<YearRegistrations>,
+}
+
+/// The day before which a person born is no longer young on `as_of`.
+pub fn young_born_after(as_of: NaiveDate, age_limit: u32) -> NaiveDate {
+    let year = as_of.year() - age_limit as i32;
+    as_of.with_year(year).or_else(|| NaiveDate::from_ymd_opt(year, 2, 28)).unwrap_or(NaiveDate::MIN)
+}
+
+/// Everything `nationalFigures` returns, computed in the database.
+pub struct Computed {
+    pub totals: Counts,
+    pub by_region: BTreeMap<i64, Counts>,
+    pub by_sector: BTreeMap<i64, Counts>,
+    pub by_legal_form: BTreeMap<String, Counts>,
+    pub registrations: Vec<(i32, i64)>,
+}
+
+pub fn compute(conn: &mut crate::db::DbConn, as_of: NaiveDate, youth_age_limit: u32) -> Result<Computed, AppError> {
+    let cells = store::cells(conn, as_of, young_born_after(as_of, youth_age_limit))?;
+    let mut c = Computed {
+        totals: Counts::default(),
+        by_region: BTreeMap::new(),
+        by_sector: BTreeMap::new(),
+        by_legal_form: BTreeMap::new(),
+        registrations: store::registrations_by_year(conn, as_of)?
+            .into_iter()
+            .map(|y| (y.year, y.registrations))
+            .collect(),
+    };
+    for cell in &cells {
+        c.totals.add(cell);
+        c.by_region.entry(cell.region_id).or_default().add(cell);
+        c.by_sector.entry(cell.sector_id).or_default().add(cell);
+        c.by_legal_form.entry(cell.legal_form.clone()).or_default().add(cell);
+    }
+    Ok(c)
+}
+
+#[derive(Default)]
+pub struct StatsQuery;
+
+#[Object]
+impl StatsQuery {
+    /// Cooperatives, members, women, young members and jobs on `asOf` (today by default).
+    async fn national_figures(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<NationalFigures> {
+        let as_of = as_of.map(|d| d.0).unwrap_or_else(crate::registry::service::today);
+        let age = ctx.data_unchecked::<RegistryRules>().youth_age_limit;
+        let computed = ctx.db().run(move |conn| compute(conn, as_of, age)).await?;
+        let regions =
+            ctx.catalog().load_many(computed.by_region.keys().map(|id| RegionKey(*id))).await.map_err(loader_error)?;
+        let mut by_region: Vec<RegionFigures> = computed
+            .by_region
+            .iter()
+            .filter_map(|(id, counts)| {
+                regions.get(&RegionKey(*id)).map(|r| RegionFigures { region: Region(r.clone()), counts: *counts })
+            })
+            .collect();
+        by_region.sort_by(|a, b| a.region.0.code.cmp(&b.region.0.code));
+        let sectors =
+            ctx.catalog().load_many(computed.by_sector.keys().map(|id| SectorKey(*id))).await.map_err(loader_error)?;
+        let by_sector = computed
+            .by_sector
+            .iter()
+            .filter_map(|(id, counts)| {
+                sectors.get(&SectorKey(*id)).map(|s| SectorFigures { sector: Sector(s.clone()), counts: *counts })
+            })
+            .collect();
+        Ok(NationalFigures {
+            as_of: Date(as_of),
+            youth_age_limit: age as i32,
+            totals: computed.totals,
+            by_region,
+            by_sector,
+            by_legal_form: computed
+                .by_legal_form
+                .into_iter()
+                .filter_map(|(form, counts)| {
+                    LegalForm::parse(&form).map(|legal_form| LegalFormFigures { legal_form, counts })
+                })
+                .collect(),
+            registrations_by_year: computed
+                .registrations
+                .into_iter()
+                .map(|(year, registrations)| YearRegistrations { year, registrations })
+                .collect(),
+        })
+    }
+}
