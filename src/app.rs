@@ -167,6 +167,7 @@ impl AppState {
         .data(payments.clone())
         .data(search_engine.clone())
         .data(config.registry.clone())
+        .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
         .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
         .finish();
         let rate_limiter =

@@ -65,6 +65,11 @@ enum Command {
 enum SeedCommand {
     /// Demo cooperatives, products and accounts.
     Demo,
+    /// Generated products over the register's active cooperatives (for load and scale benchmarks).
+    Catalog {
+        #[arg(long, default_value_t = 10_000)]
+        products: usize,
+    },
     /// A register the size of the country (65,315 cooperatives, 788,969 members), deterministic.
     National {
         /// The day the totals hold (default: today).
@@ -195,6 +200,22 @@ fn main() -> anyhow::Result<()> {
                 spec.women,
                 spec.young,
                 spec.as_of
+            );
+        }
+        Command::Seed { what: SeedCommand::Catalog { products } } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?;
+            db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let started = std::time::Instant::now();
+            let total = taawun::catalog::bulk::seed_products(&mut conn, products, |done, total| {
+                let pct = done * 100 / total.max(1);
+                eprint!("\r[{:<40}] {pct:>3}%  {done}/{total} products", "#".repeat(pct * 40 / 100));
+            })
+            .map_err(|e| anyhow::anyhow!(e.detail()))?;
+            eprintln!();
+            println!(
+                "{products} products generated in {:.1} s ({total} in the catalogue); run `taawun reindex` to index them",
+                started.elapsed().as_secs_f64()
             );
         }
         Command::Import { what: ImportCommand::Registry { file } } => {

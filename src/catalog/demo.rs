@@ -656,6 +656,36 @@ impl Lcg {
     }
 }
 
+/// The category tree of the demo (and of generated catalogues): created once, then reused.
+pub fn ensure_categories(conn: &mut DbConn) -> Result<std::collections::HashMap<&'static str, i64>, AppError> {
+    let mut category_ids = std::collections::HashMap::new();
+    for (position, (slug, parent, ar, fr, en)) in CATEGORIES.iter().enumerate() {
+        if let Some(existing) = store::category_by_slug(conn, slug)? {
+            category_ids.insert(*slug, existing.id);
+            continue;
+        }
+        let parent_row = match parent {
+            Some(p) => store::find_category(conn, category_ids[p])?,
+            None => None,
+        };
+        let id = store::insert_category(
+            conn,
+            &NewCategory {
+                parent_id: parent_row.as_ref().map(|p| p.id),
+                slug: slug.to_string(),
+                path: parent_row.map(|p| p.path).unwrap_or_else(|| "/".into()),
+                position: position as i32,
+                name_ar: Some(ar.to_string()),
+                name_fr: Some(fr.to_string()),
+                name_en: Some(en.to_string()),
+                name_zgh: None,
+            },
+        )?;
+        category_ids.insert(*slug, id);
+    }
+    Ok(category_ids)
+}
+
 /// Loads the demo data unless it is already there; returns whether it loaded anything.
 pub fn seed(conn: &mut DbConn) -> Result<bool, AppError> {
     if store::cooperative_by_slug(conn, COOPERATIVES[0].slug)?.is_some() {
@@ -664,27 +694,7 @@ pub fn seed(conn: &mut DbConn) -> Result<bool, AppError> {
     let password_hash = crate::auth::service::hash_password(DEMO_PASSWORD)?;
     write_tx(conn, |conn| {
         let at = now();
-        let mut category_ids = std::collections::HashMap::new();
-        for (position, (slug, parent, ar, fr, en)) in CATEGORIES.iter().enumerate() {
-            let parent_row = match parent {
-                Some(p) => store::find_category(conn, category_ids[p])?,
-                None => None,
-            };
-            let id = store::insert_category(
-                conn,
-                &NewCategory {
-                    parent_id: parent_row.as_ref().map(|p| p.id),
-                    slug: slug.to_string(),
-                    path: parent_row.map(|p| p.path).unwrap_or_else(|| "/".into()),
-                    position: position as i32,
-                    name_ar: Some(ar.to_string()),
-                    name_fr: Some(fr.to_string()),
-                    name_en: Some(en.to_string()),
-                    name_zgh: None,
-                },
-            )?;
-            category_ids.insert(*slug, id);
-        }
+        let category_ids = ensure_categories(conn)?;
 
         let mut rng = Lcg(20_261_129);
         let mut cooperative_ids = std::collections::HashMap::new();

@@ -363,6 +363,54 @@ pub fn insert_product(conn: &mut DbConn, new: &NewProduct) -> QueryResult<i64> {
     crate::insert_returning_id!(conn, products::table, products::id, new)
 }
 
+// ---- bulk loads (generated catalogues) ----
+
+pub fn insert_products(conn: &mut DbConn, rows: &[NewProduct]) -> QueryResult<usize> {
+    crate::insert_batch!(conn, products::table, rows)
+}
+
+pub fn product_ids_by_slugs(conn: &mut DbConn, slugs: &[String]) -> QueryResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> =
+        products::table.filter(products::slug.eq_any(slugs)).select((products::slug, products::id)).load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+pub fn insert_variants(conn: &mut DbConn, rows: &[NewVariant]) -> QueryResult<usize> {
+    crate::insert_batch!(conn, variants::table, rows)
+}
+
+pub fn insert_media_rows(conn: &mut DbConn, rows: &[NewMedia]) -> QueryResult<usize> {
+    crate::insert_batch!(conn, product_media::table, rows)
+}
+
+pub fn insert_label_rows(conn: &mut DbConn, rows: &[NewLabel]) -> QueryResult<usize> {
+    crate::insert_batch!(conn, product_labels::table, rows)
+}
+
+/// Active cooperatives as (id, region id), in id order.
+pub fn active_cooperatives(conn: &mut DbConn) -> QueryResult<Vec<(i64, i64)>> {
+    cooperatives::table
+        .filter(cooperatives::status.eq(CooperativeStatus::Active.as_str()))
+        .order(cooperatives::id.asc())
+        .select((cooperatives::id, cooperatives::region_id))
+        .load(conn)
+}
+
+/// Sets the lowest variant price of many products in one statement.
+pub fn refresh_min_prices(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<usize> {
+    let lowest = variants::table
+        .filter(variants::product_id.eq(products::id))
+        .select(diesel::dsl::min(variants::price_minor))
+        .single_value();
+    diesel::update(products::table.filter(products::id.eq_any(product_ids)))
+        .set(products::min_price_minor.eq(lowest))
+        .execute(conn)
+}
+
+pub fn count_all_products(conn: &mut DbConn) -> QueryResult<i64> {
+    products::table.select(count_star()).first(conn)
+}
+
 pub fn update_product(conn: &mut DbConn, id: i64, fields: &ProductFields) -> QueryResult<usize> {
     diesel::update(products::table.find(id)).set(fields).execute(conn)
 }

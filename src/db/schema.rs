@@ -335,6 +335,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    registry_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     cooperative_status_changes (id) {
         id -> BigInt,
         cooperative_id -> BigInt,
@@ -514,6 +521,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_events,
     outbox,
     register_entries,
+    registry_version,
     cooperative_status_changes,
     registration_sequences,
     registration_applications,

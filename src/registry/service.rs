@@ -60,6 +60,11 @@ fn require_register_reader(viewer: Option<&Viewer>, cooperative_id: i64) -> Resu
 
 // ---- the register ----
 
+/// The register's version: it changes with every change the national figures count.
+pub fn register_version(conn: &mut DbConn) -> Result<i64, AppError> {
+    Ok(store::version(conn)?)
+}
+
 /// What the register records about a cooperative when it enters it.
 pub struct RegisterFacts {
     pub legal_form: LegalForm,

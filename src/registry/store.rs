@@ -13,17 +13,32 @@ use crate::catalog::model::CooperativeRow;
 use crate::db::schema::{
     annual_filings, cooperative_status_changes, cooperatives, members, personal_data_reads, register_entries,
     registration_application_events, registration_applications, registration_founders, registration_sequences,
-    registry_documents,
+    registry_documents, registry_version,
 };
 use crate::db::{Backend, DbConn};
+
+// ---- the register's version ----
+
+/// Marks a change the national figures count (in the caller's transaction).
+pub fn bump_version(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::update(registry_version::table.find(1))
+        .set(registry_version::version.eq(registry_version::version + 1))
+        .execute(conn)
+}
+
+pub fn version(conn: &mut DbConn) -> QueryResult<i64> {
+    registry_version::table.find(1).select(registry_version::version).first(conn)
+}
 
 // ---- register entries ----
 
 pub fn insert_entry(conn: &mut DbConn, entry: &RegisterEntryRow) -> QueryResult<usize> {
+    bump_version(conn)?;
     diesel::insert_into(register_entries::table).values(entry).execute(conn)
 }
 
 pub fn insert_entries(conn: &mut DbConn, entries: &[RegisterEntryRow]) -> QueryResult<usize> {
+    bump_version(conn)?;
     crate::insert_batch!(conn, register_entries::table, entries)
 }
 
@@ -53,6 +68,7 @@ pub fn set_entry_status_dates(
     dissolved_on: Option<NaiveDate>,
     changed_at: chrono::NaiveDateTime,
 ) -> QueryResult<usize> {
+    bump_version(conn)?;
     diesel::update(register_entries::table.find(cooperative_id))
         .set((register_entries::dissolved_on.eq(dissolved_on), register_entries::status_changed_at.eq(changed_at)))
         .execute(conn)
@@ -378,10 +394,12 @@ pub fn filing_documents(conn: &mut DbConn, filing_ids: &[i64]) -> QueryResult<Ve
 // ---- members ----
 
 pub fn insert_members(conn: &mut DbConn, rows: &[MemberRow]) -> QueryResult<usize> {
+    bump_version(conn)?;
     crate::insert_batch!(conn, members::table, rows)
 }
 
 pub fn insert_member(conn: &mut DbConn, row: &MemberRow) -> QueryResult<i64> {
+    bump_version(conn)?;
     crate::insert_returning_id!(conn, members::table, members::id, row)
 }
 
@@ -397,6 +415,7 @@ pub fn update_member(
     phone: Option<&str>,
     left_on: Option<NaiveDate>,
 ) -> QueryResult<usize> {
+    bump_version(conn)?;
     diesel::update(members::table.find(id))
         .set((
             members::role.eq(role),

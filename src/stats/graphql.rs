@@ -82,6 +82,7 @@ pub fn young_born_after(as_of: NaiveDate, age_limit: u32) -> NaiveDate {
 }
 
 /// Everything `nationalFigures` returns, computed in the database.
+#[derive(Clone)]
 pub struct Computed {
     pub totals: Counts,
     pub by_region: BTreeMap<i64, Counts>,
@@ -111,6 +112,47 @@ pub fn compute(conn: &mut crate::db::DbConn, as_of: NaiveDate, youth_age_limit: 
     Ok(c)
 }
 
+/// Computed figures per (date, youth age), valid for one version of the register: a change
+/// the figures count bumps the version in its own transaction, so a cached answer is never
+/// older than the register it was read with. Bounded; per process, consistent across processes.
+/// The date of the figures and the youth age limit.
+type FiguresKey = (NaiveDate, u32);
+
+#[derive(Default)]
+pub struct FiguresCache {
+    entries: std::sync::Mutex<std::collections::HashMap<FiguresKey, (i64, std::sync::Arc<Computed>)>>,
+}
+
+impl FiguresCache {
+    const MAX_ENTRIES: usize = 64;
+
+    /// The figures on `as_of`, from the cache when the register has not changed since.
+    pub fn figures(
+        &self,
+        conn: &mut crate::db::DbConn,
+        as_of: NaiveDate,
+        youth_age_limit: u32,
+    ) -> Result<std::sync::Arc<Computed>, AppError> {
+        let version = crate::registry::service::register_version(conn)?;
+        let key = (as_of, youth_age_limit);
+        if let Some((v, hit)) = self.entries.lock().unwrap_or_else(|p| p.into_inner()).get(&key)
+            && *v == version
+        {
+            return Ok(hit.clone());
+        }
+        let computed = std::sync::Arc::new(compute(conn, as_of, youth_age_limit)?);
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.retain(|_, (v, _)| *v == version);
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (version, computed.clone()));
+        Ok(computed)
+    }
+}
+
 #[derive(Default)]
 pub struct StatsQuery;
 
@@ -120,7 +162,9 @@ impl StatsQuery {
     async fn national_figures(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<NationalFigures> {
         let as_of = as_of.map(|d| d.0).unwrap_or_else(crate::registry::service::today);
         let age = ctx.data_unchecked::<RegistryRules>().youth_age_limit;
-        let computed = ctx.db().run(move |conn| compute(conn, as_of, age)).await?;
+        let cache = ctx.data_unchecked::<std::sync::Arc<FiguresCache>>().clone();
+        let computed = ctx.db().run(move |conn| cache.figures(conn, as_of, age)).await?;
+        let computed = (*computed).clone();
         let regions =
             ctx.catalog().load_many(computed.by_region.keys().map(|id| RegionKey(*id))).await.map_err(loader_error)?;
         let mut by_region: Vec<RegionFigures> = computed

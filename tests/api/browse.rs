@@ -283,3 +283,51 @@ on_both_backends!(
     nested_listing_statement_count_does_not_grow,
     crate::helpers::Options::with(|c| c.outbox_worker = false)
 );
+
+/// The generated catalogue of the load benchmarks lists, prices and filters like any other.
+async fn generated_catalogue_is_a_real_catalogue(app: TestApp) {
+    let as_of = chrono::Utc::now().date_naive();
+    let spec = taawun::registry::national::NationalSpec {
+        cooperatives: 40,
+        members: 300,
+        women: 100,
+        young: 10,
+        as_of,
+        filing_years: 1,
+        seed: 3,
+    };
+    let total = {
+        let mut conn = app.db.conn().unwrap();
+        taawun::registry::national::seed(&mut conn, &app.config.registry, &spec, |_, _| {}).unwrap();
+        taawun::catalog::bulk::seed_products(&mut conn, 1_500, |_, _| {}).unwrap()
+    };
+    assert_eq!(total, 1_500);
+    let body = app
+        .gql(
+            "{ products(first: 20, sortKey: PRICE) { totalCount nodes { priceRange { minVariantPrice { amount } } variants { nodes { sku price { amount } } } featuredImage { url } cooperative { registrationNumber } } } }",
+            json!({}),
+        )
+        .await;
+    let products = &body["data"]["products"];
+    assert_eq!(products["totalCount"], 1_500, "{body}");
+    let prices: Vec<f64> = products["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["priceRange"]["minVariantPrice"]["amount"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(prices.windows(2).all(|w| w[0] <= w[1]), "sorted by the lowest variant price: {prices:?}");
+    for p in products["nodes"].as_array().unwrap() {
+        let lowest = p["variants"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["price"]["amount"].as_str().unwrap().parse::<f64>().unwrap())
+            .fold(f64::MAX, f64::min);
+        assert_eq!(lowest, p["priceRange"]["minVariantPrice"]["amount"].as_str().unwrap().parse::<f64>().unwrap());
+    }
+}
+on_both_backends!(
+    generated_catalogue_is_a_real_catalogue,
+    crate::helpers::Options { demo: false, ..Default::default() }
+);

@@ -7,4 +7,5 @@ DROP TABLE registration_application_events;
 DROP TABLE registration_applications;
 DROP TABLE registration_sequences;
 DROP TABLE cooperative_status_changes;
+DROP TABLE registry_version;
 DROP TABLE register_entries;

@@ -21,6 +21,14 @@ CREATE INDEX register_entries_registration_date_idx ON register_entries (registr
 INSERT INTO register_entries (cooperative_id, legal_form, registration_date, registration_year, name_folded, name_keys, status_changed_at)
 SELECT id, 'COOPERATIVE', date(created_at), CAST(strftime('%Y', created_at) AS INTEGER), '', '', created_at FROM cooperatives;
 
+-- Bumped in the transaction of every change the national figures count, so computed figures
+-- can be cached per version.
+CREATE TABLE registry_version (
+    id INTEGER PRIMARY KEY NOT NULL,
+    version BIGINT NOT NULL
+);
+INSERT INTO registry_version (id, version) VALUES (1, 1);
+
 CREATE TABLE cooperative_status_changes (
     id INTEGER PRIMARY KEY NOT NULL,
     cooperative_id BIGINT NOT NULL REFERENCES cooperatives (id),
