@@ -75,6 +75,41 @@ impl Deliver for Dispatch {
             }
         })
     }
+
+    /// Index updates of a whole batch become one sync (one commit); the rest go one by one.
+    fn deliver_batch<'a>(&'a self, rows: &'a [OutboxRow]) -> BoxFuture<'a, Vec<Result<(), String>>> {
+        Box::pin(async move {
+            let is_search = |r: &OutboxRow| r.kind == crate::catalog::service::SEARCH_OUTBOX_KIND;
+            let mut product_ids = Vec::new();
+            let mut unreadable = std::collections::HashMap::new();
+            for row in rows.iter().filter(|r| is_search(r)) {
+                match serde_json::from_str::<SearchSync>(&row.payload) {
+                    Ok(job) => product_ids.extend(job.product_ids),
+                    Err(e) => {
+                        unreadable.insert(row.id, e.to_string());
+                    }
+                }
+            }
+            product_ids.sort_unstable();
+            product_ids.dedup();
+            let search_outcome = if product_ids.is_empty() {
+                Ok(())
+            } else {
+                crate::search::sync_products(&self.db, self.search.as_ref(), product_ids).await.map_err(|e| e.detail())
+            };
+            let mut outcomes = Vec::with_capacity(rows.len());
+            for row in rows {
+                outcomes.push(if let Some(e) = unreadable.get(&row.id) {
+                    Err(e.clone())
+                } else if is_search(row) {
+                    search_outcome.clone()
+                } else {
+                    self.deliver(row).await
+                });
+            }
+            outcomes
+        })
+    }
 }
 
 impl AppState {

@@ -293,8 +293,8 @@ fn main() -> anyhow::Result<()> {
             let fresh = root.join("products.new");
             let _ = std::fs::remove_dir_all(&fresh);
             let built = {
-                let target =
-                    EmbeddedIndex::open(&fresh, "products", search_config).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let target = EmbeddedIndex::open_for_rebuild(&fresh, "products", search_config)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 let mut conn = db.conn().map_err(|e| anyhow::anyhow!(e.detail()))?;
                 let n =
                     taawun::search::rebuild(&mut conn, &target, progress).map_err(|e| anyhow::anyhow!(e.detail()))?;

@@ -257,13 +257,13 @@ pub struct ProductQuery {
 fn products_filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Backend> {
     let mut query = products::table.into_boxed();
     if q.public_only {
-        query = query.filter(products::status.eq(ProductStatus::Active.as_str())).filter(
-            products::cooperative_id.eq_any(
-                cooperatives::table
-                    .filter(cooperatives::status.eq(CooperativeStatus::Active.as_str()))
-                    .select(cooperatives::id),
-            ),
-        );
+        // EXISTS probes each candidate's cooperative by primary key; `IN (SELECT …)` built a
+        // list of every active cooperative (65,000 at national scale) on each request.
+        query = query.filter(products::status.eq(ProductStatus::Active.as_str())).filter(diesel::dsl::exists(
+            cooperatives::table
+                .filter(cooperatives::id.eq(products::cooperative_id))
+                .filter(cooperatives::status.eq(CooperativeStatus::Active.as_str())),
+        ));
     }
     if let Some(statuses) = &q.statuses {
         query = query.filter(products::status.eq_any(statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
@@ -275,10 +275,11 @@ fn products_filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Backend>
         query = query.filter(products::origin_region_id.eq(id));
     }
     if let Some(id) = q.sector_id {
-        query = query.filter(
-            products::cooperative_id
-                .eq_any(cooperatives::table.filter(cooperatives::sector_id.eq(id)).select(cooperatives::id)),
-        );
+        query = query.filter(diesel::dsl::exists(
+            cooperatives::table
+                .filter(cooperatives::id.eq(products::cooperative_id))
+                .filter(cooperatives::sector_id.eq(id)),
+        ));
     }
     if let Some(path) = &q.category_path {
         query = query.filter(products::category_id.eq_any(

@@ -91,7 +91,15 @@ pub fn claim(
 }
 
 pub fn mark_done(conn: &mut DbConn, id: i64, worker: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::locked_by.eq(worker)))
+    mark_done_many(conn, &[id], worker, now)
+}
+
+/// Marks delivered rows done in one statement (only those this worker still holds).
+pub fn mark_done_many(conn: &mut DbConn, ids: &[i64], worker: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)).filter(outbox::locked_by.eq(worker)))
         .set((
             outbox::status.eq(DONE),
             outbox::attempts.eq(outbox::attempts + 1),

@@ -13,6 +13,18 @@ use crate::db::{Db, now};
 /// between delivery and `mark_done` delivers the row again.
 pub trait Deliver: Send + Sync + 'static {
     fn deliver<'a>(&'a self, row: &'a OutboxRow) -> BoxFuture<'a, Result<(), String>>;
+
+    /// Delivers a claimed batch, one outcome per row in order. One by one unless a kind can
+    /// share the work (index updates of many rows make one commit).
+    fn deliver_batch<'a>(&'a self, rows: &'a [OutboxRow]) -> BoxFuture<'a, Vec<Result<(), String>>> {
+        Box::pin(async move {
+            let mut outcomes = Vec::with_capacity(rows.len());
+            for row in rows {
+                outcomes.push(self.deliver(row).await);
+            }
+            outcomes
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -60,17 +72,16 @@ impl Worker {
             }
         };
         let handled = rows.len();
-        for row in rows {
-            let outcome = self.deliver.deliver(&row).await;
-            let worker = self.id.clone();
-            let settings = self.settings.clone();
-            let result = self
-                .db
-                .run(move |conn| {
+        let outcomes = self.deliver.deliver_batch(&rows).await;
+        let worker = self.id.clone();
+        let settings = self.settings.clone();
+        let result = self
+            .db
+            .run(move |conn| {
+                let mut done = Vec::new();
+                for (row, outcome) in rows.iter().zip(outcomes) {
                     match outcome {
-                        Ok(()) => {
-                            super::mark_done(conn, row.id, &worker, now())?;
-                        }
+                        Ok(()) => done.push(row.id),
                         Err(error) => {
                             let attempts = row.attempts + 1;
                             let next = (attempts < settings.max_attempts).then(|| {
@@ -80,15 +91,16 @@ impl Worker {
                                 Some(_) => tracing::warn!(id = row.id, kind = %row.kind, attempts, %error, "outbox delivery failed, will retry"),
                                 None => tracing::error!(id = row.id, kind = %row.kind, attempts, %error, "outbox delivery failed, parked"),
                             }
-                            super::mark_failed(conn, &row, &worker, &error, next)?;
+                            super::mark_failed(conn, row, &worker, &error, next)?;
                         }
                     }
-                    Ok(())
-                })
-                .await;
-            if let Err(e) = result {
-                e.log_if_internal();
-            }
+                }
+                super::mark_done_many(conn, &done, &worker, now())?;
+                Ok(())
+            })
+            .await;
+        if let Err(e) = result {
+            e.log_if_internal();
         }
         handled
     }

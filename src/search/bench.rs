@@ -133,7 +133,7 @@ fn dir_size(path: &Path) -> u64 {
 pub fn run(products: usize, dir: &Path, rounds: usize, threads: usize) -> Result<(), String> {
     let config = Arc::new(SearchConfig::builtin().map_err(|e| e.join("; "))?);
     let _ = std::fs::remove_dir_all(dir);
-    let index = EmbeddedIndex::open(dir, "products", config).map_err(|e| e.to_string())?;
+    let index = EmbeddedIndex::open_for_rebuild(dir, "products", config).map_err(|e| e.to_string())?;
     let started = Instant::now();
     let mut batch = Vec::with_capacity(20_000);
     for doc in generate(products) {

@@ -229,10 +229,30 @@ fn schema_for(config: &IndexConfig) -> (Schema, Field, Field, BTreeMap<String, (
     (builder.build(), id, version, fields)
 }
 
+#[derive(Debug, Clone, Copy)]
+enum WriterSize {
+    Serving,
+    Bulk,
+}
+
 impl EmbeddedIndex {
     /// Opens (or creates) the index in `dir`; an index whose schema no longer matches the
     /// configuration is an error that `reindex` resolves.
     pub fn open(dir: &Path, name: &str, config: Arc<SearchConfig>) -> Result<EmbeddedIndex, SearchError> {
+        Self::open_with(dir, name, config, WriterSize::Serving)
+    }
+
+    /// Opens an index to fill in bulk (`reindex`, benchmarks): a larger, multi-threaded writer.
+    pub fn open_for_rebuild(dir: &Path, name: &str, config: Arc<SearchConfig>) -> Result<EmbeddedIndex, SearchError> {
+        Self::open_with(dir, name, config, WriterSize::Bulk)
+    }
+
+    fn open_with(
+        dir: &Path,
+        name: &str,
+        config: Arc<SearchConfig>,
+        size: WriterSize,
+    ) -> Result<EmbeddedIndex, SearchError> {
         let index_config = config
             .indexes
             .get(name)
@@ -242,7 +262,7 @@ impl EmbeddedIndex {
         std::fs::create_dir_all(dir).map_err(|e| SearchError(format!("{}: {e}", dir.display())))?;
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError(e.to_string()))?;
         let index = Index::open_or_create(directory, schema)?;
-        Self::with_index(index, index_config, config, id, version, fields)
+        Self::with_index(index, index_config, config, id, version, fields, size)
     }
 
     /// An index in memory (tests and benchmarks).
@@ -254,7 +274,7 @@ impl EmbeddedIndex {
             .ok_or_else(|| SearchError(format!("no index `{name}` in search-config")))?;
         let (schema, id, version, fields) = schema_for(&index_config);
         let index = Index::create_in_ram(schema);
-        Self::with_index(index, index_config, config, id, version, fields)
+        Self::with_index(index, index_config, config, id, version, fields, WriterSize::Serving)
     }
 
     fn with_index(
@@ -264,9 +284,16 @@ impl EmbeddedIndex {
         id: Field,
         version: Field,
         fields: BTreeMap<String, (Field, FieldType)>,
+        size: WriterSize,
     ) -> Result<EmbeddedIndex, SearchError> {
         index.tokenizers().register(TOKENIZER, FoldingTokenizer::default());
-        let writer = index.writer(64 * 1024 * 1024)?;
+        // A serving index takes small batches from the outbox: every commit walks the writer's
+        // hash table, whose size follows the memory budget, so the smallest budget tantivy
+        // allows keeps commits cheap and the resident memory low. Bulk loads get more.
+        let writer = match size {
+            WriterSize::Serving => index.writer_with_num_threads(1, 15_000_000)?,
+            WriterSize::Bulk => index.writer(128 * 1024 * 1024)?,
+        };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(EmbeddedIndex { index, reader, writer: Mutex::new(writer), config, synonyms, id, version, fields })
     }
