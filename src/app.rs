@@ -318,6 +318,15 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
             .wrap(from_fn(observability::observe))
             .configure(configure)
     })
+    // Responses go out in more than one write; with Nagle's algorithm the last one waited for
+    // the client's delayed ACK, 40 ms on every response larger than a few kilobytes.
+    .on_connect(|connection, _| {
+        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+            && let Err(e) = tcp.set_nodelay(true)
+        {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    })
     .workers(workers)
     .listen(listener)?
     .run();
