@@ -120,19 +120,24 @@ def oha(args, server, name, method="POST", body=None, path="/graphql"):
     }
 
 
-def checkout_load(args, server, a, b, before):
-    """32 buyers, each: cart with one line from each of two cooperatives, then cash-on-delivery checkout."""
+def checkout_load(args, server, pairs, before):
+    """32 buyers, each: cart with one line from each of two cooperatives (pairs of variants taken
+    in turn, so buyers spread over several products as real traffic does), then a
+    cash-on-delivery checkout. Every variant's stock must end at its start minus what was sold."""
     stop_at = time.time() + args.duration
     lock = threading.Lock()
     results = {"orders": 0, "errors": 0, "lat": []}
+    sold = {v: 0 for pair in pairs for v in pair}
     host = server.url.split("//")[1]
 
     def buyer(n):
         conn = http.client.HTTPConnection(host, timeout=60)
         i = 0
         lat, orders, errors = [], 0, 0
+        mine = {v: 0 for v in sold}
         while time.time() < stop_at:
             i += 1
+            a, b = pairs[(n + i) % len(pairs)]
             t = time.time()
             try:
                 def gql(q):
@@ -145,11 +150,15 @@ def checkout_load(args, server, a, b, before):
                     errors += 1
                 else:
                     orders += 1
+                    mine[a] += 1
+                    mine[b] += 1
                     lat.append((time.time() - t) * 1000)
             except Exception:
                 errors += 1
                 conn = http.client.HTTPConnection(host, timeout=60)
         with lock:
+            for v, k in mine.items():
+                sold[v] += k
             results["orders"] += orders
             results["errors"] += errors
             results["lat"] += lat
@@ -165,8 +174,8 @@ def checkout_load(args, server, a, b, before):
     wall = time.time() - started
     cpu = server.cpu_seconds() - cpu0
     lat = sorted(results["lat"]) or [0]
-    after = stock(server, a), stock(server, b)
-    exact = after == (before[0] - results["orders"], before[1] - results["orders"])
+    after = {v: stock(server, v) for v in sold}
+    exact = all(after[v] == before[v] - sold[v] for v in sold)
     return {
         "scenario": "checkout (orders/s)",
         "rps": results["orders"] / wall,
@@ -176,7 +185,7 @@ def checkout_load(args, server, a, b, before):
         "errors": results["errors"],
         "cpu": cpu / wall * 100,
         "rss": server.peak_rss_mb(),
-        "note": f"stock {before} -> {after}: {'exact' if exact else 'WRONG'}",
+        "note": f"{len(sold)} variants, {sum(sold.values())} units sold, every stock at start minus sold: {'exact' if exact else 'WRONG'}",
         "exact": exact,
     }
 
@@ -285,12 +294,13 @@ def main():
         healthz = None
         for name in args.scenarios.split(","):
             if name == "checkout":
-                a, b = pick_two_cooperatives(server)
-                for v in (a, b):
+                pairs = pick_pairs(server)
+                variants = sorted({v for pair in pairs for v in pair})
+                for v in variants:
                     ok(post(server.url, 'mutation($v: ID!) { inventoryAdjust(input: {variantId: $v, delta: 1000000}) { userErrors { code } } }', {"v": v}, token), "stock")
-                before = (stock(server, a), stock(server, b))
-                row = checkout_load(args, server, a, b, before)
-                sold, left = oversell_probe(server, token, a)
+                before = {v: stock(server, v) for v in variants}
+                row = checkout_load(args, server, pairs, before)
+                sold, left = oversell_probe(server, token, pairs[0][0])
                 row["note"] += f"; race for 40 units: {sold} sold, {left} left"
                 row["exact"] = row["exact"] and sold == 40 and left == 0
             elif name == "healthz":
@@ -324,12 +334,17 @@ def main():
         sys.exit(1)
 
 
-def pick_two_cooperatives(server):
-    """Two in-stock variants of two different cooperatives."""
-    nodes = ok(post(server.url, '{ products(first: 50, filter: {inStock: true}) { nodes { cooperative { id } variants(first: 1) { nodes { id } } } } }'), "pick")["products"]["nodes"]
-    first = nodes[0]
-    second = next(n for n in nodes if n["cooperative"]["id"] != first["cooperative"]["id"])
-    return first["variants"]["nodes"][0]["id"], second["variants"]["nodes"][0]["id"]
+def pick_pairs(server, count=16):
+    """Pairs of in-stock variants, the two of each pair from different cooperatives."""
+    nodes = ok(post(server.url, '{ products(first: 100, filter: {inStock: true}) { nodes { cooperative { id } variants(first: 1) { nodes { id } } } } }'), "pick")["products"]["nodes"]
+    pairs = []
+    for i in range(0, len(nodes) - 1, 2):
+        a, b = nodes[i], nodes[i + 1]
+        if a["cooperative"]["id"] != b["cooperative"]["id"]:
+            pairs.append((a["variants"]["nodes"][0]["id"], b["variants"]["nodes"][0]["id"]))
+        if len(pairs) == count:
+            break
+    return pairs
 
 
 if __name__ == "__main__":

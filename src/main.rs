@@ -192,6 +192,7 @@ fn main() -> anyhow::Result<()> {
             })
             .map_err(|e| anyhow::anyhow!(e.detail()))?;
             eprintln!();
+            db::analyze(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "national register generated in {:.1} s: {} cooperatives, {} members ({} women, {} young on {})",
                 started.elapsed().as_secs_f64(),
@@ -213,6 +214,7 @@ fn main() -> anyhow::Result<()> {
             })
             .map_err(|e| anyhow::anyhow!(e.detail()))?;
             eprintln!();
+            db::analyze(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "{products} products generated in {:.1} s ({total} in the catalogue); run `taawun reindex` to index them",
                 started.elapsed().as_secs_f64()
@@ -228,6 +230,7 @@ fn main() -> anyhow::Result<()> {
             })
             .map_err(|e| anyhow::anyhow!(e.detail()))?;
             eprintln!();
+            db::analyze(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
             for (line, reasons) in &report.rejected {
                 eprintln!("line {line}: {}", reasons.join("; "));
             }
