@@ -192,7 +192,31 @@ impl From<tantivy::TantivyError> for SearchError {
     }
 }
 
+/// Answers per searcher generation: a commit made visible (reader reload) starts afresh.
+#[derive(Default)]
+struct ResultCache {
+    entries: Mutex<(u64, std::collections::HashMap<String, SearchResults>)>,
+}
+
+impl ResultCache {
+    const MAX_ENTRIES: usize = 4096;
+
+    fn get(&self, generation: u64, key: &str) -> Option<SearchResults> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        (entries.0 == generation).then(|| entries.1.get(key).cloned()).flatten()
+    }
+
+    fn put(&self, generation: u64, key: String, results: SearchResults) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.0 != generation || entries.1.len() >= Self::MAX_ENTRIES {
+            *entries = (generation, std::collections::HashMap::new());
+        }
+        entries.1.insert(key, results);
+    }
+}
+
 pub struct EmbeddedIndex {
+    results: ResultCache,
     index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
@@ -295,7 +319,17 @@ impl EmbeddedIndex {
             WriterSize::Bulk => index.writer(128 * 1024 * 1024)?,
         };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(EmbeddedIndex { index, reader, writer: Mutex::new(writer), config, synonyms, id, version, fields })
+        Ok(EmbeddedIndex {
+            results: ResultCache::default(),
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            config,
+            synonyms,
+            id,
+            version,
+            fields,
+        })
     }
 
     fn to_tantivy(&self, doc: &SearchDocument) -> TantivyDocument {
@@ -460,7 +494,26 @@ impl EmbeddedIndex {
         })
     }
 
+    /// Answers a query; the same query on the same committed index is answered from memory
+    /// (facet counts over every match dominate the cost at hundreds of thousands of products).
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = format!("{q:?}");
+        if let Some(hit) = self.results.get(generation, &key) {
+            return Ok(hit);
+        }
+        let results = self.search_in(q, &searcher)?;
+        self.results.put(generation, key, results.clone());
+        Ok(results)
+    }
+
+    /// The same answer, always computed (for the engine benchmark).
+    pub fn search_uncached(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        self.search_in(q, &self.reader.searcher())
+    }
+
+    fn search_in(&self, q: &SearchQuery, searcher: &tantivy::Searcher) -> Result<SearchResults, SearchError> {
         let terms = words(&q.text);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let stop_words: Vec<&String> = self.synonyms.stop_words.values().flatten().collect();
@@ -478,7 +531,6 @@ impl EmbeddedIndex {
             clauses.push((Occur::Must, self.filter_query(filter)?));
         }
         let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
 
         let mut aggs = serde_json::Map::new();
         for facet in &q.facets {
