@@ -669,6 +669,17 @@ mod tests {
     }
 
     #[test]
+    fn remembered_answers_end_with_the_next_commit() {
+        let index = fixture();
+        assert_eq!(find(&index, "argan"), vec![1, 2]);
+        assert_eq!(find(&index, "argan"), vec![1, 2], "the same answer from memory");
+        index.upsert(&[doc(9, &["Huile d'argan bio"], "09", &[], 9_000, true)]).unwrap();
+        assert_eq!(find(&index, "argan"), vec![1, 2, 9], "a commit made visible is seen at once");
+        index.delete(&[1]).unwrap();
+        assert_eq!(find(&index, "argan"), vec![2, 9]);
+    }
+
+    #[test]
     fn argan_in_every_script_and_spelling() {
         let index = fixture();
         for query in ["أركان", "الأركان", "اركان", "argane", "argan", "ARGAN", "ⴰⵔⴳⴰⵏ"] {
