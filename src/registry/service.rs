@@ -60,6 +60,20 @@ fn require_register_reader(viewer: Option<&Viewer>, cooperative_id: i64) -> Resu
 
 // ---- the register ----
 
+/// The counts behind the national figures on `as_of`, per (region, sector, legal form).
+pub fn figure_cells(
+    conn: &mut DbConn,
+    as_of: NaiveDate,
+    young_born_after: NaiveDate,
+) -> Result<Vec<store::FigureCell>, AppError> {
+    Ok(store::figure_cells(conn, as_of, young_born_after)?)
+}
+
+/// New registrations per year up to `as_of`.
+pub fn registrations_by_year(conn: &mut DbConn, as_of: NaiveDate) -> Result<Vec<store::YearCount>, AppError> {
+    Ok(store::registrations_by_year(conn, as_of)?)
+}
+
 /// The register's version: it changes with every change the national figures count.
 pub fn register_version(conn: &mut DbConn) -> Result<i64, AppError> {
     Ok(store::version(conn)?)

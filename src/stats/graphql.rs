@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{Datelike, NaiveDate};
 
-use super::store::{self, FigureCell};
 use crate::catalog::graphql::{Region, Sector};
 use crate::catalog::loaders::{RegionKey, SectorKey};
 use crate::config::RegistryRules;
@@ -13,6 +12,7 @@ use crate::error::AppError;
 use crate::graphql::context::CtxExt;
 use crate::graphql::{Date, loader_error};
 use crate::registry::model::LegalForm;
+use crate::registry::store::FigureCell;
 
 #[derive(SimpleObject, Default, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Counts {
@@ -92,13 +92,13 @@ pub struct Computed {
 }
 
 pub fn compute(conn: &mut crate::db::DbConn, as_of: NaiveDate, youth_age_limit: u32) -> Result<Computed, AppError> {
-    let cells = store::cells(conn, as_of, young_born_after(as_of, youth_age_limit))?;
+    let cells = crate::registry::service::figure_cells(conn, as_of, young_born_after(as_of, youth_age_limit))?;
     let mut c = Computed {
         totals: Counts::default(),
         by_region: BTreeMap::new(),
         by_sector: BTreeMap::new(),
         by_legal_form: BTreeMap::new(),
-        registrations: store::registrations_by_year(conn, as_of)?
+        registrations: crate::registry::service::registrations_by_year(conn, as_of)?
             .into_iter()
             .map(|y| (y.year, y.registrations))
             .collect(),

@@ -1,4 +1,4 @@
-//! National figures of the cooperative sector, computed in the database at any date.
+//! National figures of the cooperative sector, computed by the registry in the database at
+//! any date, cached here per register version.
 
 pub mod graphql;
-pub mod store;
