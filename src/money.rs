@@ -80,6 +80,14 @@ impl std::fmt::Display for AmountError {
     }
 }
 
+/// Parses an amount that may be negative (a loss, a debt): `"-1200.50"` → -120050.
+pub fn parse_signed_amount(text: &str, exponent: u32) -> Result<i64, AmountError> {
+    match text.trim().strip_prefix('-') {
+        Some(rest) => parse_amount(rest, exponent).map(|v| -v),
+        None => parse_amount(text, exponent),
+    }
+}
+
 /// Parses a non-negative decimal amount into minor units: `"120.5"` → 12050.
 pub fn parse_amount(text: &str, exponent: u32) -> Result<i64, AmountError> {
     let text = text.trim();

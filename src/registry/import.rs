@@ -196,14 +196,7 @@ fn load(conn: &mut DbConn, rows: Vec<(u64, ValidRow)>, report: &mut ImportReport
         for (_, row) in &rows {
             let cooperative = &created[&row.fields.registration_number];
             entries.push(entry_row(cooperative, &row.facts));
-            changes.push(super::model::NewStatusChange {
-                cooperative_id: cooperative.id,
-                from_status: None,
-                to_status: cooperative.status.clone(),
-                reason: "imported from a register export".into(),
-                actor_account_id: None,
-                changed_at: now(),
-            });
+            changes.push(super::service::entered(cooperative, "imported from a register export"));
         }
         store::insert_entries(conn, &entries)?;
         store::insert_status_changes(conn, &changes)?;

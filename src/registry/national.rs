@@ -365,14 +365,7 @@ pub fn seed(
                         registration_date: date,
                     },
                 ));
-                changes.push(NewStatusChange {
-                    cooperative_id: cooperative.id,
-                    from_status: None,
-                    to_status: cooperative.status.clone(),
-                    reason: "entered in the register".into(),
-                    actor_account_id: None,
-                    changed_at: at,
-                });
+                changes.push(super::service::entered(cooperative, "entered in the register"));
                 let count = base + extra[i];
                 let days_since = (spec.as_of - date).num_days().max(0) as u64;
                 for m in 0..count {
@@ -490,14 +483,7 @@ pub fn seed_demo(conn: &mut DbConn, cooperatives: &[crate::catalog::model::Coope
                 registration_date: date,
             },
         ));
-        changes.push(NewStatusChange {
-            cooperative_id: c.id,
-            from_status: None,
-            to_status: c.status.clone(),
-            reason: "entered in the register".into(),
-            actor_account_id: None,
-            changed_at: at,
-        });
+        changes.push(super::service::entered(c, "entered in the register"));
         let count = 5 + rng.below(8) as usize;
         for m in 0..count {
             let woman = c.is_women_cooperative || rng.below(2) == 0;

@@ -16,7 +16,7 @@ use crate::catalog::model::{CooperativeFields, CooperativeRow, CooperativeStatus
 use crate::catalog::service::{Page, is_valid_phone, normalize_phone, region_id};
 use crate::config::RegistryRules;
 use crate::db::{DbConn, now, write_tx};
-use crate::error::{AppError, Checks, ErrorCode, UserError};
+use crate::error::{AppError, Checks};
 use crate::graphql::ids;
 use crate::graphql::relay::PageArgs;
 use crate::money::{CurrencyCode, parse_amount};
@@ -107,6 +107,18 @@ pub fn entry_row(cooperative: &CooperativeRow, facts: &RegisterFacts) -> Registe
     }
 }
 
+/// The first line of a cooperative's status history, written when it enters the register.
+pub fn entered(cooperative: &CooperativeRow, reason: &str) -> NewStatusChange {
+    NewStatusChange {
+        cooperative_id: cooperative.id,
+        from_status: None,
+        to_status: cooperative.status.clone(),
+        reason: reason.into(),
+        actor_account_id: None,
+        changed_at: now(),
+    }
+}
+
 /// Enters a cooperative created outside an application (by an administrator, the demo) in the register.
 pub fn enter_in_register(
     conn: &mut DbConn,
@@ -114,17 +126,7 @@ pub fn enter_in_register(
     facts: &RegisterFacts,
 ) -> Result<(), AppError> {
     store::insert_entry(conn, &entry_row(cooperative, facts))?;
-    store::insert_status_change(
-        conn,
-        &NewStatusChange {
-            cooperative_id: cooperative.id,
-            from_status: None,
-            to_status: cooperative.status.clone(),
-            reason: "entered in the register".into(),
-            actor_account_id: None,
-            changed_at: now(),
-        },
-    )?;
+    store::insert_status_change(conn, &entered(cooperative, "entered in the register"))?;
     Ok(())
 }
 
@@ -530,10 +532,11 @@ pub fn create_application(
         crate::catalog::service::sector_id(conn, &mut checks, path!["input", "sectorCode"], &input.sector_code)?;
     let share = share_value(&mut checks, rules, path!["input", "shareValue"], &input.share_value);
     let contact_email = contact_email(&mut checks, input.contact_email);
+    let (name_folded, name_keys) = names::keys(&[name_ar.as_deref(), name_fr.as_deref()]);
     let fields = ApplicationFields {
         legal_form: input.legal_form.as_str().into(),
-        name_folded: names::keys(&[name_ar.as_deref(), name_fr.as_deref()]).0,
-        name_keys: names::keys(&[name_ar.as_deref(), name_fr.as_deref()]).1,
+        name_folded,
+        name_keys,
         name_ar,
         name_fr,
         region_id: region.unwrap_or_default(),
@@ -1083,11 +1086,10 @@ pub fn add_member(conn: &mut DbConn, viewer: Option<&Viewer>, input: MemberAddIn
         if let Some(nid) = &row.national_id
             && store::member_with_national_id(conn, cooperative.id, nid)?
         {
-            return Err(AppError::Invalid(vec![UserError::new(
-                ErrorCode::Conflict,
+            return Err(AppError::conflict(
                 &["input", "nationalId"],
                 "a current member already holds this national ID",
-            )]));
+            ));
         }
         Ok(store::insert_member(conn, &row)?)
     })?;
@@ -1208,16 +1210,17 @@ pub fn submit_filing(
         path!["input", "assemblyDate"],
         "must be after the fiscal year and no later than the filing",
     );
-    let amount = |checks: &mut Checks, field: &str, text: &str, signed: bool| match signed_amount(text) {
-        Ok(v) if signed || v >= 0 => v,
-        _ => {
-            checks.fail(
-                path!["input", field],
-                if signed { "must be an amount such as -1200.50" } else { "must be an amount of zero or more" },
-            );
-            0
-        }
-    };
+    let amount =
+        |checks: &mut Checks, field: &str, text: &str, signed: bool| match crate::money::parse_signed_amount(text, 2) {
+            Ok(v) if signed || v >= 0 => v,
+            _ => {
+                checks.fail(
+                    path!["input", field],
+                    if signed { "must be an amount such as -1200.50" } else { "must be an amount of zero or more" },
+                );
+                0
+            }
+        };
     let row = FilingRow {
         id: 0,
         cooperative_id: cooperative.id,
@@ -1243,15 +1246,6 @@ pub fn submit_filing(
         Ok(store::insert_filing(conn, &row)?)
     })?;
     store::find_filing(conn, id)?.ok_or_else(|| AppError::internal("filing vanished"))
-}
-
-/// An amount in dirhams that may be negative (a loss).
-fn signed_amount(text: &str) -> Result<i64, ()> {
-    let text = text.trim();
-    match text.strip_prefix('-') {
-        Some(rest) => parse_amount(rest, 2).map(|v| -v).map_err(|_| ()),
-        None => parse_amount(text, 2).map_err(|_| ()),
-    }
 }
 
 /// One fiscal year's standing for a cooperative.

@@ -573,15 +573,18 @@ struct RegionFilingRow {
 /// Per region: cooperatives that owe the year's filing, and those that have not filed it.
 pub fn filing_counts_by_region(conn: &mut DbConn, fiscal_year: i32) -> QueryResult<Vec<(i64, i64, i64)>> {
     let year_end = NaiveDate::from_ymd_opt(fiscal_year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let statuses = FILING_STATUSES.map(|s| format!("'{s}'")).join(", ");
     let sql = crate::db::placeholders(
         conn,
-        "SELECT c.region_id AS region_id, CAST(COUNT(*) AS BIGINT) AS expected, \
-           CAST(SUM(CASE WHEN f.id IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS missing \
-         FROM register_entries e \
-         JOIN cooperatives c ON c.id = e.cooperative_id \
-         LEFT JOIN annual_filings f ON f.cooperative_id = e.cooperative_id AND f.fiscal_year = ? \
-         WHERE e.registration_date <= ? AND c.status IN ('ACTIVE', 'NON_COMPLIANT', 'UNDER_CONTROL') \
-         GROUP BY c.region_id",
+        &format!(
+            "SELECT c.region_id AS region_id, CAST(COUNT(*) AS BIGINT) AS expected, \
+               CAST(SUM(CASE WHEN f.id IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS missing \
+             FROM register_entries e \
+             JOIN cooperatives c ON c.id = e.cooperative_id \
+             LEFT JOIN annual_filings f ON f.cooperative_id = e.cooperative_id AND f.fiscal_year = ? \
+             WHERE e.registration_date <= ? AND c.status IN ({statuses}) \
+             GROUP BY c.region_id"
+        ),
     );
     let rows: Vec<RegionFilingRow> = diesel::sql_query(sql)
         .bind::<diesel::sql_types::Integer, _>(fiscal_year)
