@@ -10,9 +10,9 @@ use crate::db::{DbConn, now, write_tx};
 use crate::error::AppError;
 
 /// French, Arabic, English, category slug, and the quality label the good may carry.
-type Good = (&'static str, &'static str, &'static str, &'static str, Option<(LabelType, &'static str)>);
+pub type Good = (&'static str, &'static str, &'static str, &'static str, Option<(LabelType, &'static str)>);
 
-const GOODS: [Good; 12] = [
+pub const GOODS: [Good; 12] = [
     ("Huile d'argan", "زيت أركان", "Argan oil", "argan-oil", Some((LabelType::Igp, "Argane"))),
     (
         "Safran de Taliouine",
@@ -38,7 +38,8 @@ const GOODS: [Good; 12] = [
     ("Savon noir beldi", "الصابون البلدي", "Black soap", "soap-ghassoul", None),
     ("Figues séchées", "تين مجفف", "Dried figs", "dates-dried-fruit", None),
 ];
-const QUALIFIERS: [(&str, &str, &str); 8] = [
+/// Qualifiers added to a good's name (French, Arabic, English).
+pub const QUALIFIERS: [(&str, &str, &str); 8] = [
     ("bio", "عضوي", "organic"),
     ("traditionnel", "تقليدي", "traditional"),
     ("extra", "ممتاز", "premium"),
@@ -50,10 +51,11 @@ const QUALIFIERS: [(&str, &str, &str); 8] = [
 ];
 const SIZES: [(&str, i64, i32); 3] = [("250 g", 1, 250), ("500 g", 2, 500), ("1 kg", 4, 1000)];
 
-struct Lcg(u64);
+/// A small deterministic generator for generated data (demo, catalogues, the search benchmark).
+pub struct Lcg(pub u64);
 
 impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
+    pub fn next(&mut self, bound: u64) -> u64 {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) % bound.max(1)
     }

@@ -647,15 +647,6 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, crate::auth::Role, Option<&str>)] = &[
 ];
 
 /// A tiny deterministic generator (no dependency, same numbers on every machine).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 33) % bound.max(1)
-    }
-}
-
 /// The category tree of the demo (and of generated catalogues): created once, then reused.
 pub fn ensure_categories(conn: &mut DbConn) -> Result<std::collections::HashMap<&'static str, i64>, AppError> {
     let mut category_ids = std::collections::HashMap::new();
@@ -696,7 +687,7 @@ pub fn seed(conn: &mut DbConn) -> Result<bool, AppError> {
         let at = now();
         let category_ids = ensure_categories(conn)?;
 
-        let mut rng = Lcg(20_261_129);
+        let mut rng = super::bulk::Lcg(20_261_129);
         let mut cooperative_ids = std::collections::HashMap::new();
         for (n, c) in COOPERATIVES.iter().enumerate() {
             let region = store::region_by_code(conn, c.region)?.ok_or_else(|| AppError::internal("region missing"))?;

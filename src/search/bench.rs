@@ -9,47 +9,15 @@ use std::time::{Duration, Instant};
 
 use super::config::SearchConfig;
 use super::embedded::{EmbeddedIndex, Filter, SearchDocument, SearchQuery, Sort};
+use crate::catalog::bulk::{GOODS, Lcg, QUALIFIERS};
 
-const GOODS: [(&str, &str, &str); 12] = [
-    ("Huile d'argan", "زيت أركان", "Argan oil"),
-    ("Safran de Taliouine", "زعفران تالوين", "Taliouine saffron"),
-    ("Miel de thym", "عسل الزعتر", "Thyme honey"),
-    ("Amlou aux amandes", "أملو باللوز", "Almond amlou"),
-    ("Huile d'olive", "زيت الزيتون", "Olive oil"),
-    ("Dattes Majhoul", "تمر المجهول", "Medjool dates"),
-    ("Couscous d'orge", "كسكس الشعير", "Barley couscous"),
-    ("Eau de rose", "ماء الورد", "Rose water"),
-    ("Tapis berbère", "زربية أمازيغية", "Amazigh carpet"),
-    ("Tajine en terre cuite", "طاجين فخاري", "Clay tagine"),
-    ("Savon noir beldi", "الصابون البلدي", "Black soap"),
-    ("Figues séchées", "تين مجفف", "Dried figs"),
-];
-const QUALIFIERS: [(&str, &str, &str); 8] = [
-    ("bio", "عضوي", "organic"),
-    ("traditionnel", "تقليدي", "traditional"),
-    ("extra", "ممتاز", "premium"),
-    ("artisanal", "حرفي", "handmade"),
-    ("du terroir", "بلدي", "local"),
-    ("pressé à froid", "معصور على البارد", "cold pressed"),
-    ("familial", "عائلي", "family"),
-    ("de montagne", "جبلي", "mountain"),
-];
 const REGIONS: [&str; 12] = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"];
 const LABELS: [&str; 4] = ["IGP", "AOP", "LABEL_AGRICOLE", "ORGANIC"];
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 33) % bound.max(1)
-    }
-}
 
 pub fn generate(n: usize) -> impl Iterator<Item = SearchDocument> {
     let mut rng = Lcg(42);
     (0..n).map(move |i| {
-        let (fr, ar, en) = GOODS[rng.next(GOODS.len() as u64) as usize];
+        let (fr, ar, en, _, _) = GOODS[rng.next(GOODS.len() as u64) as usize];
         let (qfr, qar, qen) = QUALIFIERS[rng.next(QUALIFIERS.len() as u64) as usize];
         let coop = rng.next(65_315);
         let region = REGIONS[(coop % 12) as usize];
