@@ -2,62 +2,52 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
-
-use std::time::Duration;
-
+use actix_web::{App, HttpServer, web};
 use futures_util::future::BoxFuture;
 
+use crate::api::observability::Metrics;
+use crate::api::rate_limit::RateLimiter;
+use crate::api::{self, ApiState, HttpLimits, SchemaLimits, StripeWebhook, build_schema};
 use crate::auth;
-use crate::config::Config;
-use crate::db::{self, Db};
-use crate::error::BoxError;
-use crate::graphql::context::Limits;
-use crate::graphql::{self, SchemaLimits, TaawunSchema};
-use crate::i18n::Locale;
+use crate::kernel::config::Config;
+use crate::kernel::db::{self, Db};
+use crate::kernel::error::BoxError;
+use crate::kernel::graphql::context::Limits;
+use crate::kernel::i18n::Locale;
 use crate::notify::{self, Mailer};
-use crate::observability::{self, Metrics};
 use crate::orders::service::CommerceSettings;
 use crate::outbox::OutboxRow;
 use crate::outbox::worker::{Deliver, Worker, WorkerSettings};
 use crate::payments::Payments;
 use crate::payments::cod::CashOnDelivery;
 use crate::payments::stripe::StripeProvider;
-use crate::rate_limit::RateLimiter;
 use crate::search::config::SearchConfig;
 use crate::search::embedded::EmbeddedIndex;
 use crate::search::meili::MeiliIndex;
-use crate::search::{Embedded, SearchEngine};
+use crate::search::{self, Embedded, SearchEngine};
 
+/// The running application: what the HTTP handlers read, and what the outbox worker and the
+/// command line need beside it.
 pub struct AppState {
     pub config: Arc<Config>,
-    pub db: Db,
-    pub schema: TaawunSchema,
-    pub metrics: Arc<Metrics>,
-    pub limits: Limits,
-    pub payments: Arc<Payments>,
-    pub mailer: Arc<Mailer>,
-    pub rate_limiter: RateLimiter,
-    pub search_config: Arc<SearchConfig>,
+    pub api: ApiState,
+    mailer: Arc<Mailer>,
     /// The embedded index, when Meilisearch is not configured.
     pub search: Option<Arc<EmbeddedIndex>>,
-    pub search_engine: Arc<dyn SearchEngine>,
+    search_engine: Arc<dyn SearchEngine>,
 }
 
-/// Routes each outbox row to what delivers it.
+/// Routes each outbox row to what delivers it: emails to the mailer, index updates (of
+/// products, or of a cooperative's products) to the search engine.
 struct Dispatch {
     mailer: Arc<Mailer>,
     db: Db,
     search: Arc<dyn SearchEngine>,
-}
-
-#[derive(serde::Deserialize)]
-struct SearchSync {
-    product_ids: Vec<i64>,
 }
 
 impl Deliver for Dispatch {
@@ -65,11 +55,8 @@ impl Deliver for Dispatch {
         Box::pin(async move {
             match row.kind.as_str() {
                 notify::OUTBOX_KIND => self.mailer.send(row).await,
-                crate::catalog::service::SEARCH_OUTBOX_KIND => {
-                    let job: SearchSync = serde_json::from_str(&row.payload).map_err(|e| e.to_string())?;
-                    crate::search::sync_products(&self.db, self.search.as_ref(), job.product_ids)
-                        .await
-                        .map_err(|e| e.detail())
+                kind if search::follows(kind) => {
+                    search::deliver(&self.db, self.search.as_ref(), &[row]).await.pop().unwrap_or(Ok(()))
                 }
                 other => Err(format!("no delivery for outbox kind {other}")),
             }
@@ -79,30 +66,12 @@ impl Deliver for Dispatch {
     /// Index updates of a whole batch become one sync (one commit); the rest go one by one.
     fn deliver_batch<'a>(&'a self, rows: &'a [OutboxRow]) -> BoxFuture<'a, Vec<Result<(), String>>> {
         Box::pin(async move {
-            let is_search = |r: &OutboxRow| r.kind == crate::catalog::service::SEARCH_OUTBOX_KIND;
-            let mut product_ids = Vec::new();
-            let mut unreadable = std::collections::HashMap::new();
-            for row in rows.iter().filter(|r| is_search(r)) {
-                match serde_json::from_str::<SearchSync>(&row.payload) {
-                    Ok(job) => product_ids.extend(job.product_ids),
-                    Err(e) => {
-                        unreadable.insert(row.id, e.to_string());
-                    }
-                }
-            }
-            product_ids.sort_unstable();
-            product_ids.dedup();
-            let search_outcome = if product_ids.is_empty() {
-                Ok(())
-            } else {
-                crate::search::sync_products(&self.db, self.search.as_ref(), product_ids).await.map_err(|e| e.detail())
-            };
+            let for_search: Vec<&OutboxRow> = rows.iter().filter(|r| search::follows(&r.kind)).collect();
+            let mut search_outcomes = search::deliver(&self.db, self.search.as_ref(), &for_search).await.into_iter();
             let mut outcomes = Vec::with_capacity(rows.len());
             for row in rows {
-                outcomes.push(if let Some(e) = unreadable.get(&row.id) {
-                    Err(e.clone())
-                } else if is_search(row) {
-                    search_outcome.clone()
+                outcomes.push(if search::follows(&row.kind) {
+                    search_outcomes.next().unwrap_or(Ok(()))
                 } else {
                     self.deliver(row).await
                 });
@@ -116,36 +85,10 @@ impl AppState {
     /// Opens the database (running migrations when configured), creates the configured
     /// administrator, and builds the schema.
     pub fn build(config: Config) -> Result<AppState, BoxError> {
+        let default_locale = check_settings(&config)?;
         let metrics = Arc::new(Metrics::new());
-        let url = config.effective_database_url();
-        let db = Db::connect(&url, config.db_pool_size, metrics.db_statements.clone())?;
-        let default_locale = Locale::parse(&config.default_locale).ok_or_else(|| {
-            format!("TAAWUN_DEFAULT_LOCALE={:?} is not one of ar, fr, en, zgh", config.default_locale)
-        })?;
-        crate::registry::model::format_registration_number(&config.registry.number_format, "01", 2026, 1)
-            .map_err(|e| format!("registry.number_format: {e}"))?;
-        crate::registry::model::parse_month_day(&config.registry.assembly_deadline).ok_or_else(|| {
-            format!("registry.assembly_deadline {:?} is not a MM-DD date", config.registry.assembly_deadline)
-        })?;
-        {
-            let mut conn = db.conn().map_err(|e| e.detail())?;
-            if config.auto_migrate {
-                let applied = db::run_migrations(&mut conn)?;
-                if applied > 0 {
-                    tracing::info!(applied, "database migrations applied");
-                }
-                let filled = crate::registry::service::fill_missing_name_keys(&mut conn).map_err(|e| e.detail())?;
-                if filled > 0 {
-                    tracing::info!(filled, "register name keys computed");
-                }
-            }
-            if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password)
-                && auth::service::ensure_admin(&mut conn, email, password.expose(), default_locale)
-                    .map_err(|e| format!("cannot create the administrator {email}: {}", e.detail()))?
-            {
-                tracing::info!(%email, "administrator account created");
-            }
-        }
+        let db = Db::connect(&config.effective_database_url(), config.db_pool_size, metrics.db_statements.clone())?;
+        prepare_database(&db, &config, default_locale)?;
         let limits = Limits {
             default_page_size: config.default_page_size,
             max_page_size: config.max_page_size,
@@ -174,24 +117,8 @@ impl AppState {
             &config.data_dir.join("mail"),
             &config.mail_from,
         )?);
-        let search_config = match &config.search_config_dir {
-            Some(dir) => SearchConfig::load_dir(dir),
-            None => SearchConfig::builtin(),
-        }
-        .map(Arc::new)
-        .map_err(|problems| format!("the search configuration has mistakes:\n  {}", problems.join("\n  ")))?;
-        let (search, search_engine): (Option<Arc<EmbeddedIndex>>, Arc<dyn SearchEngine>) =
-            match MeiliIndex::from_config(&config, &search_config, "products") {
-                Some(meili) => (None, Arc::new(meili?)),
-                None => {
-                    let index = Arc::new(crate::search::open_products(
-                        &config.data_dir.join("search").join("products"),
-                        search_config.clone(),
-                    )?);
-                    (Some(index.clone()), Arc::new(Embedded(index)))
-                }
-            };
-        let schema = graphql::build_schema(SchemaLimits {
+        let (search, search_engine) = open_search(&config)?;
+        let schema = build_schema(SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
             apq_cache_entries: config.apq_cache_entries,
@@ -199,34 +126,48 @@ impl AppState {
         .data(db.clone())
         .data(limits.clone())
         .data(commerce)
-        .data(payments.clone())
+        .data(payments)
         .data(search_engine.clone())
         .data(config.registry.clone())
         .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
         .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
         .finish();
-        let rate_limiter =
-            RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_burst, config.trust_forwarded_for);
-        Ok(AppState {
-            config: Arc::new(config),
+        let api = ApiState {
             db,
             schema,
             metrics,
             limits,
-            payments,
-            mailer,
-            rate_limiter,
-            search_config,
-            search,
-            search_engine,
-        })
+            http: HttpLimits {
+                max_body_bytes: config.max_body_bytes,
+                max_upload_bytes: config.registry.max_document_bytes + 128 * 1024,
+            },
+            rate_limiter: RateLimiter::new(
+                config.rate_limit_per_minute,
+                config.rate_limit_burst,
+                config.trust_forwarded_for,
+            ),
+            stripe_webhook: config
+                .stripe_webhook_secret
+                .clone()
+                .map(|secret| StripeWebhook { secret, tolerance_secs: config.stripe_webhook_tolerance_secs }),
+        };
+        Ok(AppState { config: Arc::new(config), api, mailer, search, search_engine })
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.api.db
     }
 
     /// The outbox worker for this state's database and transports.
     pub fn outbox_worker(&self) -> Worker {
         Worker::new(
-            self.db.clone(),
-            Arc::new(Dispatch { mailer: self.mailer.clone(), db: self.db.clone(), search: self.search_engine.clone() }),
+            self.api.db.clone(),
+            Arc::new(Dispatch {
+                mailer: self.mailer.clone(),
+                db: self.api.db.clone(),
+                search: self.search_engine.clone(),
+            }),
             WorkerSettings {
                 poll_interval: Duration::from_millis(self.config.outbox_poll_ms.max(10)),
                 max_attempts: self.config.outbox_max_attempts.max(1),
@@ -235,6 +176,62 @@ impl AppState {
             },
         )
     }
+}
+
+/// Settings that can be wrong in ways the types do not catch; returns the default locale.
+fn check_settings(config: &Config) -> Result<Locale, BoxError> {
+    let default_locale = Locale::parse(&config.default_locale)
+        .ok_or_else(|| format!("TAAWUN_DEFAULT_LOCALE={:?} is not one of ar, fr, en, zgh", config.default_locale))?;
+    crate::registry::model::format_registration_number(&config.registry.number_format, "01", 2026, 1)
+        .map_err(|e| format!("registry.number_format: {e}"))?;
+    crate::registry::model::parse_month_day(&config.registry.assembly_deadline).ok_or_else(|| {
+        format!("registry.assembly_deadline {:?} is not a MM-DD date", config.registry.assembly_deadline)
+    })?;
+    Ok(default_locale)
+}
+
+/// Migrates (when configured) and creates the configured administrator.
+fn prepare_database(db: &Db, config: &Config, default_locale: Locale) -> Result<(), BoxError> {
+    let mut conn = db.conn().map_err(|e| e.detail())?;
+    if config.auto_migrate {
+        let applied = db::run_migrations(&mut conn)?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrations applied");
+        }
+        let filled = crate::registry::service::fill_missing_name_keys(&mut conn).map_err(|e| e.detail())?;
+        if filled > 0 {
+            tracing::info!(filled, "register name keys computed");
+        }
+    }
+    if let (Some(email), Some(password)) = (&config.admin_email, &config.admin_password)
+        && auth::service::ensure_admin(&mut conn, email, password.expose(), default_locale)
+            .map_err(|e| format!("cannot create the administrator {email}: {}", e.detail()))?
+    {
+        tracing::info!(%email, "administrator account created");
+    }
+    Ok(())
+}
+
+/// The embedded index when it is the engine, and the engine.
+type SearchEngines = (Option<Arc<EmbeddedIndex>>, Arc<dyn SearchEngine>);
+
+/// The configured search engine: Meilisearch, or the embedded index in the data directory
+/// (returned too, for the command line and the tests).
+fn open_search(config: &Config) -> Result<SearchEngines, BoxError> {
+    let search_config = match &config.search_config_dir {
+        Some(dir) => SearchConfig::load_dir(dir),
+        None => SearchConfig::builtin(),
+    }
+    .map(Arc::new)
+    .map_err(|problems| format!("the search configuration has mistakes:\n  {}", problems.join("\n  ")))?;
+    Ok(match MeiliIndex::from_config(config, &search_config, "products") {
+        Some(meili) => (None, Arc::new(meili?)),
+        None => {
+            let index =
+                Arc::new(search::open_products(&config.data_dir.join("search").join("products"), search_config)?);
+            (Some(index.clone()), Arc::new(Embedded(index)))
+        }
+    })
 }
 
 fn cors(config: &Config) -> Cors {
@@ -248,44 +245,6 @@ fn cors(config: &Config) -> Cors {
     } else {
         config.cors_origins.iter().fold(base, |cors, origin| cors.allowed_origin(origin))
     }
-}
-
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("ok")
-}
-
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ready = state
-        .db
-        .run(|conn| {
-            use diesel::connection::SimpleConnection;
-            conn.batch_execute("SELECT 1")?;
-            Ok(())
-        })
-        .await;
-    match ready {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        Err(e) => {
-            e.log_if_internal();
-            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable")
-        }
-    }
-}
-
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render(&state))
-}
-
-/// Routes and middleware; the same for the server and the tests.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/graphql", web::post().to(graphql::http::post))
-        .route("/graphql", web::get().to(graphql::http::get))
-        .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics))
-        .route("/webhooks/stripe", web::post().to(crate::payments::webhook::handle));
 }
 
 /// Starts the HTTP server on `listener`; returns it running (await it, or stop it through its handle).
@@ -307,16 +266,16 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
             tracing::error!(error = %e, "cannot apply the search settings");
         }
     });
-    let data = web::Data::new(state);
+    let data = web::Data::new(state.api);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .wrap(Compress::default())
-            .wrap(from_fn(crate::rate_limit::limit))
+            .wrap(from_fn(api::rate_limit::limit))
             .wrap(cors(&config))
-            .wrap(from_fn(observability::observe))
-            .configure(configure)
+            .wrap(from_fn(api::observability::observe))
+            .configure(api::routes)
     })
     // Responses go out in more than one write; with Nagle's algorithm the last one waited for
     // the client's delayed ACK, 40 ms on every response larger than a few kilobytes.

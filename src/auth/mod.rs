@@ -1,8 +1,6 @@
-//! Accounts, password hashing, bearer tokens and roles.
+//! Accounts, password hashing and bearer tokens. The account's GraphQL type joins other
+//! domains (a manager's cooperative, a customer's orders) and lives in the api layer.
 
-pub mod graphql;
 pub mod model;
 pub mod service;
-pub mod store;
-
-pub use model::{Role, Viewer};
+mod store;

@@ -1,38 +1,9 @@
-use async_graphql::Enum;
+use async_graphql::{ID, InputObject};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{access_tokens, accounts};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum Role {
-    Customer,
-    /// Manages one cooperative's shop.
-    CooperativeManager,
-    /// Office agent: registry review and control.
-    Agent,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Customer => "CUSTOMER",
-            Role::CooperativeManager => "COOPERATIVE_MANAGER",
-            Role::Agent => "AGENT",
-            Role::Admin => "ADMIN",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        Some(match s {
-            "CUSTOMER" => Role::Customer,
-            "COOPERATIVE_MANAGER" => Role::CooperativeManager,
-            "AGENT" => Role::Agent,
-            "ADMIN" => Role::Admin,
-            _ => return None,
-        })
-    }
-}
+use crate::kernel::db::schema::{access_tokens, accounts};
+pub use crate::kernel::viewer::{Role, Viewer};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
@@ -76,25 +47,56 @@ pub struct NewAccessToken<'a> {
     pub expires_at: NaiveDateTime,
 }
 
-/// Who is calling, resolved once per request from the bearer token.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub account_id: i64,
-    pub role: Role,
-    /// Set for cooperative managers: the one cooperative they act for.
-    pub cooperative_id: Option<i64>,
-    pub token_hash: String,
+pub struct RegisterInput {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    pub locale: Option<String>,
 }
 
-impl Viewer {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-    pub fn is_staff(&self) -> bool {
-        matches!(self.role, Role::Admin | Role::Agent)
-    }
-    /// Admins manage every cooperative's shop; a manager only their own.
-    pub fn can_manage(&self, cooperative_id: i64) -> bool {
-        self.is_admin() || (self.role == Role::CooperativeManager && self.cooperative_id == Some(cooperative_id))
-    }
+pub struct AccountCreateInput {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    pub role: Role,
+    pub cooperative_id: Option<i64>,
+    pub locale: Option<String>,
+}
+
+// ---- GraphQL inputs ----
+
+#[derive(InputObject)]
+pub struct CustomerRegisterInput {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    /// `ar`, `fr`, `en` or `zgh`: the language of emails.
+    pub locale: Option<String>,
+    /// A guest cart to keep: it becomes the new account's cart.
+    pub cart_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+    /// A guest cart to keep: merged into the account's cart.
+    pub cart_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct AccountCreateGqlInput {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    pub role: Role,
+    /// Required for COOPERATIVE_MANAGER.
+    pub cooperative_id: Option<ID>,
+    pub locale: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CooperativeManagerAssignInput {
+    pub email: String,
+    pub cooperative_id: ID,
 }

@@ -9,12 +9,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, NaiveDateTime};
 use sha2::{Digest, Sha256};
 
-use super::model::{AccountRow, NewAccessToken, NewAccount, Role, Viewer};
+use super::model::{AccountCreateInput, AccountRow, NewAccessToken, NewAccount, RegisterInput};
 use super::store;
-use crate::catalog;
-use crate::db::{DbConn, now, write_tx};
-use crate::error::{AppError, Checks};
-use crate::i18n::Locale;
+use crate::kernel::db::{DbConn, now, write_tx};
+use crate::kernel::error::{AppError, Checks};
+use crate::kernel::i18n::Locale;
+use crate::kernel::validate::{is_valid_email, normalize_email};
+use crate::kernel::viewer::{Role, Viewer, require_admin};
 use crate::path;
 
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -42,23 +43,6 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("not-a-real
 pub fn hash_token(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
-pub fn is_valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    email.len() <= 254
-        && !local.is_empty()
-        && local.len() <= 64
-        && !domain.contains('@')
-        && domain.contains('.')
-        && domain.split('.').all(|label| !label.is_empty())
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn check_password(checks: &mut Checks, password: &str) {
@@ -99,13 +83,6 @@ pub fn issue_token(conn: &mut DbConn, account_id: i64, ttl_hours: i64) -> Result
 pub struct IssuedToken {
     pub token: String,
     pub expires_at: NaiveDateTime,
-}
-
-pub struct RegisterInput {
-    pub email: String,
-    pub password: String,
-    pub full_name: String,
-    pub locale: Option<String>,
 }
 
 pub fn register_customer(
@@ -165,8 +142,8 @@ pub fn login(
             let token = issue_token(conn, account.id, ttl_hours)?;
             Ok((account, token))
         }
-        _ => Err(AppError::Invalid(vec![crate::error::UserError::new(
-            crate::error::ErrorCode::Unauthenticated,
+        _ => Err(AppError::Invalid(vec![crate::kernel::error::UserError::new(
+            crate::kernel::error::ErrorCode::Unauthenticated,
             &["input"],
             "invalid email or password",
         )])),
@@ -193,39 +170,28 @@ pub fn find_account(conn: &mut DbConn, id: i64) -> Result<Option<super::model::A
     Ok(super::store::find(conn, id)?)
 }
 
-pub fn require_admin(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
-    match viewer {
-        None => Err(AppError::Unauthenticated),
-        Some(v) if v.is_admin() => Ok(v),
-        Some(_) => Err(AppError::forbidden("only administrators may do this")),
-    }
-}
-
-pub struct AccountCreateInput {
-    pub email: String,
-    pub password: String,
-    pub full_name: String,
-    pub role: Role,
-    pub cooperative_id: Option<i64>,
-    pub locale: Option<String>,
-}
-
 /// Staff and manager accounts, created by an administrator.
 pub fn create_account(
     conn: &mut DbConn,
     actor: Option<&Viewer>,
     input: AccountCreateInput,
     default_locale: Locale,
+    cooperative_exists: CooperativeExists,
 ) -> Result<AccountRow, AppError> {
     require_admin(actor)?;
-    create_account_unchecked(conn, input, default_locale)
+    create_account_unchecked(conn, input, default_locale, cooperative_exists)
 }
+
+/// Whether a cooperative exists: the register's answer, handed in by the layer that wires
+/// domains together (the register comes after accounts in the dependency order).
+pub type CooperativeExists = fn(&mut DbConn, i64) -> Result<bool, AppError>;
 
 /// For the CLI and start-up, which act with the operator's authority.
 pub fn create_account_unchecked(
     conn: &mut DbConn,
     input: AccountCreateInput,
     default_locale: Locale,
+    cooperative_exists: CooperativeExists,
 ) -> Result<AccountRow, AppError> {
     let email = normalize_email(&input.email);
     let mut checks = Checks::new();
@@ -246,7 +212,7 @@ pub fn create_account_unchecked(
     let password_hash = hash_password(&input.password)?;
     write_tx(conn, |conn| {
         if let Some(cid) = input.cooperative_id
-            && !catalog::service::cooperative_exists(conn, cid)?
+            && !cooperative_exists(conn, cid)?
         {
             return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
         }
@@ -276,11 +242,12 @@ pub fn assign_manager(
     actor: Option<&Viewer>,
     email: &str,
     cooperative_id: i64,
+    cooperative_exists: CooperativeExists,
 ) -> Result<AccountRow, AppError> {
     require_admin(actor)?;
     let email = normalize_email(email);
     write_tx(conn, |conn| {
-        if !catalog::service::cooperative_exists(conn, cooperative_id)? {
+        if !cooperative_exists(conn, cooperative_id)? {
             return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
         }
         let account = store::find_by_email(conn, &email)?
@@ -309,6 +276,7 @@ pub fn ensure_admin(conn: &mut DbConn, email: &str, password: &str, default_loca
             locale: None,
         },
         default_locale,
+        |_, _| Ok(false),
     )?;
     Ok(true)
 }
@@ -348,14 +316,5 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong horse battery", &h));
         assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
-    fn emails_are_checked() {
-        assert!(is_valid_email("fatima@coop.ma"));
-        assert!(!is_valid_email("fatima@coop"));
-        assert!(!is_valid_email("fatima coop@x.ma"));
-        assert!(!is_valid_email("@x.ma"));
-        assert_eq!(normalize_email("  Fatima@Coop.MA "), "fatima@coop.ma");
     }
 }

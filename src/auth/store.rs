@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{AccountRow, NewAccessToken, NewAccount};
-use crate::db::DbConn;
-use crate::db::schema::{access_tokens, accounts};
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{access_tokens, accounts};
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<AccountRow>> {
     accounts::table.find(id).select(AccountRow::as_select()).first(conn).optional()

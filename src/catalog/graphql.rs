@@ -5,44 +5,18 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use super::loaders::*;
 use super::model::*;
 use super::service;
-use super::store;
-use crate::error::AppError;
-use crate::graphql::context::CtxExt;
-use crate::graphql::relay::{Conn, connection, connection_from_vec};
-use crate::graphql::{DateTime, ids, loader_error, page_cost, run_mutation};
-use crate::i18n::{Locale, LocalizedText, Translation};
-use crate::money::{CurrencyCode, Money};
-
-pub struct Region(pub RegionRow);
-
-#[Object]
-impl Region {
-    pub async fn id(&self) -> ID {
-        ids::encode("Region", self.0.id)
-    }
-    /// Official code, `01` (Tanger-Tétouan-Al Hoceïma) to `12` (Dakhla-Oued Ed-Dahab).
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
-    async fn name(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
-        self.0.name().resolve(ctx.locale(locale))
-    }
-}
-
-pub struct Sector(pub SectorRow);
-
-#[Object]
-impl Sector {
-    pub async fn id(&self) -> ID {
-        ids::encode("Sector", self.0.id)
-    }
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
-    async fn name(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
-        self.0.name().resolve(ctx.locale(locale))
-    }
-}
+use crate::kernel::error::AppError;
+use crate::kernel::graphql::context::CtxExt;
+use crate::kernel::graphql::relay::{Conn, connection_from_vec};
+use crate::kernel::graphql::{DateTime, ids, loader_error, page_cost, run_mutation};
+use crate::kernel::i18n::{Locale, LocalizedText, Translation};
+use crate::kernel::money::{CurrencyCode, Money};
+use crate::registry::graphql::{Region, Sector};
+use crate::registry::loaders::{CooperativeKey, RegionKey, RegistryLoader, SectorKey};
+use crate::registry::model::{
+    CooperativeCreateInput, CooperativeFilterInput, CooperativeRow, CooperativeStatus, CooperativeUpdateInput,
+};
+use crate::registry::service as registry;
 
 pub struct Cooperative(pub CooperativeRow);
 
@@ -68,10 +42,20 @@ impl Cooperative {
         self.0.description().resolve(ctx.locale(locale))
     }
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        Ok(ctx.catalog().load_one(RegionKey(self.0.region_id)).await.map_err(loader_error)?.map(Region))
+        Ok(ctx
+            .loader::<RegistryLoader>()
+            .load_one(RegionKey(self.0.region_id))
+            .await
+            .map_err(loader_error)?
+            .map(Region))
     }
     async fn sector(&self, ctx: &Context<'_>) -> Result<Option<Sector>> {
-        Ok(ctx.catalog().load_one(SectorKey(self.0.sector_id)).await.map_err(loader_error)?.map(Sector))
+        Ok(ctx
+            .loader::<RegistryLoader>()
+            .load_one(SectorKey(self.0.sector_id))
+            .await
+            .map_err(loader_error)?
+            .map(Sector))
     }
     async fn logo_url(&self) -> Option<&str> {
         self.0.logo_url.as_deref()
@@ -112,7 +96,7 @@ impl Cooperative {
             ProductFilterInput { cooperative: Some(ids::encode("Cooperative", self.0.id)), ..Default::default() };
         let insider = ctx.viewer().is_some_and(|v| v.is_staff() || v.can_manage(self.0.id));
         let locale = ctx.locale(None);
-        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let want_total = ctx.wants_total();
         let page = ctx
             .db()
             .run(move |conn| {
@@ -127,7 +111,7 @@ impl Cooperative {
                 service::list_products(conn, &query, args, want_total)
             })
             .await?;
-        Ok(connection(page.window, page.rows.into_iter().map(Product).collect(), page.total))
+        Ok(page.into_connection(Product))
     }
 }
 
@@ -155,10 +139,10 @@ impl Category {
     }
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
         let Some(parent) = self.0.parent_id else { return Ok(None) };
-        Ok(ctx.catalog().load_one(CategoryKey(parent)).await.map_err(loader_error)?.map(Category::new))
+        Ok(ctx.loader::<CatalogLoader>().load_one(CategoryKey(parent)).await.map_err(loader_error)?.map(Category::new))
     }
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
-        let rows = ctx.catalog().load_one(ChildrenOf(self.0.id)).await.map_err(loader_error)?;
+        let rows = ctx.loader::<CatalogLoader>().load_one(ChildrenOf(self.0.id)).await.map_err(loader_error)?;
         Ok(rows.unwrap_or_default().into_iter().map(Category::new).collect())
     }
 }
@@ -195,7 +179,7 @@ impl Product {
         self.0.description().translations()
     }
     async fn cooperative(&self, ctx: &Context<'_>) -> Result<Cooperative> {
-        ctx.catalog()
+        ctx.loader::<RegistryLoader>()
             .load_one(CooperativeKey(self.0.cooperative_id))
             .await
             .map_err(loader_error)?
@@ -204,11 +188,11 @@ impl Product {
     }
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
         let Some(id) = self.0.category_id else { return Ok(None) };
-        Ok(ctx.catalog().load_one(CategoryKey(id)).await.map_err(loader_error)?.map(Category::new))
+        Ok(ctx.loader::<CatalogLoader>().load_one(CategoryKey(id)).await.map_err(loader_error)?.map(Category::new))
     }
     async fn origin_region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         let Some(id) = self.0.origin_region_id else { return Ok(None) };
-        Ok(ctx.catalog().load_one(RegionKey(id)).await.map_err(loader_error)?.map(Region))
+        Ok(ctx.loader::<RegistryLoader>().load_one(RegionKey(id)).await.map_err(loader_error)?.map(Region))
     }
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn variants(
@@ -220,7 +204,7 @@ impl Product {
         last: Option<i32>,
     ) -> Result<Conn<Variant>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let rows = ctx.catalog().load_one(VariantsOf(self.0.id)).await.map_err(loader_error)?;
+        let rows = ctx.loader::<CatalogLoader>().load_one(VariantsOf(self.0.id)).await.map_err(loader_error)?;
         Ok(connection_from_vec(args, rows.unwrap_or_default().into_iter().map(Variant).collect()))
     }
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
@@ -233,21 +217,26 @@ impl Product {
         last: Option<i32>,
     ) -> Result<Conn<Media>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let rows = ctx.catalog().load_one(MediaOf(self.0.id)).await.map_err(loader_error)?;
+        let rows = ctx.loader::<CatalogLoader>().load_one(MediaOf(self.0.id)).await.map_err(loader_error)?;
         Ok(connection_from_vec(args, rows.unwrap_or_default().into_iter().map(Media).collect()))
     }
     /// The first image, for listings.
     async fn featured_image(&self, ctx: &Context<'_>) -> Result<Option<Media>> {
-        let rows = ctx.catalog().load_one(MediaOf(self.0.id)).await.map_err(loader_error)?;
+        let rows = ctx.loader::<CatalogLoader>().load_one(MediaOf(self.0.id)).await.map_err(loader_error)?;
         Ok(rows.and_then(|r| r.into_iter().next()).map(Media))
     }
     /// Quality labels (IGP, AOP, Label Agricole, organic); a product has at most a handful.
     async fn labels(&self, ctx: &Context<'_>) -> Result<Vec<QualityLabel>> {
-        let rows = ctx.catalog().load_one(LabelsOf(self.0.id)).await.map_err(loader_error)?;
+        let rows = ctx.loader::<CatalogLoader>().load_one(LabelsOf(self.0.id)).await.map_err(loader_error)?;
         Ok(rows.unwrap_or_default().into_iter().map(QualityLabel).collect())
     }
     async fn price_range(&self, ctx: &Context<'_>) -> Result<Option<PriceRange>> {
-        let rows = ctx.catalog().load_one(VariantsOf(self.0.id)).await.map_err(loader_error)?.unwrap_or_default();
+        let rows = ctx
+            .loader::<CatalogLoader>()
+            .load_one(VariantsOf(self.0.id))
+            .await
+            .map_err(loader_error)?
+            .unwrap_or_default();
         let min = rows.iter().map(|v| v.price_minor).min();
         let max = rows.iter().map(|v| v.price_minor).max();
         Ok(min
@@ -298,7 +287,12 @@ impl Variant {
         self.0.weight_grams
     }
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
-        Ok(ctx.catalog().load_one(ProductKey(self.0.product_id)).await.map_err(loader_error)?.map(Product))
+        Ok(ctx
+            .loader::<CatalogLoader>()
+            .load_one(ProductKey(self.0.product_id))
+            .await
+            .map_err(loader_error)?
+            .map(Product))
     }
 }
 
@@ -375,7 +369,7 @@ impl CatalogQuery {
         let args = ctx.page_args(after, before, first, last)?;
         let filter = filter.unwrap_or_default();
         let locale = ctx.locale(None);
-        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let want_total = ctx.wants_total();
         let page = ctx
             .db()
             .run(move |conn| {
@@ -389,7 +383,7 @@ impl CatalogQuery {
                 service::list_products(conn, &query, args, want_total)
             })
             .await?;
-        Ok(connection(page.window, page.rows.into_iter().map(Product).collect(), page.total))
+        Ok(page.into_connection(Product))
     }
 
     /// One product by id or slug; drafts only for their cooperative's managers and staff.
@@ -397,9 +391,9 @@ impl CatalogQuery {
         let row = match (id, slug) {
             (Some(id), None) => {
                 let Some(raw) = ids::decode(&id, "Product") else { return Ok(None) };
-                ctx.catalog().load_one(ProductKey(raw)).await.map_err(loader_error)?
+                ctx.loader::<CatalogLoader>().load_one(ProductKey(raw)).await.map_err(loader_error)?
             }
-            (None, Some(slug)) => ctx.db().run(move |conn| Ok(store::product_by_slug(conn, &slug)?)).await?,
+            (None, Some(slug)) => ctx.db().run(move |conn| service::product_by_slug(conn, &slug)).await?,
             _ => return Err(AppError::bad_input(&["id"], "give exactly one of `id` and `slug`").into()),
         };
         visible_product(ctx, row).await
@@ -418,15 +412,15 @@ impl CatalogQuery {
         let args = ctx.page_args(after, before, first, last)?;
         let filter = filter.unwrap_or_default();
         let viewer = ctx.viewer().cloned();
-        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let want_total = ctx.wants_total();
         let page = ctx
             .db()
             .run(move |conn| {
-                let query = service::cooperative_query(conn, viewer.as_ref(), &filter)?;
-                service::list_cooperatives(conn, &query, args, want_total)
+                let query = registry::cooperative_query(conn, viewer.as_ref(), &filter)?;
+                registry::list_cooperatives(conn, &query, args, want_total)
             })
             .await?;
-        Ok(connection(page.window, page.rows.into_iter().map(Cooperative).collect(), page.total))
+        Ok(page.into_connection(Cooperative))
     }
 
     async fn cooperative(
@@ -438,9 +432,9 @@ impl CatalogQuery {
         let row = match (id, slug) {
             (Some(id), None) => {
                 let Some(raw) = ids::decode(&id, "Cooperative") else { return Ok(None) };
-                ctx.catalog().load_one(CooperativeKey(raw)).await.map_err(loader_error)?
+                ctx.loader::<RegistryLoader>().load_one(CooperativeKey(raw)).await.map_err(loader_error)?
             }
-            (None, Some(slug)) => ctx.db().run(move |conn| Ok(store::cooperative_by_slug(conn, &slug)?)).await?,
+            (None, Some(slug)) => ctx.db().run(move |conn| registry::cooperative_by_slug(conn, &slug)).await?,
             _ => return Err(AppError::bad_input(&["id"], "give exactly one of `id` and `slug`").into()),
         };
         Ok(row.map(Cooperative))
@@ -468,7 +462,7 @@ impl CatalogQuery {
             None if roots_only.unwrap_or(true) => Some(None),
             None => None,
         };
-        let rows = ctx.db().run(move |conn| Ok(store::list_categories(conn, parent)?)).await?;
+        let rows = ctx.db().run(move |conn| service::list_categories(conn, parent)).await?;
         Ok(connection_from_vec(args, rows.into_iter().map(Category::new).collect()))
     }
 
@@ -476,48 +470,25 @@ impl CatalogQuery {
         let row = match (id, slug) {
             (Some(id), None) => {
                 let Some(raw) = ids::decode(&id, "Category") else { return Ok(None) };
-                ctx.catalog().load_one(CategoryKey(raw)).await.map_err(loader_error)?
+                ctx.loader::<CatalogLoader>().load_one(CategoryKey(raw)).await.map_err(loader_error)?
             }
-            (None, Some(slug)) => ctx.db().run(move |conn| Ok(store::category_by_slug(conn, &slug)?)).await?,
+            (None, Some(slug)) => ctx.db().run(move |conn| service::category_by_slug(conn, &slug)).await?,
             _ => return Err(AppError::bad_input(&["id"], "give exactly one of `id` and `slug`").into()),
         };
         Ok(row.map(Category::new))
-    }
-
-    /// The 12 regions of the 2015 division.
-    async fn regions(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
-    ) -> Result<Conn<Region>> {
-        let args = ctx.page_args(after, before, first, last)?;
-        let rows = ctx.db().run(|conn| Ok(store::list_regions(conn)?)).await?;
-        Ok(connection_from_vec(args, rows.into_iter().map(Region).collect()))
-    }
-
-    async fn sectors(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
-    ) -> Result<Conn<Sector>> {
-        let args = ctx.page_args(after, before, first, last)?;
-        let rows = ctx.db().run(|conn| Ok(store::list_sectors(conn)?)).await?;
-        Ok(connection_from_vec(args, rows.into_iter().map(Sector).collect()))
     }
 }
 
 /// The products the viewer may see among `ids`, in that order: two batched loads whatever
 /// the number of ids (search hits, suggestions).
 pub async fn visible_products(ctx: &Context<'_>, ids: &[i64]) -> Result<Vec<Product>> {
-    let rows = ctx.catalog().load_many(ids.iter().map(|id| ProductKey(*id))).await.map_err(loader_error)?;
-    let cooperatives =
-        ctx.catalog().load_many(rows.values().map(|p| CooperativeKey(p.cooperative_id))).await.map_err(loader_error)?;
+    let rows =
+        ctx.loader::<CatalogLoader>().load_many(ids.iter().map(|id| ProductKey(*id))).await.map_err(loader_error)?;
+    let cooperatives = ctx
+        .loader::<RegistryLoader>()
+        .load_many(rows.values().map(|p| CooperativeKey(p.cooperative_id)))
+        .await
+        .map_err(loader_error)?;
     Ok(ids
         .iter()
         .filter_map(|id| rows.get(&ProductKey(*id)))
@@ -533,7 +504,8 @@ pub async fn visible_products(ctx: &Context<'_>, ids: &[i64]) -> Result<Vec<Prod
 /// Applies the visibility rule to a product looked up by id or slug.
 pub async fn visible_product(ctx: &Context<'_>, row: Option<ProductRow>) -> Result<Option<Product>> {
     let Some(row) = row else { return Ok(None) };
-    let cooperative = ctx.catalog().load_one(CooperativeKey(row.cooperative_id)).await.map_err(loader_error)?;
+    let cooperative =
+        ctx.loader::<RegistryLoader>().load_one(CooperativeKey(row.cooperative_id)).await.map_err(loader_error)?;
     Ok(cooperative.filter(|c| service::can_view_product(ctx.viewer(), &row, c)).map(|_| Product(row)))
 }
 
@@ -552,13 +524,13 @@ impl CatalogMutation {
     /// Administrators register a cooperative as a seller.
     async fn cooperative_create(&self, ctx: &Context<'_>, input: CooperativeCreateInput) -> Result<CooperativePayload> {
         let (row, user_errors) =
-            run_mutation(ctx, move |conn, viewer| service::create_cooperative(conn, viewer, input)).await?;
+            run_mutation(ctx, move |conn, viewer| registry::create_cooperative(conn, viewer, input)).await?;
         Ok(CooperativePayload { cooperative: row.map(Cooperative), user_errors })
     }
 
     async fn cooperative_update(&self, ctx: &Context<'_>, input: CooperativeUpdateInput) -> Result<CooperativePayload> {
         let (row, user_errors) =
-            run_mutation(ctx, move |conn, viewer| service::update_cooperative(conn, viewer, input)).await?;
+            run_mutation(ctx, move |conn, viewer| registry::update_cooperative(conn, viewer, input)).await?;
         Ok(CooperativePayload { cooperative: row.map(Cooperative), user_errors })
     }
 

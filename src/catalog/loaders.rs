@@ -3,7 +3,7 @@
 
 use super::model::*;
 use super::store;
-use crate::db::Db;
+use crate::kernel::db::Db;
 
 pub struct CatalogLoader {
     db: Db,
@@ -15,9 +15,6 @@ impl CatalogLoader {
     }
 }
 
-crate::keyed_loader!(CatalogLoader, RegionKey => RegionRow, store::regions_by_ids);
-crate::keyed_loader!(CatalogLoader, SectorKey => SectorRow, store::sectors_by_ids);
-crate::keyed_loader!(CatalogLoader, CooperativeKey => CooperativeRow, store::cooperatives_by_ids);
 crate::keyed_loader!(CatalogLoader, CategoryKey => CategoryRow, store::categories_by_ids);
 crate::keyed_loader!(CatalogLoader, ProductKey => ProductRow, store::products_by_ids);
 crate::keyed_loader!(CatalogLoader, VariantKey => VariantRow, store::variants_by_ids);

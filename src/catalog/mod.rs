@@ -1,10 +1,9 @@
-//! Cooperatives as sellers, regions and sectors, categories, products with their
-//! variants, media and quality labels.
+//! The marketplace's catalogue: categories, products with their variants, media and quality
+//! labels, and cooperatives as sellers (the `Cooperative` object with its products; the
+//! cooperative itself is the registry's).
 
-pub mod bulk;
-pub mod demo;
 pub mod graphql;
 pub mod loaders;
 pub mod model;
 pub mod service;
-pub mod store;
+mod store;

@@ -2,11 +2,9 @@ use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{
-    categories, cooperatives, product_labels, product_media, products, regions, sectors, variants,
-};
-use crate::i18n::Localized;
-use crate::money::Decimal;
+use crate::kernel::db::schema::{categories, product_labels, product_media, products, variants};
+use crate::kernel::i18n::{Locale, Localized, LocalizedTextInput};
+use crate::kernel::money::Decimal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ProductStatus {
@@ -15,25 +13,6 @@ pub enum ProductStatus {
     Archived,
 }
 crate::text_enum!(ProductStatus { Draft = "DRAFT", Active = "ACTIVE", Archived = "ARCHIVED" });
-
-/// The legal lifecycle of a cooperative in the register; only ACTIVE ones sell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum CooperativeStatus {
-    Active,
-    NonCompliant,
-    UnderControl,
-    Dissolved,
-    InLiquidation,
-    StruckOff,
-}
-crate::text_enum!(CooperativeStatus {
-    Active = "ACTIVE",
-    NonCompliant = "NON_COMPLIANT",
-    UnderControl = "UNDER_CONTROL",
-    Dissolved = "DISSOLVED",
-    InLiquidation = "IN_LIQUIDATION",
-    StruckOff = "STRUCK_OFF",
-});
 
 /// Quality signs of law 25-06 (IGP, AOP, Label Agricole) and organic production (law 39-12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -44,140 +23,6 @@ pub enum LabelType {
     Organic,
 }
 crate::text_enum!(LabelType { Igp = "IGP", Aop = "AOP", LabelAgricole = "LABEL_AGRICOLE", Organic = "ORGANIC" });
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = regions)]
-pub struct RegionRow {
-    pub id: i64,
-    pub code: String,
-    pub name_ar: String,
-    pub name_fr: String,
-    pub name_en: Option<String>,
-    pub name_zgh: Option<String>,
-}
-
-impl RegionRow {
-    pub fn name(&self) -> Localized {
-        Localized::new(
-            Some(self.name_ar.clone()),
-            Some(self.name_fr.clone()),
-            self.name_en.clone(),
-            self.name_zgh.clone(),
-        )
-    }
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = regions)]
-pub struct NewRegion<'a> {
-    pub code: &'a str,
-    pub name_ar: &'a str,
-    pub name_fr: &'a str,
-    pub name_en: Option<&'a str>,
-    pub name_zgh: Option<&'a str>,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = sectors)]
-pub struct SectorRow {
-    pub id: i64,
-    pub code: String,
-    pub name_ar: String,
-    pub name_fr: String,
-    pub name_en: Option<String>,
-    pub name_zgh: Option<String>,
-}
-
-impl SectorRow {
-    pub fn name(&self) -> Localized {
-        Localized::new(
-            Some(self.name_ar.clone()),
-            Some(self.name_fr.clone()),
-            self.name_en.clone(),
-            self.name_zgh.clone(),
-        )
-    }
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = sectors)]
-pub struct NewSector<'a> {
-    pub code: &'a str,
-    pub name_ar: &'a str,
-    pub name_fr: &'a str,
-    pub name_en: Option<&'a str>,
-    pub name_zgh: Option<&'a str>,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = cooperatives)]
-pub struct CooperativeRow {
-    pub id: i64,
-    pub slug: String,
-    pub registration_number: String,
-    pub name_ar: Option<String>,
-    pub name_fr: Option<String>,
-    pub name_en: Option<String>,
-    pub name_zgh: Option<String>,
-    pub description_ar: Option<String>,
-    pub description_fr: Option<String>,
-    pub description_en: Option<String>,
-    pub description_zgh: Option<String>,
-    pub region_id: i64,
-    pub sector_id: i64,
-    pub logo_url: Option<String>,
-    pub contact_email: Option<String>,
-    pub contact_phone: Option<String>,
-    pub is_women_cooperative: bool,
-    pub is_youth_cooperative: bool,
-    pub status: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    /// The marketplace's commission in basis points; the configured default when absent.
-    pub commission_rate_bps: Option<i32>,
-}
-
-impl CooperativeRow {
-    pub fn name(&self) -> Localized {
-        Localized::new(self.name_ar.clone(), self.name_fr.clone(), self.name_en.clone(), self.name_zgh.clone())
-    }
-    pub fn description(&self) -> Localized {
-        Localized::new(
-            self.description_ar.clone(),
-            self.description_fr.clone(),
-            self.description_en.clone(),
-            self.description_zgh.clone(),
-        )
-    }
-    pub fn status(&self) -> CooperativeStatus {
-        CooperativeStatus::parse(&self.status).unwrap_or(CooperativeStatus::NonCompliant)
-    }
-}
-
-#[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = cooperatives, treat_none_as_null = true)]
-pub struct CooperativeFields {
-    pub slug: String,
-    pub registration_number: String,
-    pub name_ar: Option<String>,
-    pub name_fr: Option<String>,
-    pub name_en: Option<String>,
-    pub name_zgh: Option<String>,
-    pub description_ar: Option<String>,
-    pub description_fr: Option<String>,
-    pub description_en: Option<String>,
-    pub description_zgh: Option<String>,
-    pub region_id: i64,
-    pub sector_id: i64,
-    pub logo_url: Option<String>,
-    pub contact_email: Option<String>,
-    pub contact_phone: Option<String>,
-    pub is_women_cooperative: bool,
-    pub is_youth_cooperative: bool,
-    pub status: String,
-    pub updated_at: NaiveDateTime,
-    pub commission_rate_bps: Option<i32>,
-}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = categories)]
@@ -392,13 +237,6 @@ pub struct NewLabel {
 // ---- Inputs (shared by the GraphQL layer and the service that validates them) ----
 
 #[derive(Debug, Clone, InputObject)]
-pub struct LocalizedTextInput {
-    /// `ar`, `fr`, `en` or `zgh`.
-    pub locale: String,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, InputObject)]
 pub struct SelectedOptionInput {
     pub name: String,
     pub value: String,
@@ -496,41 +334,6 @@ pub struct InventoryAdjustInput {
 }
 
 #[derive(Debug, Clone, InputObject)]
-pub struct CooperativeCreateInput {
-    pub slug: String,
-    pub registration_number: String,
-    pub name: Vec<LocalizedTextInput>,
-    #[graphql(default)]
-    pub description: Vec<LocalizedTextInput>,
-    pub region_code: String,
-    pub sector_code: String,
-    pub logo_url: Option<String>,
-    pub contact_email: Option<String>,
-    pub contact_phone: Option<String>,
-    #[graphql(default)]
-    pub is_women_cooperative: bool,
-    #[graphql(default)]
-    pub is_youth_cooperative: bool,
-}
-
-/// Managers may change the shop-facing fields; the status and identity are the administrators'.
-#[derive(Debug, Clone, InputObject)]
-pub struct CooperativeUpdateInput {
-    pub id: ID,
-    pub name: Option<Vec<LocalizedTextInput>>,
-    pub description: Option<Vec<LocalizedTextInput>>,
-    pub logo_url: MaybeUndefined<String>,
-    pub contact_email: MaybeUndefined<String>,
-    pub contact_phone: MaybeUndefined<String>,
-    pub is_women_cooperative: Option<bool>,
-    pub is_youth_cooperative: Option<bool>,
-    /// Administrators only.
-    pub status: Option<CooperativeStatus>,
-    /// Administrators only: the marketplace's commission in basis points (1000 = 10%); null for the default.
-    pub commission_rate_bps: MaybeUndefined<i32>,
-}
-
-#[derive(Debug, Clone, InputObject)]
 pub struct CategoryCreateInput {
     pub parent_id: Option<ID>,
     pub slug: String,
@@ -556,16 +359,6 @@ pub struct ProductFilterInput {
     pub in_stock: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, InputObject)]
-pub struct CooperativeFilterInput {
-    pub region: Option<String>,
-    pub sector: Option<String>,
-    pub is_women_cooperative: Option<bool>,
-    pub is_youth_cooperative: Option<bool>,
-    /// Staff only; everyone else sees ACTIVE cooperatives.
-    pub status: Option<CooperativeStatus>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ProductSortKey {
     /// Without a search text: newest first.
@@ -575,4 +368,42 @@ pub enum ProductSortKey {
     Price,
     /// By the name in the request's locale.
     Name,
+}
+
+/// A product with its variants, media and labels, written as given (bulk loads: the demo,
+/// generated catalogues). The children's `product_id` is filled in when the product is written.
+pub struct ProductBundle {
+    pub product: NewProduct,
+    pub variants: Vec<NewVariant>,
+    pub media: Vec<NewMedia>,
+    pub labels: Vec<NewLabel>,
+}
+
+// ---- listing queries (the filters of a listing, as the store runs them) ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductSort {
+    Newest,
+    Price,
+    Name,
+}
+
+/// A product listing: filters already resolved to ids and minor units.
+#[derive(Debug, Clone)]
+pub struct ProductQuery {
+    /// Only ACTIVE products of ACTIVE cooperatives.
+    pub public_only: bool,
+    pub statuses: Option<Vec<ProductStatus>>,
+    pub cooperative_id: Option<i64>,
+    pub region_id: Option<i64>,
+    pub sector_id: Option<i64>,
+    /// Path of a category: it and all its descendants.
+    pub category_path: Option<String>,
+    pub label: Option<LabelType>,
+    pub price_min: Option<i64>,
+    pub price_max: Option<i64>,
+    pub in_stock: Option<bool>,
+    pub sort: ProductSort,
+    pub reverse: bool,
+    pub locale: Locale,
 }

@@ -3,86 +3,32 @@
 use async_graphql::{ID, MaybeUndefined};
 use chrono::NaiveDate;
 
-use super::model::*;
-use super::store::{self, CooperativeQuery, ProductQuery, ProductSort};
-use crate::auth::Viewer;
-use crate::db::{DbConn, now, write_tx};
-use crate::error::{AppError, Checks};
-use crate::graphql::ids;
-use crate::graphql::relay::{PageArgs, Window};
-use crate::i18n::{Locale, Localized};
-use crate::money::{CurrencyCode, parse_amount};
-use crate::path;
+use std::collections::HashMap;
 
-pub const MAX_NAME_LEN: usize = 200;
-pub const MAX_DESCRIPTION_LEN: usize = 10_000;
+use super::model::*;
+use super::store;
+use crate::kernel::db::{DbConn, now, write_tx};
+use crate::kernel::error::{AppError, Checks, ErrorCode, UserError};
+use crate::kernel::graphql::ids;
+use crate::kernel::graphql::relay::{Page, PageArgs, paginate};
+use crate::kernel::i18n::{Locale, Localized, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, localized};
+use crate::kernel::money::{CurrencyCode, parse_amount};
+use crate::kernel::text::check_slug;
+use crate::kernel::validate::is_valid_url;
+use crate::kernel::viewer::{Viewer, require_manage, require_viewer};
+use crate::path;
+use crate::registry::model::{CooperativeRow, CooperativeStatus};
+use crate::registry::service::{self as registry, region_id, sector_id};
+
 pub const MAX_VARIANTS: usize = 100;
 pub const MAX_MEDIA: usize = 20;
 pub const MAX_LABELS: usize = 10;
 pub const MAX_STOCK: i64 = 10_000_000;
 
-pub fn cooperative_exists(conn: &mut DbConn, id: i64) -> Result<bool, AppError> {
-    Ok(store::find_cooperative(conn, id)?.is_some())
-}
-
 // ---- validation helpers ----
-
-pub fn is_valid_slug(slug: &str) -> bool {
-    (3..=120).contains(&slug.len())
-        && slug
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-}
-
-fn check_slug(checks: &mut Checks, field: Vec<String>, slug: &str) {
-    checks.check(
-        is_valid_slug(slug),
-        field,
-        "must be 3 to 120 characters of a-z, 0-9 and single hyphens (e.g. argan-oil-250ml)",
-    );
-}
 
 fn is_valid_sku(sku: &str) -> bool {
     (1..=64).contains(&sku.len()) && sku.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-}
-
-/// Reads a list of translations; at most one per locale, each within `max_len` characters.
-fn localized(
-    checks: &mut Checks,
-    field: &[String],
-    inputs: &[LocalizedTextInput],
-    max_len: usize,
-    required: bool,
-) -> Localized {
-    let mut out = Localized::default();
-    let mut seen = Vec::new();
-    for (i, input) in inputs.iter().enumerate() {
-        let mut at = field.to_vec();
-        at.push(i.to_string());
-        let Some(locale) = Locale::parse(&input.locale).filter(|_| !input.locale.contains(['-', '_'])) else {
-            checks.fail(
-                [at, path!["locale"]].concat(),
-                format!("unknown locale `{}`; use ar, fr, en or zgh", input.locale),
-            );
-            continue;
-        };
-        if seen.contains(&locale) {
-            checks.fail([at, path!["locale"]].concat(), format!("`{}` is given twice", locale.code()));
-            continue;
-        }
-        seen.push(locale);
-        let text = input.text.trim();
-        let len = text.chars().count();
-        if len > max_len {
-            checks.fail([at, path!["text"]].concat(), format!("must be at most {max_len} characters"));
-            continue;
-        }
-        out.set(locale, (!text.is_empty()).then(|| text.to_string()));
-    }
-    if required && out.is_empty() && checks.is_empty() {
-        checks.fail(field.to_vec(), "needs a text in at least one locale");
-    }
-    out
 }
 
 fn amount(checks: &mut Checks, field: Vec<String>, text: &str) -> Option<i64> {
@@ -156,13 +102,6 @@ fn variant(checks: &mut Checks, field: &[String], input: &VariantInput) -> Valid
     }
 }
 
-fn is_valid_url(url: &str) -> bool {
-    (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() <= 2048
-        && url.len() > 8
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 fn media(checks: &mut Checks, field: &[String], inputs: &[MediaInput]) -> Vec<NewMedia> {
     if inputs.len() > MAX_MEDIA {
         checks.fail(field.to_vec(), format!("at most {MAX_MEDIA} media"));
@@ -234,54 +173,15 @@ fn labels(checks: &mut Checks, field: &[String], inputs: &[QualityLabelInput]) -
         .collect()
 }
 
-fn require_viewer(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
-    viewer.ok_or(AppError::Unauthenticated)
-}
-
-fn require_manage(viewer: Option<&Viewer>, cooperative_id: i64) -> Result<&Viewer, AppError> {
-    let viewer = require_viewer(viewer)?;
-    if viewer.can_manage(cooperative_id) {
-        Ok(viewer)
-    } else {
-        Err(AppError::forbidden("you may only manage your own cooperative's catalogue"))
-    }
-}
-
 fn require_catalogue_role(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
     let viewer = require_viewer(viewer)?;
-    if viewer.is_admin() || viewer.cooperative_id.is_some() && viewer.role == crate::auth::Role::CooperativeManager {
+    if viewer.is_admin()
+        || viewer.cooperative_id.is_some() && viewer.role == crate::kernel::viewer::Role::CooperativeManager
+    {
         Ok(viewer)
     } else {
         Err(AppError::forbidden("only cooperative managers and administrators manage products"))
     }
-}
-
-/// The id of a region given by its code, or a field error naming the code.
-pub fn region_id(
-    conn: &mut DbConn,
-    checks: &mut Checks,
-    field: Vec<String>,
-    code: &str,
-) -> Result<Option<i64>, AppError> {
-    let region = store::region_by_code(conn, code.trim())?;
-    if region.is_none() {
-        checks.fail(field, format!("unknown region code `{code}`; use 01 to 12"));
-    }
-    Ok(region.map(|r| r.id))
-}
-
-/// The id of a sector given by its code, or a field error naming the code.
-pub fn sector_id(
-    conn: &mut DbConn,
-    checks: &mut Checks,
-    field: Vec<String>,
-    code: &str,
-) -> Result<Option<i64>, AppError> {
-    let sector = store::sector_by_code(conn, code.trim())?;
-    if sector.is_none() {
-        checks.fail(field, format!("unknown sector `{code}`"));
-    }
-    Ok(sector.map(|s| s.id))
 }
 
 fn category_id(conn: &mut DbConn, checks: &mut Checks, field: Vec<String>, id: &ID) -> Result<Option<i64>, AppError> {
@@ -363,312 +263,22 @@ pub fn product_query(
     })
 }
 
-pub struct Page<T> {
-    pub rows: Vec<T>,
-    pub window: Window,
-    pub total: Option<usize>,
-}
-
 pub fn list_products(
     conn: &mut DbConn,
     query: &ProductQuery,
     args: PageArgs,
     want_total: bool,
 ) -> Result<Page<ProductRow>, AppError> {
-    let total =
-        if want_total || args.needs_total() { Some(store::count_products(conn, query)? as usize) } else { None };
-    let window = args.window(total);
-    let rows = store::list_products(conn, query, window.offset, window.limit + 1)?;
-    Ok(Page { rows, window, total })
-}
-
-pub fn cooperative_query(
-    conn: &mut DbConn,
-    viewer: Option<&Viewer>,
-    filter: &CooperativeFilterInput,
-) -> Result<CooperativeQuery, AppError> {
-    let mut checks = Checks::new();
-    let region_id = match &filter.region {
-        Some(code) => region_id(conn, &mut checks, path!["filter", "region"], code)?,
-        None => None,
-    };
-    let sector_id = match &filter.sector {
-        Some(code) => sector_id(conn, &mut checks, path!["filter", "sector"], code)?,
-        None => None,
-    };
-    checks.finish()?;
-    let staff = viewer.is_some_and(|v| v.is_staff());
-    Ok(CooperativeQuery {
-        region_id,
-        sector_id,
-        women: filter.is_women_cooperative,
-        youth: filter.is_youth_cooperative,
-        status: if staff { filter.status } else { Some(CooperativeStatus::Active) },
-    })
-}
-
-pub fn list_cooperatives(
-    conn: &mut DbConn,
-    query: &CooperativeQuery,
-    args: PageArgs,
-    want_total: bool,
-) -> Result<Page<CooperativeRow>, AppError> {
-    let total =
-        if want_total || args.needs_total() { Some(store::count_cooperatives(conn, query)? as usize) } else { None };
-    let window = args.window(total);
-    let rows = store::list_cooperatives(conn, query, window.offset, window.limit + 1)?;
-    Ok(Page { rows, window, total })
+    Ok(paginate(
+        conn,
+        args,
+        want_total,
+        |c| store::count_products(c, query),
+        |c, offset, limit| store::list_products(c, query, offset, limit),
+    )?)
 }
 
 // ---- cooperatives ----
-
-pub fn create_cooperative(
-    conn: &mut DbConn,
-    viewer: Option<&Viewer>,
-    input: CooperativeCreateInput,
-) -> Result<CooperativeRow, AppError> {
-    crate::auth::service::require_admin(viewer)?;
-    let mut checks = Checks::new();
-    let slug = input.slug.trim().to_string();
-    check_slug(&mut checks, path!["input", "slug"], &slug);
-    let number = input.registration_number.trim().to_string();
-    checks.check(
-        (1..=64).contains(&number.chars().count()),
-        path!["input", "registrationNumber"],
-        "must be 1 to 64 characters",
-    );
-    let name = localized(&mut checks, &path!["input", "name"], &input.name, MAX_NAME_LEN, true);
-    let description =
-        localized(&mut checks, &path!["input", "description"], &input.description, MAX_DESCRIPTION_LEN, false);
-    let contact = contact_fields(&mut checks, input.logo_url, input.contact_email, input.contact_phone);
-    let region = region_id(conn, &mut checks, path!["input", "regionCode"], &input.region_code)?;
-    let sector = store::sector_by_code(conn, input.sector_code.trim())?;
-    if sector.is_none() {
-        checks.fail(path!["input", "sectorCode"], format!("unknown sector `{}`", input.sector_code));
-    }
-    checks.finish()?;
-    let fields = CooperativeFields {
-        slug,
-        registration_number: number,
-        name_ar: name.ar,
-        name_fr: name.fr,
-        name_en: name.en,
-        name_zgh: name.zgh,
-        description_ar: description.ar,
-        description_fr: description.fr,
-        description_en: description.en,
-        description_zgh: description.zgh,
-        region_id: region.unwrap_or_default(),
-        sector_id: sector.map(|s| s.id).unwrap_or_default(),
-        logo_url: contact.0,
-        contact_email: contact.1,
-        contact_phone: contact.2,
-        is_women_cooperative: input.is_women_cooperative,
-        is_youth_cooperative: input.is_youth_cooperative,
-        status: CooperativeStatus::Active.as_str().to_string(),
-        updated_at: now(),
-        commission_rate_bps: None,
-    };
-    write_tx(conn, |conn| {
-        let (slug_taken, number_taken) =
-            store::cooperative_identity_taken(conn, &fields.slug, &fields.registration_number)?;
-        let mut checks = Checks::new();
-        if slug_taken {
-            checks.push(crate::error::UserError::new(
-                crate::error::ErrorCode::Conflict,
-                &["input", "slug"],
-                "is already used",
-            ));
-        }
-        if number_taken {
-            checks.push(crate::error::UserError::new(
-                crate::error::ErrorCode::Conflict,
-                &["input", "registrationNumber"],
-                "is already registered",
-            ));
-        }
-        checks.finish()?;
-        let id = store::insert_cooperative(conn, &fields, now())?;
-        let row = store::find_cooperative(conn, id)?.ok_or_else(|| AppError::internal("cooperative vanished"))?;
-        crate::registry::service::enter_in_register(conn, &row, &crate::registry::service::RegisterFacts::today())?;
-        Ok(row)
-    })
-}
-
-/// Whether a cooperative already uses this slug.
-pub fn slug_taken(conn: &mut DbConn, slug: &str) -> Result<bool, AppError> {
-    Ok(store::cooperative_by_slug(conn, slug)?.is_some())
-}
-
-/// Whether a cooperative already holds this registration number.
-pub fn registration_number_taken(conn: &mut DbConn, number: &str) -> Result<bool, AppError> {
-    Ok(store::cooperative_identity_taken(conn, "", number)?.1)
-}
-
-/// Creates the cooperative of a registration decided by the registry (inside its transaction).
-pub fn insert_registered_cooperative(
-    conn: &mut DbConn,
-    fields: &CooperativeFields,
-) -> Result<CooperativeRow, AppError> {
-    let id = store::insert_cooperative(conn, fields, now())?;
-    store::find_cooperative(conn, id)?.ok_or_else(|| AppError::internal("cooperative vanished"))
-}
-
-/// Creates many cooperatives at once (bulk loads); returns them keyed by registration number.
-pub fn insert_cooperatives_in_bulk(
-    conn: &mut DbConn,
-    fields: &[CooperativeFields],
-) -> Result<std::collections::HashMap<String, CooperativeRow>, AppError> {
-    let at = now();
-    store::insert_cooperatives(conn, fields, at)?;
-    let numbers: Vec<&str> = fields.iter().map(|f| f.registration_number.as_str()).collect();
-    Ok(store::cooperatives_by_numbers(conn, &numbers)?
-        .into_iter()
-        .map(|c| (c.registration_number.clone(), c))
-        .collect())
-}
-
-/// Sets a cooperative's status for the registry; its products leave or re-enter the search
-/// index through the outbox in the same transaction.
-pub fn set_cooperative_status(conn: &mut DbConn, id: i64, status: CooperativeStatus) -> Result<(), AppError> {
-    store::set_cooperative_status(conn, id, status.as_str(), now())?;
-    let products = store::product_ids_of_cooperative(conn, id)?;
-    enqueue_search_sync(conn, &products)
-}
-
-/// Validates the optional logo URL, email and phone (Moroccan or international format).
-fn contact_fields(
-    checks: &mut Checks,
-    logo: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-) -> (Option<String>, Option<String>, Option<String>) {
-    let logo = logo.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    if let Some(l) = &logo {
-        checks.check(is_valid_url(l), path!["input", "logoUrl"], "must be an http(s) URL");
-    }
-    let email = email.map(|s| crate::auth::service::normalize_email(&s)).filter(|s| !s.is_empty());
-    if let Some(e) = &email {
-        checks.check(
-            crate::auth::service::is_valid_email(e),
-            path!["input", "contactEmail"],
-            "is not a valid email address",
-        );
-    }
-    let phone = phone.map(|s| normalize_phone(&s)).filter(|s| !s.is_empty());
-    if let Some(p) = &phone {
-        checks.check(
-            is_valid_phone(p),
-            path!["input", "contactPhone"],
-            "must be a phone number such as +212612345678 or 0612345678",
-        );
-    }
-    (logo, email, phone)
-}
-
-pub fn normalize_phone(phone: &str) -> String {
-    phone.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect()
-}
-
-/// `+` and 8–15 digits (E.164), or a Moroccan national number of 10 digits starting with 0.
-pub fn is_valid_phone(phone: &str) -> bool {
-    match phone.strip_prefix('+') {
-        Some(rest) => (8..=15).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_digit()),
-        None => phone.len() == 10 && phone.starts_with('0') && phone.bytes().all(|b| b.is_ascii_digit()),
-    }
-}
-
-pub fn update_cooperative(
-    conn: &mut DbConn,
-    viewer: Option<&Viewer>,
-    input: CooperativeUpdateInput,
-) -> Result<CooperativeRow, AppError> {
-    let mut checks = Checks::new();
-    let id = ids::decode_input(&input.id, "Cooperative", path!["input", "id"], &mut checks);
-    checks.finish()?;
-    let id = id.unwrap_or_default();
-    let current = store::find_cooperative(conn, id)?
-        .ok_or_else(|| AppError::not_found(&["input", "id"], "no such cooperative"))?;
-    let viewer = require_manage(viewer, current.id)?;
-    if (input.status.is_some() || !input.commission_rate_bps.is_undefined()) && !viewer.is_admin() {
-        return Err(AppError::forbidden("only administrators change a cooperative's status or commission"));
-    }
-    let current_status = current.status();
-    let mut checks = Checks::new();
-    let mut fields = CooperativeFields {
-        slug: current.slug.clone(),
-        registration_number: current.registration_number.clone(),
-        name_ar: current.name_ar.clone(),
-        name_fr: current.name_fr.clone(),
-        name_en: current.name_en.clone(),
-        name_zgh: current.name_zgh.clone(),
-        description_ar: current.description_ar.clone(),
-        description_fr: current.description_fr.clone(),
-        description_en: current.description_en.clone(),
-        description_zgh: current.description_zgh.clone(),
-        region_id: current.region_id,
-        sector_id: current.sector_id,
-        logo_url: current.logo_url.clone(),
-        contact_email: current.contact_email.clone(),
-        contact_phone: current.contact_phone.clone(),
-        is_women_cooperative: input.is_women_cooperative.unwrap_or(current.is_women_cooperative),
-        is_youth_cooperative: input.is_youth_cooperative.unwrap_or(current.is_youth_cooperative),
-        status: input.status.map(|s| s.as_str().to_string()).unwrap_or(current.status.clone()),
-        updated_at: now(),
-        commission_rate_bps: match input.commission_rate_bps {
-            MaybeUndefined::Undefined => current.commission_rate_bps,
-            MaybeUndefined::Null => None,
-            MaybeUndefined::Value(bps) => {
-                checks.check(
-                    (0..=5000).contains(&bps),
-                    path!["input", "commissionRateBps"],
-                    "must be between 0 and 5000 (50%)",
-                );
-                Some(bps)
-            }
-        },
-    };
-    if let Some(name) = &input.name {
-        let n = localized(&mut checks, &path!["input", "name"], name, MAX_NAME_LEN, true);
-        (fields.name_ar, fields.name_fr, fields.name_en, fields.name_zgh) = (n.ar, n.fr, n.en, n.zgh);
-    }
-    if let Some(d) = &input.description {
-        let d = localized(&mut checks, &path!["input", "description"], d, MAX_DESCRIPTION_LEN, false);
-        (fields.description_ar, fields.description_fr, fields.description_en, fields.description_zgh) =
-            (d.ar, d.fr, d.en, d.zgh);
-    }
-    let pick = |m: MaybeUndefined<String>, current: Option<String>| match m {
-        MaybeUndefined::Undefined => current,
-        MaybeUndefined::Null => None,
-        MaybeUndefined::Value(v) => Some(v),
-    };
-    let (logo, email, phone) = contact_fields(
-        &mut checks,
-        pick(input.logo_url, current.logo_url),
-        pick(input.contact_email, current.contact_email),
-        pick(input.contact_phone, current.contact_phone),
-    );
-    (fields.logo_url, fields.contact_email, fields.contact_phone) = (logo, email, phone);
-    checks.finish()?;
-    let status_change = (fields.status != current.status).then_some((current_status, input.status, viewer.account_id));
-    write_tx(conn, |conn| {
-        if let Some((from, Some(to), actor)) = status_change {
-            crate::registry::service::record_status_change(
-                conn,
-                id,
-                from,
-                to,
-                Some(actor),
-                "changed by an administrator",
-                None,
-            )?;
-        }
-        store::update_cooperative(conn, id, &fields)?;
-        let products = store::product_ids_of_cooperative(conn, id)?;
-        enqueue_search_sync(conn, &products)?;
-        store::find_cooperative(conn, id)?.ok_or_else(|| AppError::internal("cooperative vanished"))
-    })
-}
 
 // ---- categories ----
 
@@ -677,7 +287,7 @@ pub fn create_category(
     viewer: Option<&Viewer>,
     input: CategoryCreateInput,
 ) -> Result<CategoryRow, AppError> {
-    crate::auth::service::require_admin(viewer)?;
+    crate::kernel::viewer::require_admin(viewer)?;
     let mut checks = Checks::new();
     let slug = input.slug.trim().to_string();
     check_slug(&mut checks, path!["input", "slug"], &slug);
@@ -725,10 +335,10 @@ fn check_skus_free(conn: &mut DbConn, skus: &[(Vec<String>, String)], except: Op
     let mut checks = Checks::new();
     for (field, sku) in skus {
         if taken.contains(sku) {
-            checks.push(crate::error::UserError {
+            checks.push(UserError {
                 field: Some(field.clone()),
                 message: format!("SKU `{sku}` is already used"),
-                code: crate::error::ErrorCode::Conflict,
+                code: ErrorCode::Conflict,
             });
         }
     }
@@ -740,24 +350,7 @@ pub fn create_product(
     viewer: Option<&Viewer>,
     input: ProductCreateInput,
 ) -> Result<ProductRow, AppError> {
-    let actor = require_catalogue_role(viewer)?;
-    let mut checks = Checks::new();
-    let cooperative_id = match (&input.cooperative_id, actor.cooperative_id) {
-        (Some(id), _) => ids::decode_input(id, "Cooperative", path!["input", "cooperativeId"], &mut checks),
-        (None, Some(own)) => Some(own),
-        (None, None) => {
-            checks.fail(path!["input", "cooperativeId"], "is required");
-            None
-        }
-    };
-    checks.finish()?;
-    let cooperative_id = cooperative_id.unwrap_or_default();
-    let cooperative = store::find_cooperative(conn, cooperative_id)?;
-    // Authorise before saying anything about the cooperative, so ids cannot be probed.
-    require_manage(viewer, cooperative_id)?;
-    let cooperative =
-        cooperative.ok_or_else(|| AppError::not_found(&["input", "cooperativeId"], "no such cooperative"))?;
-
+    let cooperative = seller_of_new_product(conn, viewer, &input)?;
     let mut checks = Checks::new();
     let slug = input.slug.trim().to_string();
     check_slug(&mut checks, path!["input", "slug"], &slug);
@@ -772,22 +365,7 @@ pub fn create_product(
         Some(code) => region_id(conn, &mut checks, path!["input", "originRegionCode"], code)?,
         None => Some(cooperative.region_id),
     };
-    if input.variants.is_empty() || input.variants.len() > MAX_VARIANTS {
-        checks.fail(path!["input", "variants"], format!("a product needs 1 to {MAX_VARIANTS} variants"));
-    }
-    let variants: Vec<ValidVariant> = input
-        .variants
-        .iter()
-        .enumerate()
-        .map(|(i, v)| variant(&mut checks, &path!["input", "variants", i], v))
-        .collect();
-    let mut skus: Vec<(Vec<String>, String)> = Vec::new();
-    for (i, v) in variants.iter().enumerate() {
-        if skus.iter().any(|(_, s)| *s == v.fields.sku) {
-            checks.fail(path!["input", "variants", i, "sku"], "is given twice");
-        }
-        skus.push((path!["input", "variants", i, "sku"], v.fields.sku.clone()));
-    }
+    let (variants, skus) = new_variants(&mut checks, &input.variants);
     let media = media(&mut checks, &path!["input", "media"], &input.media);
     let labels = labels(&mut checks, &path!["input", "labels"], &input.labels);
     checks.finish()?;
@@ -798,29 +376,23 @@ pub fn create_product(
         }
         check_skus_free(conn, &skus, None)?;
         let at = now();
-        let id = store::insert_product(
-            conn,
-            &NewProduct {
-                fields: ProductFields {
-                    cooperative_id,
-                    category_id: category,
-                    origin_region_id: origin,
-                    slug,
-                    status: input.status.as_str().to_string(),
-                    name_ar: name.ar,
-                    name_fr: name.fr,
-                    name_en: name.en,
-                    name_zgh: name.zgh,
-                    description_ar: description.ar,
-                    description_fr: description.fr,
-                    description_en: description.en,
-                    description_zgh: description.zgh,
-                    updated_at: at,
-                },
-                total_stock: 0,
-                created_at: at,
-            },
-        )?;
+        let fields = ProductFields {
+            cooperative_id: cooperative.id,
+            category_id: category,
+            origin_region_id: origin,
+            slug,
+            status: input.status.as_str().to_string(),
+            name_ar: name.ar,
+            name_fr: name.fr,
+            name_en: name.en,
+            name_zgh: name.zgh,
+            description_ar: description.ar,
+            description_fr: description.fr,
+            description_en: description.en,
+            description_zgh: description.zgh,
+            updated_at: at,
+        };
+        let id = store::insert_product(conn, &NewProduct { fields, total_stock: 0, created_at: at })?;
         for (position, v) in variants.into_iter().enumerate() {
             store::insert_variant(
                 conn,
@@ -848,6 +420,48 @@ pub fn create_product(
         enqueue_search_sync(conn, &[id])?;
         store::find_product(conn, id)?.ok_or_else(|| AppError::internal("product vanished"))
     })
+}
+
+/// The cooperative a new product is for: the one named, or the manager's own; the viewer
+/// must manage it. Authorised before anything is said about the cooperative, so ids cannot
+/// be probed.
+fn seller_of_new_product(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: &ProductCreateInput,
+) -> Result<CooperativeRow, AppError> {
+    let actor = require_catalogue_role(viewer)?;
+    let mut checks = Checks::new();
+    let cooperative_id = match (&input.cooperative_id, actor.cooperative_id) {
+        (Some(id), _) => ids::decode_input(id, "Cooperative", path!["input", "cooperativeId"], &mut checks),
+        (None, Some(own)) => Some(own),
+        (None, None) => {
+            checks.fail(path!["input", "cooperativeId"], "is required");
+            None
+        }
+    };
+    checks.finish()?;
+    let cooperative_id = cooperative_id.unwrap_or_default();
+    let cooperative = registry::find_cooperative(conn, cooperative_id)?;
+    require_manage(viewer, cooperative_id)?;
+    cooperative.ok_or_else(|| AppError::not_found(&["input", "cooperativeId"], "no such cooperative"))
+}
+
+/// Checks a new product's variants; returns them with each SKU and the field it came from.
+fn new_variants(checks: &mut Checks, inputs: &[VariantInput]) -> (Vec<ValidVariant>, Vec<(Vec<String>, String)>) {
+    if inputs.is_empty() || inputs.len() > MAX_VARIANTS {
+        checks.fail(path!["input", "variants"], format!("a product needs 1 to {MAX_VARIANTS} variants"));
+    }
+    let variants: Vec<ValidVariant> =
+        inputs.iter().enumerate().map(|(i, v)| variant(checks, &path!["input", "variants", i], v)).collect();
+    let mut skus: Vec<(Vec<String>, String)> = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        if skus.iter().any(|(_, s)| *s == v.fields.sku) {
+            checks.fail(path!["input", "variants", i, "sku"], "is given twice");
+        }
+        skus.push((path!["input", "variants", i, "sku"], v.fields.sku.clone()));
+    }
+    (variants, skus)
 }
 
 /// Loads a product the viewer may manage, by global id from `field`.
@@ -1095,7 +709,33 @@ pub fn adjust_inventory(
 
 // ---- what the search index needs ----
 
+/// Outbox kind: these products changed; whatever shows them (the search index) refreshes them.
 pub const SEARCH_OUTBOX_KIND: &str = "search_index";
+
+pub fn product_by_slug(conn: &mut DbConn, slug: &str) -> Result<Option<ProductRow>, AppError> {
+    Ok(store::product_by_slug(conn, slug)?)
+}
+
+/// Categories under `parent` (`Some(None)`: the roots; `None`: all).
+pub fn list_categories(conn: &mut DbConn, parent: Option<Option<i64>>) -> Result<Vec<CategoryRow>, AppError> {
+    Ok(store::list_categories(conn, parent)?)
+}
+
+pub fn category_by_slug(conn: &mut DbConn, slug: &str) -> Result<Option<CategoryRow>, AppError> {
+    Ok(store::category_by_slug(conn, slug)?)
+}
+
+pub fn products_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, ProductRow>, AppError> {
+    Ok(store::products_by_ids(conn, ids)?)
+}
+
+pub fn categories_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, CategoryRow>, AppError> {
+    Ok(store::categories_by_ids(conn, ids)?)
+}
+
+pub fn labels_of_products(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Vec<LabelRow>>, AppError> {
+    Ok(store::labels_of_products(conn, ids)?)
+}
 
 /// Queues a search index update for these products, in the caller's transaction.
 pub fn enqueue_search_sync(conn: &mut DbConn, product_ids: &[i64]) -> Result<(), AppError> {
@@ -1103,94 +743,6 @@ pub fn enqueue_search_sync(conn: &mut DbConn, product_ids: &[i64]) -> Result<(),
         return Ok(());
     }
     crate::outbox::enqueue(conn, SEARCH_OUTBOX_KIND, &serde_json::json!({ "product_ids": product_ids }))
-}
-
-fn all_locales(l: &crate::i18n::Localized) -> String {
-    crate::i18n::Locale::ALL.iter().filter_map(|x| l.get(*x)).collect::<Vec<_>>().join("\n")
-}
-
-/// The search documents for these products; `None` for a product that must not be found
-/// (unknown, not ACTIVE, or of a cooperative that may not sell).
-pub fn search_documents(
-    conn: &mut DbConn,
-    product_ids: &[i64],
-) -> Result<Vec<(i64, Option<crate::search::embedded::SearchDocument>)>, AppError> {
-    use std::collections::BTreeMap;
-    let products = store::products_by_ids(conn, product_ids)?;
-    let cooperatives =
-        store::cooperatives_by_ids(conn, &products.values().map(|p| p.cooperative_id).collect::<Vec<_>>())?;
-    let mut category_ids: Vec<i64> = Vec::new();
-    let mut paths = std::collections::HashMap::new();
-    let direct = store::categories_by_ids(conn, &products.values().filter_map(|p| p.category_id).collect::<Vec<_>>())?;
-    for c in direct.values() {
-        let ancestors: Vec<i64> = c.path.split('/').filter_map(|x| x.parse().ok()).collect();
-        category_ids.extend(&ancestors);
-        paths.insert(c.id, ancestors);
-    }
-    let categories = store::categories_by_ids(conn, &category_ids)?;
-    let regions =
-        store::regions_by_ids(conn, &products.values().filter_map(|p| p.origin_region_id).collect::<Vec<_>>())?;
-    let sectors = store::sectors_by_ids(conn, &cooperatives.values().map(|c| c.sector_id).collect::<Vec<_>>())?;
-    let labels = store::labels_of_products(conn, product_ids)?;
-    Ok(product_ids
-        .iter()
-        .map(|id| {
-            let doc = products.get(id).and_then(|p| {
-                let c = cooperatives.get(&p.cooperative_id)?;
-                if p.status() != ProductStatus::Active || c.status() != CooperativeStatus::Active {
-                    return None;
-                }
-                let ancestors = p.category_id.and_then(|cid| paths.get(&cid)).cloned().unwrap_or_default();
-                let product_labels = labels.get(id).cloned().unwrap_or_default();
-                let mut doc = crate::search::embedded::SearchDocument {
-                    id: p.id,
-                    version: 0,
-                    text: BTreeMap::from([
-                        ("name".to_string(), all_locales(&p.name())),
-                        ("description".to_string(), all_locales(&p.description())),
-                        ("cooperative_name".to_string(), all_locales(&c.name())),
-                        (
-                            "category_names".to_string(),
-                            ancestors
-                                .iter()
-                                .filter_map(|a| categories.get(a))
-                                .map(|c| all_locales(&c.name()))
-                                .collect::<Vec<_>>()
-                                .join("\n"),
-                        ),
-                        (
-                            "labels_text".to_string(),
-                            product_labels.iter().map(|l| l.official_name.clone()).collect::<Vec<_>>().join("\n"),
-                        ),
-                    ]),
-                    keywords: BTreeMap::from([
-                        (
-                            "region".to_string(),
-                            p.origin_region_id
-                                .and_then(|r| regions.get(&r))
-                                .map(|r| vec![r.code.clone()])
-                                .unwrap_or_default(),
-                        ),
-                        (
-                            "sector".to_string(),
-                            sectors.get(&c.sector_id).map(|s| vec![s.code.clone()]).unwrap_or_default(),
-                        ),
-                        ("category".to_string(), ancestors.iter().map(|a| a.to_string()).collect()),
-                        ("cooperative".to_string(), vec![c.id.to_string()]),
-                        ("labels".to_string(), product_labels.iter().map(|l| l.label_type.clone()).collect()),
-                    ]),
-                    numbers: BTreeMap::from([
-                        ("price".to_string(), p.min_price_minor.unwrap_or(0)),
-                        ("created_at".to_string(), p.created_at.and_utc().timestamp_micros()),
-                    ]),
-                    flags: BTreeMap::from([("in_stock".to_string(), p.total_stock > 0)]),
-                };
-                doc.version = doc.fingerprint();
-                Some(doc)
-            });
-            (*id, doc)
-        })
-        .collect())
 }
 
 /// Every product id, in pages, for rebuilding the index.
@@ -1219,12 +771,12 @@ impl Sellable {
     }
 }
 
-pub fn sellables(conn: &mut DbConn, variant_ids: &[i64]) -> Result<std::collections::HashMap<i64, Sellable>, AppError> {
+pub fn sellables(conn: &mut DbConn, variant_ids: &[i64]) -> Result<HashMap<i64, Sellable>, AppError> {
     let variants = store::variants_by_ids(conn, variant_ids)?;
     let product_ids: Vec<i64> = variants.values().map(|v| v.product_id).collect();
     let products = store::products_by_ids(conn, &product_ids)?;
     let cooperative_ids: Vec<i64> = products.values().map(|p| p.cooperative_id).collect();
-    let cooperatives = store::cooperatives_by_ids(conn, &cooperative_ids)?;
+    let cooperatives = registry::cooperatives_by_ids(conn, &cooperative_ids)?;
     Ok(variants
         .into_values()
         .filter_map(|variant| {
@@ -1275,28 +827,86 @@ fn refresh_rollups_of(conn: &mut DbConn, items: &[(i64, i64)]) -> Result<(), App
     enqueue_search_sync(conn, &product_ids)
 }
 
-pub fn find_cooperative(conn: &mut DbConn, id: i64) -> Result<Option<CooperativeRow>, AppError> {
-    Ok(store::find_cooperative(conn, id)?)
+// ---- bulk loads (seeds) ----
+
+/// Rows per INSERT statement: well under both backends' bound-parameter limits.
+const BULK_ROWS: usize = 1000;
+
+/// Writes products with everything they carry in a few statements, inside the caller's
+/// transaction, without the checks of `productCreate` (the caller generated valid data);
+/// their lowest price and total stock are computed. Returns the products' ids in order.
+pub fn insert_product_bundles(conn: &mut DbConn, bundles: Vec<ProductBundle>) -> Result<Vec<i64>, AppError> {
+    let mut ids = Vec::with_capacity(bundles.len());
+    let mut bundles = bundles.into_iter().peekable();
+    while bundles.peek().is_some() {
+        let (mut products, mut children) = (Vec::new(), Vec::new());
+        for mut b in bundles.by_ref().take(BULK_ROWS) {
+            b.product.total_stock = b.variants.iter().map(|v| v.stock).sum();
+            children.push((b.product.fields.slug.clone(), b.variants, b.media, b.labels));
+            products.push(b.product);
+        }
+        store::insert_products(conn, &products)?;
+        let slugs: Vec<String> = children.iter().map(|c| c.0.clone()).collect();
+        let by_slug = store::product_ids_by_slugs(conn, &slugs)?;
+        let (mut variants, mut media, mut labels) = (Vec::new(), Vec::new(), Vec::new());
+        for (slug, v, m, l) in children {
+            let id = by_slug[&slug];
+            ids.push(id);
+            variants.extend(v.into_iter().map(|v| NewVariant { product_id: id, ..v }));
+            media.extend(m.into_iter().map(|m| NewMedia { product_id: id, ..m }));
+            labels.extend(l.into_iter().map(|l| NewLabel { product_id: id, ..l }));
+        }
+        for rows in variants.chunks(BULK_ROWS) {
+            store::insert_variants(conn, rows)?;
+        }
+        for rows in media.chunks(BULK_ROWS) {
+            store::insert_media_rows(conn, rows)?;
+        }
+        for rows in labels.chunks(BULK_ROWS) {
+            store::insert_label_rows(conn, rows)?;
+        }
+    }
+    for chunk in ids.chunks(BULK_ROWS) {
+        store::refresh_min_prices(conn, chunk)?;
+    }
+    Ok(ids)
 }
 
-pub fn cooperatives_by_ids(
+/// The id of the category with this slug, if any.
+pub fn category_id_by_slug(conn: &mut DbConn, slug: &str) -> Result<Option<i64>, AppError> {
+    Ok(store::category_by_slug(conn, slug)?.map(|c| c.id))
+}
+
+/// Writes a category under `parent_id` as given (bulk loads); returns its id.
+pub fn insert_category_row(
     conn: &mut DbConn,
-    ids: &[i64],
-) -> Result<std::collections::HashMap<i64, CooperativeRow>, AppError> {
-    Ok(store::cooperatives_by_ids(conn, ids)?)
+    parent_id: Option<i64>,
+    slug: &str,
+    position: i32,
+    name: Localized,
+) -> Result<i64, AppError> {
+    let parent = match parent_id {
+        Some(id) => Some(store::find_category(conn, id)?.ok_or_else(|| AppError::internal("parent category missing"))?),
+        None => None,
+    };
+    Ok(store::insert_category(
+        conn,
+        &NewCategory {
+            parent_id,
+            slug: slug.to_string(),
+            path: parent.map(|p| p.path).unwrap_or_else(|| "/".into()),
+            position,
+            name_ar: name.ar,
+            name_fr: name.fr,
+            name_en: name.en,
+            name_zgh: name.zgh,
+        },
+    )?)
 }
 
-pub fn region_by_code(conn: &mut DbConn, code: &str) -> Result<Option<RegionRow>, AppError> {
-    Ok(store::region_by_code(conn, code)?)
-}
-
-/// The two small reference lists (12 regions, the sectors), read together.
-pub fn regions_and_sectors(conn: &mut DbConn) -> Result<(Vec<RegionRow>, Vec<SectorRow>), AppError> {
-    Ok((store::list_regions(conn)?, store::list_sectors(conn)?))
-}
-
-pub fn find_region(conn: &mut DbConn, id: i64) -> Result<Option<RegionRow>, AppError> {
-    Ok(store::regions_by_ids(conn, &[id])?.remove(&id))
+/// How many products the catalogue holds, whatever their status.
+pub fn count_all_products(conn: &mut DbConn) -> Result<i64, AppError> {
+    Ok(store::count_all_products(conn)?)
 }
 
 #[cfg(test)]
@@ -1304,26 +914,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slugs_skus_and_phones() {
-        assert!(is_valid_slug("huile-argan-250ml"));
-        assert!(!is_valid_slug("Huile-Argan"));
-        assert!(!is_valid_slug("a--b"));
-        assert!(!is_valid_slug("-ab"));
-        assert!(!is_valid_slug("ab"));
+    fn skus_are_checked() {
         assert!(is_valid_sku("ARG-250.v2_b"));
         assert!(!is_valid_sku("ARG 250"));
-        assert!(is_valid_phone(&normalize_phone("+212 6 12 34 56 78")));
-        assert!(is_valid_phone("0612345678"));
-        assert!(!is_valid_phone("12345"));
-    }
-
-    #[test]
-    fn localized_inputs_reject_unknown_and_duplicate_locales() {
-        let mut checks = Checks::new();
-        let t = |l: &str, s: &str| LocalizedTextInput { locale: l.into(), text: s.into() };
-        localized(&mut checks, &path!["input", "name"], &[t("ar", "أركان"), t("xx", "?"), t("ar", "b")], 10, true);
-        let Err(AppError::Invalid(errors)) = checks.finish() else { panic!("expected errors") };
-        assert_eq!(errors.len(), 2);
-        assert_eq!(errors[0].field.as_ref().unwrap(), &path!["input", "name", 1, "locale"]);
     }
 }

@@ -1,4 +1,5 @@
-//! The only place that queries the catalogue's tables.
+//! The only place that queries the catalogue's tables. Listings still read the cooperative's
+//! status and sector (visibility, the sector filter) through a subquery on `cooperatives`.
 
 use std::collections::HashMap;
 
@@ -6,182 +7,10 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::model::*;
-use crate::db::schema::{
-    categories, cooperatives, product_labels, product_media, products, regions, sectors, variants,
-};
-use crate::db::{Backend, DbConn};
-use crate::i18n::Locale;
-
-fn by_id<R>(rows: Vec<R>, id: impl Fn(&R) -> i64) -> HashMap<i64, R> {
-    rows.into_iter().map(|r| (id(&r), r)).collect()
-}
-
-fn group_by<R>(rows: Vec<R>, key: impl Fn(&R) -> i64) -> HashMap<i64, Vec<R>> {
-    let mut map: HashMap<i64, Vec<R>> = HashMap::new();
-    for row in rows {
-        map.entry(key(&row)).or_default().push(row);
-    }
-    map
-}
-
-// ---- regions and sectors ----
-
-pub fn list_regions(conn: &mut DbConn) -> QueryResult<Vec<RegionRow>> {
-    regions::table.order(regions::code.asc()).select(RegionRow::as_select()).load(conn)
-}
-
-pub fn regions_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, RegionRow>> {
-    let rows = regions::table.filter(regions::id.eq_any(ids)).select(RegionRow::as_select()).load(conn)?;
-    Ok(by_id(rows, |r| r.id))
-}
-
-pub fn region_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<RegionRow>> {
-    regions::table.filter(regions::code.eq(code)).select(RegionRow::as_select()).first(conn).optional()
-}
-
-pub fn insert_region(conn: &mut DbConn, new: &NewRegion<'_>) -> QueryResult<i64> {
-    crate::insert_returning_id!(conn, regions::table, regions::id, new)
-}
-
-pub fn list_sectors(conn: &mut DbConn) -> QueryResult<Vec<SectorRow>> {
-    sectors::table.order(sectors::id.asc()).select(SectorRow::as_select()).load(conn)
-}
-
-pub fn sectors_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, SectorRow>> {
-    let rows = sectors::table.filter(sectors::id.eq_any(ids)).select(SectorRow::as_select()).load(conn)?;
-    Ok(by_id(rows, |r| r.id))
-}
-
-pub fn sector_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<SectorRow>> {
-    sectors::table.filter(sectors::code.eq(code)).select(SectorRow::as_select()).first(conn).optional()
-}
-
-pub fn insert_sector(conn: &mut DbConn, new: &NewSector<'_>) -> QueryResult<i64> {
-    crate::insert_returning_id!(conn, sectors::table, sectors::id, new)
-}
-
-// ---- cooperatives ----
-
-#[derive(Debug, Default, Clone)]
-pub struct CooperativeQuery {
-    pub region_id: Option<i64>,
-    pub sector_id: Option<i64>,
-    pub women: Option<bool>,
-    pub youth: Option<bool>,
-    pub status: Option<CooperativeStatus>,
-}
-
-fn cooperatives_filtered(q: &CooperativeQuery) -> cooperatives::BoxedQuery<'static, Backend> {
-    let mut query = cooperatives::table.into_boxed();
-    if let Some(id) = q.region_id {
-        query = query.filter(cooperatives::region_id.eq(id));
-    }
-    if let Some(id) = q.sector_id {
-        query = query.filter(cooperatives::sector_id.eq(id));
-    }
-    if let Some(w) = q.women {
-        query = query.filter(cooperatives::is_women_cooperative.eq(w));
-    }
-    if let Some(y) = q.youth {
-        query = query.filter(cooperatives::is_youth_cooperative.eq(y));
-    }
-    if let Some(s) = q.status {
-        query = query.filter(cooperatives::status.eq(s.as_str()));
-    }
-    query
-}
-
-pub fn list_cooperatives(
-    conn: &mut DbConn,
-    q: &CooperativeQuery,
-    offset: usize,
-    limit: usize,
-) -> QueryResult<Vec<CooperativeRow>> {
-    cooperatives_filtered(q)
-        .order(cooperatives::id.asc())
-        .offset(offset as i64)
-        .limit(limit as i64)
-        .select(CooperativeRow::as_select())
-        .load(conn)
-}
-
-pub fn count_cooperatives(conn: &mut DbConn, q: &CooperativeQuery) -> QueryResult<i64> {
-    cooperatives_filtered(q).select(count_star()).first(conn)
-}
-
-pub fn find_cooperative(conn: &mut DbConn, id: i64) -> QueryResult<Option<CooperativeRow>> {
-    cooperatives::table.find(id).select(CooperativeRow::as_select()).first(conn).optional()
-}
-
-pub fn cooperative_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<CooperativeRow>> {
-    cooperatives::table.filter(cooperatives::slug.eq(slug)).select(CooperativeRow::as_select()).first(conn).optional()
-}
-
-pub fn cooperatives_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, CooperativeRow>> {
-    let rows =
-        cooperatives::table.filter(cooperatives::id.eq_any(ids)).select(CooperativeRow::as_select()).load(conn)?;
-    Ok(by_id(rows, |r| r.id))
-}
-
-/// Whether the slug or the registration number is already used by another cooperative.
-pub fn cooperative_identity_taken(
-    conn: &mut DbConn,
-    slug: &str,
-    registration_number: &str,
-) -> QueryResult<(bool, bool)> {
-    let slug_taken =
-        cooperatives::table.filter(cooperatives::slug.eq(slug)).select(count_star()).first::<i64>(conn)? > 0;
-    let number_taken = cooperatives::table
-        .filter(cooperatives::registration_number.eq(registration_number))
-        .select(count_star())
-        .first::<i64>(conn)?
-        > 0;
-    Ok((slug_taken, number_taken))
-}
-
-pub fn insert_cooperative(
-    conn: &mut DbConn,
-    fields: &CooperativeFields,
-    created_at: chrono::NaiveDateTime,
-) -> QueryResult<i64> {
-    crate::insert_returning_id!(
-        conn,
-        cooperatives::table,
-        cooperatives::id,
-        (fields, cooperatives::created_at.eq(created_at))
-    )
-}
-
-pub fn insert_cooperatives(
-    conn: &mut DbConn,
-    fields: &[CooperativeFields],
-    created_at: chrono::NaiveDateTime,
-) -> QueryResult<usize> {
-    let rows: Vec<_> = fields.iter().map(|f| (f, cooperatives::created_at.eq(created_at))).collect();
-    crate::insert_batch!(conn, cooperatives::table, rows)
-}
-
-pub fn cooperatives_by_numbers(conn: &mut DbConn, numbers: &[&str]) -> QueryResult<Vec<CooperativeRow>> {
-    cooperatives::table
-        .filter(cooperatives::registration_number.eq_any(numbers))
-        .select(CooperativeRow::as_select())
-        .load(conn)
-}
-
-pub fn set_cooperative_status(
-    conn: &mut DbConn,
-    id: i64,
-    status: &str,
-    at: chrono::NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(cooperatives::table.find(id))
-        .set((cooperatives::status.eq(status), cooperatives::updated_at.eq(at)))
-        .execute(conn)
-}
-
-pub fn update_cooperative(conn: &mut DbConn, id: i64, fields: &CooperativeFields) -> QueryResult<usize> {
-    diesel::update(cooperatives::table.find(id)).set(fields).execute(conn)
-}
+use crate::kernel::db::schema::{categories, cooperatives, product_labels, product_media, products, variants};
+use crate::kernel::db::{Backend, DbConn, by_id, group_by};
+use crate::kernel::i18n::Locale;
+use crate::registry::model::CooperativeStatus;
 
 // ---- categories ----
 
@@ -226,33 +55,6 @@ pub fn insert_category(conn: &mut DbConn, new: &NewCategory) -> QueryResult<i64>
 }
 
 // ---- products ----
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProductSort {
-    Newest,
-    Price,
-    Name,
-}
-
-/// A product listing: filters already resolved to ids and minor units.
-#[derive(Debug, Clone)]
-pub struct ProductQuery {
-    /// Only ACTIVE products of ACTIVE cooperatives.
-    pub public_only: bool,
-    pub statuses: Option<Vec<ProductStatus>>,
-    pub cooperative_id: Option<i64>,
-    pub region_id: Option<i64>,
-    pub sector_id: Option<i64>,
-    /// Path of a category: it and all its descendants.
-    pub category_path: Option<String>,
-    pub label: Option<LabelType>,
-    pub price_min: Option<i64>,
-    pub price_max: Option<i64>,
-    pub in_stock: Option<bool>,
-    pub sort: ProductSort,
-    pub reverse: bool,
-    pub locale: Locale,
-}
 
 fn products_filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Backend> {
     let mut query = products::table.into_boxed();
@@ -388,16 +190,8 @@ pub fn insert_label_rows(conn: &mut DbConn, rows: &[NewLabel]) -> QueryResult<us
     crate::insert_batch!(conn, product_labels::table, rows)
 }
 
-/// Active cooperatives as (id, region id), in id order.
-pub fn active_cooperatives(conn: &mut DbConn) -> QueryResult<Vec<(i64, i64)>> {
-    cooperatives::table
-        .filter(cooperatives::status.eq(CooperativeStatus::Active.as_str()))
-        .order(cooperatives::id.asc())
-        .select((cooperatives::id, cooperatives::region_id))
-        .load(conn)
-}
-
 /// Sets the lowest variant price of many products in one statement.
+/// Recomputes the lowest price of these products from their variants.
 pub fn refresh_min_prices(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<usize> {
     let lowest = variants::table
         .filter(variants::product_id.eq(products::id))

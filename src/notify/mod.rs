@@ -9,9 +9,9 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 use minijinja::Environment;
 use serde::{Deserialize, Serialize};
 
-use crate::db::DbConn;
-use crate::error::AppError;
-use crate::i18n::{Locale, TextDirection};
+use crate::kernel::db::DbConn;
+use crate::kernel::error::AppError;
+use crate::kernel::i18n::{Locale, TextDirection};
 use crate::outbox::OutboxRow;
 
 pub const OUTBOX_KIND: &str = "email";

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::i18n::Locale;
+use crate::kernel::i18n::Locale;
 
+/// Long on purpose: one table of whole sentences per locale, read top to bottom by translators.
 pub fn for_locale(locale: Locale) -> BTreeMap<&'static str, &'static str> {
     let pairs: &[(&str, &str)] = match locale {
         Locale::Ar | Locale::Zgh => &[

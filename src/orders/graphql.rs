@@ -8,16 +8,16 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use super::loaders::*;
 use super::model::*;
 use super::service::{self, CartView, CartWarningCode, CommerceSettings};
-use super::store;
-use crate::catalog::graphql::{Cooperative, Region, Variant};
-use crate::catalog::loaders::{CooperativeKey, RegionKey};
-use crate::error::{AppError, UserError};
-use crate::graphql::context::CtxExt;
-use crate::graphql::relay::{Conn, connection};
-use crate::graphql::{DateTime, ids, loader_error, run_mutation};
-use crate::i18n::Locale;
-use crate::money::Money;
-use crate::payments::{PaymentRequest, Payments};
+use crate::catalog::graphql::{Cooperative, Variant};
+use crate::kernel::error::{AppError, UserError};
+use crate::kernel::graphql::context::CtxExt;
+use crate::kernel::graphql::relay::{Conn, PageArgs};
+use crate::kernel::graphql::{DateTime, ids, loader_error, payload, run_mutation};
+use crate::kernel::i18n::Locale;
+use crate::kernel::money::Money;
+use crate::payments::{PaymentMethod, Payments};
+use crate::registry::graphql::Region;
+use crate::registry::loaders::{CooperativeKey, RegionKey, RegistryLoader};
 
 fn orders_loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<OrdersLoader> {
     ctx.data_unchecked::<DataLoader<OrdersLoader>>()
@@ -57,7 +57,11 @@ impl CartCostObject {
     async fn cooperatives(&self, ctx: &Context<'_>) -> Result<Vec<CooperativeCost>> {
         let mut out = Vec::new();
         for part in &self.cost.parts {
-            let Some(row) = ctx.catalog().load_one(CooperativeKey(part.cooperative_id)).await.map_err(loader_error)?
+            let Some(row) = ctx
+                .loader::<RegistryLoader>()
+                .load_one(CooperativeKey(part.cooperative_id))
+                .await
+                .map_err(loader_error)?
             else {
                 continue;
             };
@@ -120,7 +124,7 @@ impl Cart {
     async fn cost(&self, ctx: &Context<'_>, region_code: Option<String>) -> Result<CartCostObject> {
         let region_id = match region_code {
             Some(code) => {
-                let region = ctx.db().run(move |conn| crate::catalog::service::region_by_code(conn, &code)).await?;
+                let region = ctx.db().run(move |conn| crate::registry::service::region_by_code(conn, &code)).await?;
                 Some(region.ok_or_else(|| AppError::bad_input(&["regionCode"], "unknown region code"))?.id)
             }
             None => None,
@@ -162,7 +166,7 @@ pub struct ShippingAddress {
 }
 
 async fn address(ctx: &Context<'_>, o: &OrderRow) -> Result<ShippingAddress> {
-    let region = ctx.catalog().load_one(RegionKey(o.ship_region_id)).await.map_err(loader_error)?;
+    let region = ctx.loader::<RegistryLoader>().load_one(RegionKey(o.ship_region_id)).await.map_err(loader_error)?;
     Ok(ShippingAddress {
         full_name: o.ship_full_name.clone(),
         line1: o.ship_line1.clone(),
@@ -296,7 +300,12 @@ impl Fulfilment {
         self.0.status()
     }
     async fn cooperative(&self, ctx: &Context<'_>) -> Result<Option<Cooperative>> {
-        Ok(ctx.catalog().load_one(CooperativeKey(self.0.cooperative_id)).await.map_err(loader_error)?.map(Cooperative))
+        Ok(ctx
+            .loader::<RegistryLoader>()
+            .load_one(CooperativeKey(self.0.cooperative_id))
+            .await
+            .map_err(loader_error)?
+            .map(Cooperative))
     }
     async fn order_number(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(orders_loader(ctx).load_one(OrderKey(self.0.order_id)).await.map_err(loader_error)?.map(|o| o.number))
@@ -401,33 +410,23 @@ pub async fn cart_for(ctx: &Context<'_>, token: String) -> Result<Option<Cart>> 
 
 /// The customer's open cart.
 pub async fn account_cart(ctx: &Context<'_>, account_id: i64) -> Result<Option<Cart>> {
-    let token = ctx.db().run(move |conn| Ok(store::open_cart_of_account(conn, account_id)?.map(|c| c.token))).await?;
+    let token = ctx.db().run(move |conn| service::open_cart_token(conn, account_id)).await?;
     match token {
         Some(t) => cart_for(ctx, t).await,
         None => Ok(None),
     }
 }
 
+/// A customer's orders, newest first.
 pub async fn account_orders(
     ctx: &Context<'_>,
-    account_id: Option<i64>,
+    account_id: i64,
     status: Option<OrderStatus>,
-    args: crate::graphql::relay::PageArgs,
+    args: PageArgs,
 ) -> Result<Conn<Order>> {
-    let want_total = ctx.look_ahead().field("totalCount").exists();
-    let (rows, window, total) = ctx
-        .db()
-        .run(move |conn| {
-            let total = if want_total || args.needs_total() {
-                Some(store::count_orders(conn, account_id, status)? as usize)
-            } else {
-                None
-            };
-            let window = args.window(total);
-            Ok((store::list_orders(conn, account_id, status, window.offset, window.limit + 1)?, window, total))
-        })
-        .await?;
-    Ok(connection(window, rows.into_iter().map(Order).collect(), total))
+    let want_total = ctx.wants_total();
+    let page = ctx.db().run(move |conn| service::list_orders(conn, Some(account_id), status, args, want_total)).await?;
+    Ok(page.into_connection(Order))
 }
 
 #[derive(Default)]
@@ -469,13 +468,11 @@ impl OrdersQuery {
         last: Option<i32>,
         status: Option<OrderStatus>,
     ) -> Result<Conn<Order>> {
-        match ctx.viewer() {
-            None => return Err(AppError::Unauthenticated.into()),
-            Some(v) if !v.is_staff() => return Err(AppError::forbidden("staff only").into()),
-            _ => {}
-        }
         let args = ctx.page_args(after, before, first, last)?;
-        account_orders(ctx, None, status, args).await
+        let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
+        let page =
+            ctx.db().run(move |conn| service::list_all_orders(conn, viewer.as_ref(), status, args, want_total)).await?;
+        Ok(page.into_connection(Order))
     }
 
     /// The fulfilments to handle: a manager's cooperative's, or any for staff.
@@ -491,40 +488,18 @@ impl OrdersQuery {
         cooperative_id: Option<ID>,
     ) -> Result<Conn<Fulfilment>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let viewer = ctx.viewer().ok_or(AppError::Unauthenticated)?;
         let wanted = cooperative_id
             .map(|id| {
                 ids::decode(&id, "Cooperative")
                     .ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))
             })
             .transpose()?;
-        let cooperative = if viewer.is_staff() {
-            wanted
-        } else {
-            match (viewer.cooperative_id, wanted) {
-                (Some(own), None) => Some(own),
-                (Some(own), Some(w)) if w == own => Some(own),
-                _ => return Err(AppError::forbidden("you may only see your own cooperative's orders").into()),
-            }
-        };
-        let want_total = ctx.look_ahead().field("totalCount").exists();
-        let (rows, window, total) = ctx
+        let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
+        let page = ctx
             .db()
-            .run(move |conn| {
-                let total = if want_total || args.needs_total() {
-                    Some(store::count_fulfilments(conn, cooperative, status)? as usize)
-                } else {
-                    None
-                };
-                let window = args.window(total);
-                Ok((
-                    store::list_fulfilments(conn, cooperative, status, window.offset, window.limit + 1)?,
-                    window,
-                    total,
-                ))
-            })
+            .run(move |conn| service::list_fulfilments(conn, viewer.as_ref(), wanted, status, args, want_total))
             .await?;
-        Ok(connection(window, rows.into_iter().map(Fulfilment).collect(), total))
+        Ok(page.into_connection(Fulfilment))
     }
 
     /// A cooperative's sales, commission and what it is owed: its managers and staff.
@@ -545,28 +520,15 @@ impl OrdersQuery {
         let args = ctx.page_args(after, None, first, None)?;
         let id = ids::decode(&cooperative_id, "Cooperative")
             .ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))?;
-        if !service::can_see_money(ctx.viewer(), id) {
-            return Err(AppError::forbidden("not your cooperative").into());
-        }
-        let (rows, window, total) = ctx
-            .db()
-            .run(move |conn| {
-                let total = store::count_ledger_entries(conn, id)? as usize;
-                let window = args.window(Some(total));
-                Ok((store::ledger_entries(conn, id, window.offset, window.limit + 1)?, window, Some(total)))
-            })
-            .await?;
-        let entries = rows
-            .into_iter()
-            .map(|e| LedgerEntry {
-                kind: LedgerKind::parse(&e.kind).unwrap_or(LedgerKind::Sale),
-                amount: Money::mad(e.amount_minor),
-                order_id: e.order_id.map(|o| ids::encode("Order", o)),
-                reference: e.reference,
-                at: DateTime(e.created_at),
-            })
-            .collect();
-        Ok(connection(window, entries, total))
+        let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
+        let page = ctx.db().run(move |conn| service::list_ledger(conn, viewer.as_ref(), id, args, want_total)).await?;
+        Ok(page.into_connection(|e| LedgerEntry {
+            kind: LedgerKind::parse(&e.kind).unwrap_or(LedgerKind::Sale),
+            amount: Money::mad(e.amount_minor),
+            order_id: e.order_id.map(|o| ids::encode("Order", o)),
+            reference: e.reference,
+            at: DateTime(e.created_at),
+        }))
     }
 }
 
@@ -636,46 +598,20 @@ impl OrdersMutation {
     /// per cooperative and queues the emails. Retrying with the same `idempotencyKey` returns
     /// the same order and never charges twice.
     async fn checkout_complete(&self, ctx: &Context<'_>, input: CheckoutCompleteInput) -> Result<CheckoutPayload> {
-        let s = settings(ctx).clone();
-        let (checkout, user_errors) = run_mutation(ctx, move |conn, v| service::checkout(conn, v, input, &s)).await?;
-        let Some(checkout) = checkout else {
-            return Ok(CheckoutPayload { order: None, payment_client_secret: None, user_errors });
-        };
-        let mut order = checkout.order;
-        if order.payment_method() == PaymentMethod::Card && order.payment_reference.is_none() {
-            let payments = ctx.data_unchecked::<Arc<Payments>>();
-            let Some(provider) = payments.provider(PaymentMethod::Card) else {
-                return Err(AppError::internal("card order without a card provider").into());
-            };
-            let request = PaymentRequest {
-                order_id: order.id,
-                order_number: order.number.clone(),
-                amount_minor: order.total_minor,
-                currency: order.currency.clone(),
-                email: order.email.clone(),
-                idempotency_key: order.idempotency_key.clone(),
-            };
-            match provider.start(&request).await {
-                Ok(start) => {
-                    let id = order.id;
-                    order = ctx
-                        .db()
-                        .run(move |conn| service::attach_payment(conn, id, start.reference, start.client_secret))
-                        .await?;
-                }
-                Err(e) => {
-                    // The order waits, payable: retrying the checkout with the same key tries again.
-                    let errors = e.user_errors().ok_or_else(|| e.to_graphql())?;
-                    return Ok(CheckoutPayload {
-                        order: Some(Order(order)),
-                        payment_client_secret: None,
-                        user_errors: errors,
-                    });
+        let payments = ctx.data_unchecked::<Arc<Payments>>();
+        let placed =
+            service::checkout_and_pay(ctx.db(), payments, ctx.viewer().cloned(), input, settings(ctx).clone()).await;
+        Ok(match payload(placed)? {
+            (Some(placed), mut user_errors) => {
+                user_errors.extend(placed.payment_errors);
+                CheckoutPayload {
+                    order: Some(Order(placed.order)),
+                    payment_client_secret: placed.payment_client_secret,
+                    user_errors,
                 }
             }
-        }
-        let secret = order.payment_client_secret.clone().filter(|_| order.payment_status() != PaymentStatus::Paid);
-        Ok(CheckoutPayload { order: Some(Order(order)), payment_client_secret: secret, user_errors })
+            (None, user_errors) => CheckoutPayload { order: None, payment_client_secret: None, user_errors },
+        })
     }
 
     /// Managers move their cooperative's part of an order: PROCESSING, SHIPPED (with carrier and
@@ -692,29 +628,9 @@ impl OrdersMutation {
 
     /// Staff refund a paid order, whole or one cooperative's part, through its payment provider.
     async fn order_refund(&self, ctx: &Context<'_>, input: OrderRefundInput) -> Result<OrderPayload> {
-        let planned = {
-            let input = input.clone();
-            run_mutation(ctx, move |conn, v| service::plan_refund(conn, v, &input)).await?
-        };
-        let (Some(plan), errors) = planned else {
-            return Ok(OrderPayload { order: None, user_errors: planned.1 });
-        };
-        let _ = errors;
         let payments = ctx.data_unchecked::<Arc<Payments>>();
-        let provider = payments
-            .provider(plan.order.payment_method())
-            .ok_or_else(|| AppError::internal("no provider for a paid order"))?;
-        let reference = plan.order.payment_reference.clone().unwrap_or_default();
-        let provider_reference = match provider.refund(&reference, plan.amount_minor, &plan.idempotency_key).await {
-            Ok(r) => r,
-            Err(e) => {
-                let errors = e.user_errors().ok_or_else(|| e.to_graphql())?;
-                return Ok(OrderPayload { order: None, user_errors: errors });
-            }
-        };
-        let reason = input.reason.clone();
-        let (row, user_errors) =
-            run_mutation(ctx, move |conn, v| service::record_refund(conn, v, plan, provider_reference, reason)).await?;
+        let refunded = service::refund_order(ctx.db(), payments, ctx.viewer().cloned(), input).await;
+        let (row, user_errors) = payload(refunded)?;
         Ok(OrderPayload { order: row.map(Order), user_errors })
     }
 

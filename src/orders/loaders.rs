@@ -2,7 +2,7 @@
 
 use super::model::*;
 use super::store;
-use crate::db::Db;
+use crate::kernel::db::Db;
 
 pub struct OrdersLoader {
     db: Db,

@@ -5,4 +5,4 @@ pub mod graphql;
 pub mod loaders;
 pub mod model;
 pub mod service;
-pub mod store;
+mod store;

@@ -2,10 +2,11 @@ use async_graphql::{Enum, ID, InputObject};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{
+use crate::kernel::db::schema::{
     cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, refunds, shipping_rates,
 };
-use crate::money::Decimal;
+use crate::kernel::money::Decimal;
+use crate::payments::PaymentMethod;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum OrderStatus {
@@ -70,13 +71,6 @@ impl FulfilmentStatus {
         )
     }
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum PaymentMethod {
-    CashOnDelivery,
-    Card,
-}
-crate::text_enum!(PaymentMethod { CashOnDelivery = "CASH_ON_DELIVERY", Card = "CARD" });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum PaymentStatus {

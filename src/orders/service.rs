@@ -9,16 +9,19 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::model::*;
 use super::store;
-use crate::auth::Viewer;
 use crate::catalog::service::{self as catalog, Sellable};
-use crate::db::{DbConn, now, write_tx};
-use crate::error::{AppError, Checks, ErrorCode, UserError};
-use crate::graphql::ids;
-use crate::i18n::Locale;
-use crate::money::{CurrencyCode, format_minor};
+use crate::kernel::db::{Db, DbConn, now, write_tx};
+use crate::kernel::error::{AppError, Checks, ErrorCode, UserError};
+use crate::kernel::graphql::ids;
+use crate::kernel::graphql::relay::{Page, PageArgs, paginate};
+use crate::kernel::i18n::Locale;
+use crate::kernel::money::{CurrencyCode, format_minor};
+use crate::kernel::viewer::{Viewer, require_staff, require_viewer};
 use crate::notify::{self, EmailJob, EmailTemplate};
 use crate::path;
 use crate::payments::webhook::StripeEvent;
+use crate::payments::{PaymentMethod, PaymentRequest, Payments};
+use crate::registry::service as registry;
 
 /// Commerce rules from configuration.
 #[derive(Debug, Clone)]
@@ -403,11 +406,15 @@ fn check_checkout(
     settings: &CommerceSettings,
 ) -> Result<CheckedCheckout, AppError> {
     let mut checks = Checks::new();
-    let email = crate::auth::service::normalize_email(&input.email);
-    checks.check(crate::auth::service::is_valid_email(&email), path!["input", "email"], "is not a valid email address");
-    let phone = catalog::normalize_phone(&input.phone);
+    let email = crate::kernel::validate::normalize_email(&input.email);
     checks.check(
-        catalog::is_valid_phone(&phone),
+        crate::kernel::validate::is_valid_email(&email),
+        path!["input", "email"],
+        "is not a valid email address",
+    );
+    let phone = crate::kernel::validate::normalize_phone(&input.phone);
+    checks.check(
+        crate::kernel::validate::is_valid_phone(&phone),
         path!["input", "phone"],
         "must be a phone number such as +212612345678 or 0612345678",
     );
@@ -432,7 +439,7 @@ fn check_checkout(
         );
     }
     let region_id =
-        catalog::region_id(conn, &mut checks, path!["input", "shippingAddress", "regionCode"], &a.region_code)?;
+        registry::region_id(conn, &mut checks, path!["input", "shippingAddress", "regionCode"], &a.region_code)?;
     let locale = match &input.locale {
         Some(code) => Locale::parse(code).unwrap_or_else(|| {
             checks.fail(path!["input", "locale"], format!("unknown locale `{code}`; use ar, fr, en or zgh"));
@@ -519,12 +526,54 @@ fn place_order(
     let at = now();
     let card = input.payment_method == PaymentMethod::Card;
     let status = if card { OrderStatus::PendingPayment } else { OrderStatus::Confirmed };
+    let mut order = new_order(viewer, input, checked, cart.id, &cost, status, at);
+    order.id = store::insert_order(conn, &order)?;
+    order.number = format!("TW-{:07}", order.id);
+    store::set_order_number(conn, order.id, &order.number)?;
+    let fulfilment_ids = insert_fulfilments(conn, &order, &cost, settings, at)?;
+    for l in &view.lines {
+        let Some(s) = &l.sellable else { continue };
+        store::insert_order_line(
+            conn,
+            &NewOrderLine {
+                order_id: order.id,
+                fulfilment_id: fulfilment_ids[&s.cooperative.id],
+                variant_id: s.variant.id,
+                product_id: s.product.id,
+                cooperative_id: s.cooperative.id,
+                product_name: s.product.name().resolve(checked.locale).text,
+                sku: s.variant.sku.clone(),
+                unit_price_minor: l.unit_price_minor,
+                quantity: l.line.quantity,
+                line_total_minor: l.total_minor,
+            },
+        )?;
+    }
+    event(conn, &order, None, viewer, None, status.as_str(), None)?;
+    store::complete_cart(conn, cart.id, at)?;
+    if !card {
+        enqueue_order_emails(conn, &order)?;
+    }
+    Ok(order)
+}
+
+/// The order row of a checkout, before it has an id and a number.
+fn new_order(
+    viewer: Option<&Viewer>,
+    input: &CheckoutCompleteInput,
+    checked: &CheckedCheckout,
+    cart_id: i64,
+    cost: &CartCost,
+    status: OrderStatus,
+    at: chrono::NaiveDateTime,
+) -> OrderRow {
     let a = &checked.address;
-    let mut order = OrderRow {
+    let trimmed = |s: &Option<String>| s.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    OrderRow {
         id: 0,
         number: format!("pending-{}", input.idempotency_key),
         idempotency_key: input.idempotency_key.clone(),
-        cart_id: cart.id,
+        cart_id,
         account_id: viewer.map(|v| v.account_id),
         email: checked.email.clone(),
         phone: checked.phone.clone(),
@@ -541,19 +590,26 @@ fn place_order(
         refunded_minor: 0,
         ship_full_name: a.full_name.trim().into(),
         ship_line1: a.line1.trim().into(),
-        ship_line2: a.line2.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        ship_line2: trimmed(&a.line2),
         ship_city: a.city.trim().into(),
         ship_region_id: checked.region_id,
-        ship_postal_code: a.postal_code.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        ship_postal_code: trimmed(&a.postal_code),
         created_at: at,
         updated_at: at,
-    };
-    order.id = store::insert_order(conn, &order)?;
-    order.number = format!("TW-{:07}", order.id);
-    store::set_order_number(conn, order.id, &order.number)?;
+    }
+}
 
+/// One fulfilment per cooperative of the order, each with its sale and commission in the
+/// cooperative's ledger; returns the fulfilment id of each cooperative.
+fn insert_fulfilments(
+    conn: &mut DbConn,
+    order: &OrderRow,
+    cost: &CartCost,
+    settings: &CommerceSettings,
+    at: chrono::NaiveDateTime,
+) -> Result<HashMap<i64, i64>, AppError> {
     let cooperatives =
-        catalog::cooperatives_by_ids(conn, &cost.parts.iter().map(|p| p.cooperative_id).collect::<Vec<_>>())?;
+        registry::cooperatives_by_ids(conn, &cost.parts.iter().map(|p| p.cooperative_id).collect::<Vec<_>>())?;
     let mut fulfilment_ids = HashMap::new();
     for part in &cost.parts {
         let bps = cooperatives
@@ -584,30 +640,7 @@ fn place_order(
             ledger(conn, part.cooperative_id, Some(order.id), Some(fulfilment_id), kind, amount, None, None)?;
         }
     }
-    for l in &view.lines {
-        let Some(s) = &l.sellable else { continue };
-        store::insert_order_line(
-            conn,
-            &NewOrderLine {
-                order_id: order.id,
-                fulfilment_id: fulfilment_ids[&s.cooperative.id],
-                variant_id: s.variant.id,
-                product_id: s.product.id,
-                cooperative_id: s.cooperative.id,
-                product_name: s.product.name().resolve(checked.locale).text,
-                sku: s.variant.sku.clone(),
-                unit_price_minor: l.unit_price_minor,
-                quantity: l.line.quantity,
-                line_total_minor: l.total_minor,
-            },
-        )?;
-    }
-    event(conn, &order, None, viewer, None, status.as_str(), None)?;
-    store::complete_cart(conn, cart.id, at)?;
-    if !card {
-        enqueue_order_emails(conn, &order)?;
-    }
-    Ok(order)
+    Ok(fulfilment_ids)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -675,7 +708,7 @@ fn mad(minor: i64) -> String {
 fn enqueue_order_emails(conn: &mut DbConn, order: &OrderRow) -> Result<(), AppError> {
     let lines = store::lines_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
     let fulfilments = store::fulfilments_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
-    let region = catalog::find_region(conn, order.ship_region_id)?;
+    let region = registry::find_region(conn, order.ship_region_id)?;
     let locale = Locale::parse(&order.locale).unwrap_or(Locale::Fr);
     let region_name = |l: Locale| region.as_ref().map(|r| r.name().resolve(l).text).unwrap_or_default();
     let address = |l: Locale| {
@@ -703,7 +736,7 @@ fn enqueue_order_emails(conn: &mut DbConn, order: &OrderRow) -> Result<(), AppEr
         },
     )?;
     let cooperatives =
-        catalog::cooperatives_by_ids(conn, &fulfilments.iter().map(|f| f.cooperative_id).collect::<Vec<_>>())?;
+        registry::cooperatives_by_ids(conn, &fulfilments.iter().map(|f| f.cooperative_id).collect::<Vec<_>>())?;
     for f in &fulfilments {
         let Some(cooperative) = cooperatives.get(&f.cooperative_id) else { continue };
         let Some(to) = cooperative.contact_email.clone() else { continue };
@@ -758,7 +791,7 @@ pub fn find_order_for(
 
 /// A guest finds their order with its number and the email it was placed with.
 pub fn lookup_order(conn: &mut DbConn, number: &str, email: &str) -> Result<Option<OrderRow>, AppError> {
-    let email = crate::auth::service::normalize_email(email);
+    let email = crate::kernel::validate::normalize_email(email);
     Ok(store::order_by_number(conn, number.trim())?.filter(|o| o.email == email))
 }
 
@@ -866,21 +899,7 @@ pub fn update_fulfilment(
         )]));
     }
     let mut checks = Checks::new();
-    let clean = |s: &Option<String>| s.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    let carrier = clean(&input.carrier).or(current.carrier.clone());
-    let tracking = clean(&input.tracking_number).or(current.tracking_number.clone());
-    if to == FulfilmentStatus::Shipped {
-        checks.check(
-            carrier.as_ref().is_some_and(|c| c.chars().count() <= 100),
-            path!["input", "carrier"],
-            "is required to ship (at most 100 characters)",
-        );
-        checks.check(
-            tracking.as_ref().is_some_and(|t| t.chars().count() <= 100),
-            path!["input", "trackingNumber"],
-            "is required to ship (at most 100 characters)",
-        );
-    }
+    let (carrier, tracking) = shipping_details(&mut checks, &input, &current, to);
     let order = store::find_order(conn, current.order_id)?.ok_or_else(|| AppError::internal("order vanished"))?;
     let cod = order.payment_method() == PaymentMethod::CashOnDelivery;
     let cash_collected = input.cash_collected.unwrap_or(false);
@@ -922,25 +941,62 @@ pub fn update_fulfilment(
             )?;
         }
         if to == FulfilmentStatus::Shipped {
-            let cooperative = catalog::find_cooperative(conn, current.cooperative_id)?;
-            let locale = Locale::parse(&order.locale).unwrap_or(Locale::Fr);
-            notify::enqueue(
-                conn,
-                &EmailJob {
-                    template: EmailTemplate::ShipmentNotice,
-                    to: order.email.clone(),
-                    locale: order.locale.clone(),
-                    data: serde_json::json!({
-                        "number": order.number,
-                        "cooperative_name": cooperative.map(|c| c.name().resolve(locale).text).unwrap_or_default(),
-                        "carrier": carrier, "tracking_number": tracking,
-                    }),
-                },
-            )?;
+            enqueue_shipment_notice(conn, &order, current.cooperative_id, &carrier, &tracking)?;
         }
         settle_order(conn, order.id, Some(viewer))?;
         store::find_fulfilment(conn, current.id)?.ok_or_else(|| AppError::internal("fulfilment vanished"))
     })
+}
+
+/// The carrier and tracking number a fulfilment keeps (the input's, else what it had);
+/// both are required to ship.
+fn shipping_details(
+    checks: &mut Checks,
+    input: &FulfilmentUpdateInput,
+    current: &FulfilmentRow,
+    to: FulfilmentStatus,
+) -> (Option<String>, Option<String>) {
+    let clean = |s: &Option<String>| s.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let carrier = clean(&input.carrier).or(current.carrier.clone());
+    let tracking = clean(&input.tracking_number).or(current.tracking_number.clone());
+    if to == FulfilmentStatus::Shipped {
+        checks.check(
+            carrier.as_ref().is_some_and(|c| c.chars().count() <= 100),
+            path!["input", "carrier"],
+            "is required to ship (at most 100 characters)",
+        );
+        checks.check(
+            tracking.as_ref().is_some_and(|t| t.chars().count() <= 100),
+            path!["input", "trackingNumber"],
+            "is required to ship (at most 100 characters)",
+        );
+    }
+    (carrier, tracking)
+}
+
+/// Tells the buyer a cooperative's part of the order shipped.
+fn enqueue_shipment_notice(
+    conn: &mut DbConn,
+    order: &OrderRow,
+    cooperative_id: i64,
+    carrier: &Option<String>,
+    tracking: &Option<String>,
+) -> Result<(), AppError> {
+    let cooperative = registry::find_cooperative(conn, cooperative_id)?;
+    let locale = Locale::parse(&order.locale).unwrap_or(Locale::Fr);
+    notify::enqueue(
+        conn,
+        &EmailJob {
+            template: EmailTemplate::ShipmentNotice,
+            to: order.email.clone(),
+            locale: order.locale.clone(),
+            data: serde_json::json!({
+                "number": order.number,
+                "cooperative_name": cooperative.map(|c| c.name().resolve(locale).text).unwrap_or_default(),
+                "carrier": carrier, "tracking_number": tracking,
+            }),
+        },
+    )
 }
 
 /// The buyer (before anything ships and before a card payment) or staff cancel an order;
@@ -1256,11 +1312,11 @@ pub fn record_payout(
     viewer: Option<&Viewer>,
     input: PayoutRecordInput,
 ) -> Result<Balance, AppError> {
-    let admin = crate::auth::service::require_admin(viewer)?;
+    let admin = crate::kernel::viewer::require_admin(viewer)?;
     let mut checks = Checks::new();
     let cooperative_id =
         ids::decode_input(&input.cooperative_id, "Cooperative", path!["input", "cooperativeId"], &mut checks);
-    let amount = match crate::money::parse_amount(&input.amount.0, 2) {
+    let amount = match crate::kernel::money::parse_amount(&input.amount.0, 2) {
         Ok(a) if a > 0 => Some(a),
         Ok(_) => {
             checks.fail(path!["input", "amount"], "must be more than zero");
@@ -1280,7 +1336,7 @@ pub fn record_payout(
     checks.finish()?;
     let (cooperative_id, amount) = (cooperative_id.unwrap_or_default(), amount.unwrap_or_default());
     write_tx(conn, |conn| {
-        if catalog::find_cooperative(conn, cooperative_id)?.is_none() {
+        if registry::find_cooperative(conn, cooperative_id)?.is_none() {
             return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
         }
         let owed = balance(conn, viewer, cooperative_id)?.balance_minor;
@@ -1325,7 +1381,7 @@ pub fn set_shipping_rate(
         return Err(AppError::forbidden("you may only set your own cooperative's shipping rates"));
     }
     let mut checks = Checks::new();
-    let parse = |checks: &mut Checks, field: &str, text: &str| match crate::money::parse_amount(text, 2) {
+    let parse = |checks: &mut Checks, field: &str, text: &str| match crate::kernel::money::parse_amount(text, 2) {
         Ok(v) => Some(v),
         Err(e) => {
             checks.fail(path!["input", field], e.to_string());
@@ -1335,17 +1391,171 @@ pub fn set_shipping_rate(
     let rate = parse(&mut checks, "rate", &input.rate.0);
     let free_above = input.free_above.as_ref().and_then(|f| parse(&mut checks, "freeAbove", &f.0));
     let region_id = match &input.region_code {
-        Some(code) => catalog::region_id(conn, &mut checks, path!["input", "regionCode"], code)?,
+        Some(code) => registry::region_id(conn, &mut checks, path!["input", "regionCode"], code)?,
         None => None,
     };
     checks.finish()?;
     write_tx(conn, |conn| {
-        if catalog::find_cooperative(conn, cooperative_id)?.is_none() {
+        if registry::find_cooperative(conn, cooperative_id)?.is_none() {
             return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
         }
         store::set_shipping_rate(conn, cooperative_id, region_id, rate.unwrap_or_default(), free_above)?;
         Ok(())
     })
+}
+
+// ---- payments: calls to the provider, outside the database transactions ----
+
+/// A placed order and what the storefront needs to collect a card payment. When the
+/// provider fails, the order waits, payable (retrying the checkout with the same key tries
+/// again), and `payment_errors` says why.
+pub struct PlacedOrder {
+    pub order: OrderRow,
+    pub payment_client_secret: Option<String>,
+    pub payment_errors: Vec<UserError>,
+}
+
+/// Places the order (one transaction), then starts its card payment when it needs one.
+pub async fn checkout_and_pay(
+    db: &Db,
+    payments: &Payments,
+    viewer: Option<Viewer>,
+    input: CheckoutCompleteInput,
+    settings: CommerceSettings,
+) -> Result<PlacedOrder, AppError> {
+    let checkout = db.run(move |conn| checkout(conn, viewer.as_ref(), input, &settings)).await?;
+    let mut order = checkout.order;
+    if order.payment_method() == PaymentMethod::Card && order.payment_reference.is_none() {
+        let provider = payments
+            .provider(PaymentMethod::Card)
+            .ok_or_else(|| AppError::internal("card order without a card provider"))?;
+        let request = PaymentRequest {
+            order_id: order.id,
+            order_number: order.number.clone(),
+            amount_minor: order.total_minor,
+            currency: order.currency.clone(),
+            email: order.email.clone(),
+            idempotency_key: order.idempotency_key.clone(),
+        };
+        match provider.start(&request).await {
+            Ok(start) => {
+                let id = order.id;
+                order = db.run(move |conn| attach_payment(conn, id, start.reference, start.client_secret)).await?;
+            }
+            Err(e) => {
+                let payment_errors = e.user_errors().ok_or(e)?;
+                return Ok(PlacedOrder { order, payment_client_secret: None, payment_errors });
+            }
+        }
+    }
+    let payment_client_secret =
+        order.payment_client_secret.clone().filter(|_| order.payment_status() != PaymentStatus::Paid);
+    Ok(PlacedOrder { order, payment_client_secret, payment_errors: Vec::new() })
+}
+
+/// Staff refund a paid order, whole or one cooperative's part: the plan is checked, the
+/// provider refunds (idempotently), then the refund is recorded.
+pub async fn refund_order(
+    db: &Db,
+    payments: &Payments,
+    viewer: Option<Viewer>,
+    input: OrderRefundInput,
+) -> Result<OrderRow, AppError> {
+    let plan = {
+        let (viewer, input) = (viewer.clone(), input.clone());
+        db.run(move |conn| plan_refund(conn, viewer.as_ref(), &input)).await?
+    };
+    let provider = payments
+        .provider(plan.order.payment_method())
+        .ok_or_else(|| AppError::internal("no provider for a paid order"))?;
+    let reference = plan.order.payment_reference.clone().unwrap_or_default();
+    let provider_reference = provider.refund(&reference, plan.amount_minor, &plan.idempotency_key).await?;
+    let reason = input.reason;
+    db.run(move |conn| record_refund(conn, viewer.as_ref(), plan, provider_reference, reason)).await
+}
+
+// ---- listings ----
+
+/// A customer's orders (`account_id`), or every order (staff listings pass `None`).
+pub fn list_orders(
+    conn: &mut DbConn,
+    account_id: Option<i64>,
+    status: Option<OrderStatus>,
+    args: PageArgs,
+    want_total: bool,
+) -> Result<Page<OrderRow>, AppError> {
+    Ok(paginate(
+        conn,
+        args,
+        want_total,
+        |c| store::count_orders(c, account_id, status),
+        |c, offset, limit| store::list_orders(c, account_id, status, offset, limit),
+    )?)
+}
+
+/// Every order: staff only.
+pub fn list_all_orders(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    status: Option<OrderStatus>,
+    args: PageArgs,
+    want_total: bool,
+) -> Result<Page<OrderRow>, AppError> {
+    require_staff(viewer)?;
+    list_orders(conn, None, status, args, want_total)
+}
+
+/// The fulfilments to handle: a manager's cooperative's, or any (or one cooperative's) for staff.
+pub fn list_fulfilments(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    wanted: Option<i64>,
+    status: Option<FulfilmentStatus>,
+    args: PageArgs,
+    want_total: bool,
+) -> Result<Page<FulfilmentRow>, AppError> {
+    let viewer = require_viewer(viewer)?;
+    let cooperative = if viewer.is_staff() {
+        wanted
+    } else {
+        match (viewer.cooperative_id, wanted) {
+            (Some(own), None) => Some(own),
+            (Some(own), Some(w)) if w == own => Some(own),
+            _ => return Err(AppError::forbidden("you may only see your own cooperative's orders")),
+        }
+    };
+    Ok(paginate(
+        conn,
+        args,
+        want_total,
+        |c| store::count_fulfilments(c, cooperative, status),
+        |c, offset, limit| store::list_fulfilments(c, cooperative, status, offset, limit),
+    )?)
+}
+
+/// A cooperative's ledger, newest first: its managers and staff.
+pub fn list_ledger(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    cooperative_id: i64,
+    args: PageArgs,
+    want_total: bool,
+) -> Result<Page<LedgerEntryRow>, AppError> {
+    if !can_see_money(viewer, cooperative_id) {
+        return Err(AppError::forbidden("not your cooperative"));
+    }
+    Ok(paginate(
+        conn,
+        args,
+        want_total,
+        |c| store::count_ledger_entries(c, cooperative_id),
+        |c, offset, limit| store::ledger_entries(c, cooperative_id, offset, limit),
+    )?)
+}
+
+/// The token of the customer's open cart, if any.
+pub fn open_cart_token(conn: &mut DbConn, account_id: i64) -> Result<Option<String>, AppError> {
+    Ok(store::open_cart_of_account(conn, account_id)?.map(|c| c.token))
 }
 
 #[cfg(test)]

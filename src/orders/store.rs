@@ -7,8 +7,8 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::model::*;
-use crate::db::DbConn;
-use crate::db::schema::{
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{
     cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, payment_events, refunds,
     shipping_rates,
 };

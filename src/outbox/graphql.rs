@@ -2,10 +2,10 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
-use crate::error::AppError;
-use crate::graphql::context::CtxExt;
-use crate::graphql::relay::{Conn, connection};
-use crate::graphql::{DateTime, ids, run_mutation};
+use crate::kernel::error::AppError;
+use crate::kernel::graphql::context::CtxExt;
+use crate::kernel::graphql::relay::{Conn, connection};
+use crate::kernel::graphql::{DateTime, ids, run_mutation};
 
 #[derive(SimpleObject)]
 pub struct OutboxMessage {
@@ -60,7 +60,7 @@ impl OutboxQuery {
         after: Option<String>,
         first: Option<i32>,
     ) -> Result<Conn<OutboxMessage>> {
-        crate::auth::service::require_admin(ctx.viewer())?;
+        crate::kernel::viewer::require_admin(ctx.viewer())?;
         let args = ctx.page_args(after, None, first, None)?;
         let (rows, window, total) = ctx
             .db()
@@ -84,7 +84,7 @@ impl OutboxMutation {
     /// Administrators put a FAILED message back in the queue.
     async fn outbox_retry(&self, ctx: &Context<'_>, id: ID) -> Result<OutboxRetryPayload> {
         let (row, user_errors) = run_mutation(ctx, move |conn, viewer| {
-            crate::auth::service::require_admin(viewer)?;
+            crate::kernel::viewer::require_admin(viewer)?;
             let raw = ids::decode(&id, "OutboxMessage")
                 .ok_or_else(|| AppError::bad_input(&["id"], "is not an OutboxMessage id"))?;
             if super::retry(conn, raw)? == 0 {

@@ -8,9 +8,9 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::DbConn;
-use crate::db::schema::outbox;
-use crate::error::AppError;
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::outbox;
+use crate::kernel::error::AppError;
 
 pub const PENDING: &str = "PENDING";
 pub const DONE: &str = "DONE";
@@ -46,7 +46,7 @@ struct NewOutboxRow<'a> {
 /// Records a side effect; call it inside the transaction of the change that causes it.
 pub fn enqueue(conn: &mut DbConn, kind: &str, payload: &impl Serialize) -> Result<(), AppError> {
     let payload = serde_json::to_string(payload).map_err(AppError::internal)?;
-    let now = crate::db::now();
+    let now = crate::kernel::db::now();
     diesel::insert_into(outbox::table)
         .values(&NewOutboxRow {
             kind,
@@ -149,7 +149,7 @@ pub fn count(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
 /// Puts a parked row back in the queue, due now.
 pub fn retry(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::status.eq(FAILED)))
-        .set((outbox::status.eq(PENDING), outbox::attempts.eq(0), outbox::next_attempt_at.eq(crate::db::now())))
+        .set((outbox::status.eq(PENDING), outbox::attempts.eq(0), outbox::next_attempt_at.eq(crate::kernel::db::now())))
         .execute(conn)
 }
 

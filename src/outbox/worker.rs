@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 use super::OutboxRow;
-use crate::db::{Db, now};
+use crate::kernel::db::{Db, now};
 
 /// Delivers one outbox row (an email, an index update…). Must be idempotent: a crash
 /// between delivery and `mark_done` delivers the row again.

@@ -2,9 +2,9 @@
 
 use futures_util::future::BoxFuture;
 
+use super::PaymentMethod;
 use super::{PaymentProvider, PaymentRequest, PaymentStart};
-use crate::error::AppError;
-use crate::orders::model::PaymentMethod;
+use crate::kernel::error::AppError;
 
 pub struct CashOnDelivery;
 

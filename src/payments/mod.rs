@@ -1,5 +1,6 @@
 //! How orders get paid: cash on delivery (the default) or Stripe, behind one trait, plus
-//! the signed Stripe webhook.
+//! the Stripe webhook's signature and event. Adapters without tables: the orders domain
+//! records payments, and the api layer receives the webhook.
 
 pub mod cod;
 pub mod stripe;
@@ -7,8 +8,16 @@ pub mod webhook;
 
 use futures_util::future::BoxFuture;
 
-use crate::error::AppError;
-use crate::orders::model::PaymentMethod;
+use crate::kernel::error::AppError;
+use async_graphql::Enum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum PaymentMethod {
+    CashOnDelivery,
+    Card,
+}
+
+crate::text_enum!(PaymentMethod { CashOnDelivery = "CASH_ON_DELIVERY", Card = "CARD" });
 
 /// What a provider needs to start collecting an order's money.
 #[derive(Debug, Clone)]

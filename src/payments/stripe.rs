@@ -9,9 +9,9 @@ use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeReque
 use stripe_core::payment_intent::CreatePaymentIntent;
 use stripe_core::refund::CreateRefund;
 
+use super::PaymentMethod;
 use super::{PaymentProvider, PaymentRequest, PaymentStart};
-use crate::error::AppError;
-use crate::orders::model::PaymentMethod;
+use crate::kernel::error::AppError;
 
 pub struct StripeProvider {
     client: Client,

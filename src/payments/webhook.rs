@@ -1,12 +1,10 @@
-//! `POST /webhooks/stripe`: the `Stripe-Signature` header is checked (HMAC-SHA256 over
-//! `timestamp.payload`, within a tolerance window) before anything is read from the body.
+//! Stripe webhooks: the `Stripe-Signature` header (HMAC-SHA256 over `timestamp.payload`,
+//! within a tolerance window) and the event read once the signature holds. The endpoint
+//! itself is the api layer's.
 
-use actix_web::{HttpRequest, HttpResponse, web};
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
-
-use crate::app::AppState;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignatureError {
@@ -87,39 +85,6 @@ pub struct StripeObject {
     /// On charges: the PaymentIntent they belong to.
     pub payment_intent: Option<String>,
     pub amount_refunded: Option<i64>,
-}
-
-pub async fn handle(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let Some(secret) = state.config.stripe_webhook_secret.as_ref() else {
-        return HttpResponse::NotFound().body("Stripe is not configured");
-    };
-    let header = req.headers().get("stripe-signature").and_then(|v| v.to_str().ok());
-    let verified = match header {
-        None => Err(SignatureError::Missing),
-        Some(h) => verify(
-            h,
-            &body,
-            secret.expose(),
-            state.config.stripe_webhook_tolerance_secs,
-            chrono::Utc::now().timestamp(),
-        ),
-    };
-    if let Err(e) = verified {
-        tracing::warn!(error = ?e, "rejected a Stripe webhook");
-        return HttpResponse::BadRequest().body("invalid signature");
-    }
-    let event: StripeEvent = match serde_json::from_slice(&body) {
-        Ok(e) => e,
-        Err(e) => return HttpResponse::BadRequest().body(format!("unreadable event: {e}")),
-    };
-    match state.db.run(move |conn| crate::orders::service::apply_stripe_event(conn, &event)).await {
-        Ok(_) => HttpResponse::Ok().json(serde_json::json!({ "received": true })),
-        Err(e) => {
-            e.log_if_internal();
-            // A 5xx makes Stripe retry later; nothing was applied.
-            HttpResponse::InternalServerError().body("try again")
-        }
-    }
 }
 
 #[cfg(test)]

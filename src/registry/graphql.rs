@@ -3,18 +3,16 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, Upload};
 
+use super::loaders::{RegionKey, RegistryLoader, SectorKey};
 use super::model::*;
 use super::service::{self, ApplicationView, Compliance};
-use crate::catalog::graphql::{Region, Sector};
-use crate::catalog::loaders::{RegionKey, SectorKey};
-use crate::catalog::model::{CooperativeRow, CooperativeStatus};
-use crate::config::RegistryRules;
-use crate::error::AppError;
-use crate::graphql::context::CtxExt;
-use crate::graphql::relay::{Conn, connection};
-use crate::graphql::{Date, DateTime, ids, loader_error, page_cost, run_mutation};
-use crate::i18n::{Locale, LocalizedText};
-use crate::money::Money;
+use crate::kernel::config::RegistryRules;
+use crate::kernel::error::AppError;
+use crate::kernel::graphql::context::CtxExt;
+use crate::kernel::graphql::relay::{Conn, connection_from_vec};
+use crate::kernel::graphql::{Date, DateTime, ids, loader_error, page_cost, run_mutation};
+use crate::kernel::i18n::{Locale, LocalizedText};
+use crate::kernel::money::Money;
 
 // ---- the public extract ----
 
@@ -48,10 +46,20 @@ impl RegistryEntry {
         self.entry.legal_form()
     }
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        Ok(ctx.catalog().load_one(RegionKey(self.cooperative.region_id)).await.map_err(loader_error)?.map(Region))
+        Ok(ctx
+            .loader::<RegistryLoader>()
+            .load_one(RegionKey(self.cooperative.region_id))
+            .await
+            .map_err(loader_error)?
+            .map(Region))
     }
     async fn sector(&self, ctx: &Context<'_>) -> Result<Option<Sector>> {
-        Ok(ctx.catalog().load_one(SectorKey(self.cooperative.sector_id)).await.map_err(loader_error)?.map(Sector))
+        Ok(ctx
+            .loader::<RegistryLoader>()
+            .load_one(SectorKey(self.cooperative.sector_id))
+            .await
+            .map_err(loader_error)?
+            .map(Sector))
     }
     async fn province(&self) -> Option<&str> {
         self.entry.province.as_deref()
@@ -113,13 +121,15 @@ impl CooperativeRegisterRecord {
             .into_iter()
             .filter(|f| look.field("nodes").field(f).exists() || look.field("edges").field("node").field(f).exists())
             .collect();
-        let viewer = ctx.viewer().cloned();
+        let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
         let cooperative_id = self.0.cooperative.id;
         let page = ctx
             .db()
-            .run(move |conn| service::members(conn, viewer.as_ref(), cooperative_id, !include_left, args, &personal))
+            .run(move |conn| {
+                service::members(conn, viewer.as_ref(), cooperative_id, !include_left, args, want_total, &personal)
+            })
             .await?;
-        Ok(connection(page.window, page.rows.into_iter().map(Member).collect(), page.total))
+        Ok(page.into_connection(Member))
     }
 
     /// Filing standing for the last `years` fiscal years (3 by default).
@@ -399,10 +409,20 @@ impl RegistrationApplication {
         self.0.row.name_fr.as_deref()
     }
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        Ok(ctx.catalog().load_one(RegionKey(self.0.row.region_id)).await.map_err(loader_error)?.map(Region))
+        Ok(ctx
+            .loader::<RegistryLoader>()
+            .load_one(RegionKey(self.0.row.region_id))
+            .await
+            .map_err(loader_error)?
+            .map(Region))
     }
     async fn sector(&self, ctx: &Context<'_>) -> Result<Option<Sector>> {
-        Ok(ctx.catalog().load_one(SectorKey(self.0.row.sector_id)).await.map_err(loader_error)?.map(Sector))
+        Ok(ctx
+            .loader::<RegistryLoader>()
+            .load_one(SectorKey(self.0.row.sector_id))
+            .await
+            .map_err(loader_error)?
+            .map(Sector))
     }
     async fn province(&self) -> Option<&str> {
         self.0.row.province.as_deref()
@@ -558,7 +578,7 @@ impl RegistryQuery {
         last: Option<i32>,
     ) -> Result<Conn<RegistryEntry>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let want_total = ctx.look_ahead().field("totalCount").exists();
+        let want_total = ctx.wants_total();
         let page = ctx
             .db()
             .run(move |conn| {
@@ -566,7 +586,7 @@ impl RegistryQuery {
                 service::search_register(conn, &query, args, want_total)
             })
             .await?;
-        Ok(connection(page.window, page.rows.into_iter().map(RegistryEntry::new).collect(), page.total))
+        Ok(page.into_connection(RegistryEntry::new))
     }
 
     /// A cooperative's full register record: for its managers, agents and administrators.
@@ -601,9 +621,12 @@ impl RegistryQuery {
         last: Option<i32>,
     ) -> Result<Conn<RegistrationApplicationSummary>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let viewer = ctx.viewer().cloned();
-        let page = ctx.db().run(move |conn| service::list_applications(conn, viewer.as_ref(), status, args)).await?;
-        Ok(connection(page.window, page.rows.into_iter().map(RegistrationApplicationSummary).collect(), page.total))
+        let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
+        let page = ctx
+            .db()
+            .run(move |conn| service::list_applications(conn, viewer.as_ref(), status, args, want_total))
+            .await?;
+        Ok(page.into_connection(RegistrationApplicationSummary))
     }
 
     /// Cooperatives whose filing for `fiscalYear` is missing after its last deadline (office only).
@@ -620,13 +643,15 @@ impl RegistryQuery {
         last: Option<i32>,
     ) -> Result<Conn<RegistryEntry>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let viewer = ctx.viewer().cloned();
+        let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
         let rules = ctx.data_unchecked::<RegistryRules>().clone();
         let page = ctx
             .db()
-            .run(move |conn| service::missing_filings(conn, viewer.as_ref(), &rules, fiscal_year, region_code, args))
+            .run(move |conn| {
+                service::missing_filings(conn, viewer.as_ref(), &rules, fiscal_year, region_code, args, want_total)
+            })
             .await?;
-        Ok(connection(page.window, page.rows.into_iter().map(RegistryEntry::new).collect(), page.total))
+        Ok(page.into_connection(RegistryEntry::new))
     }
 
     /// Per region, how many cooperatives owe the year's filing and how many have not filed it (office only).
@@ -637,8 +662,11 @@ impl RegistryQuery {
             .db()
             .run(move |conn| service::missing_filings_by_region(conn, viewer.as_ref(), &rules, fiscal_year))
             .await?;
-        let regions =
-            ctx.catalog().load_many(counts.iter().map(|(id, _, _)| RegionKey(*id))).await.map_err(loader_error)?;
+        let regions = ctx
+            .loader::<RegistryLoader>()
+            .load_many(counts.iter().map(|(id, _, _)| RegionKey(*id)))
+            .await
+            .map_err(loader_error)?;
         let mut out: Vec<RegionFilingCount> = counts
             .into_iter()
             .filter_map(|(id, expected, missing)| {
@@ -661,12 +689,12 @@ impl RegistryQuery {
         last: Option<i32>,
     ) -> Result<Conn<PersonalDataRead>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let viewer = ctx.viewer().cloned();
+        let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
         let page = ctx
             .db()
-            .run(move |conn| service::personal_data_reads(conn, viewer.as_ref(), registration_number, args))
+            .run(move |conn| service::personal_data_reads(conn, viewer.as_ref(), registration_number, args, want_total))
             .await?;
-        Ok(connection(page.window, page.rows.into_iter().map(PersonalDataRead).collect(), page.total))
+        Ok(page.into_connection(PersonalDataRead))
     }
 }
 
@@ -908,5 +936,70 @@ impl RegistryMutation {
         let (filing, user_errors) =
             run_mutation(ctx, move |conn, viewer| service::submit_filing(conn, viewer, input)).await?;
         Ok(AnnualFilingSubmitPayload { filing: filing.map(AnnualFiling), user_errors })
+    }
+}
+
+pub struct Region(pub RegionRow);
+
+#[Object]
+impl Region {
+    pub async fn id(&self) -> ID {
+        ids::encode("Region", self.0.id)
+    }
+    /// Official code, `01` (Tanger-Tétouan-Al Hoceïma) to `12` (Dakhla-Oued Ed-Dahab).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
+        self.0.name().resolve(ctx.locale(locale))
+    }
+}
+
+pub struct Sector(pub SectorRow);
+
+#[Object]
+impl Sector {
+    pub async fn id(&self) -> ID {
+        ids::encode("Sector", self.0.id)
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
+        self.0.name().resolve(ctx.locale(locale))
+    }
+}
+
+/// Reference data of the register: the regions and the sectors.
+#[derive(Default)]
+pub struct ReferenceQuery;
+
+#[Object]
+impl ReferenceQuery {
+    /// The 12 regions of the 2015 division.
+    async fn regions(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Conn<Region>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let rows = ctx.db().run(service::list_regions).await?;
+        Ok(connection_from_vec(args, rows.into_iter().map(Region).collect()))
+    }
+
+    async fn sectors(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Conn<Sector>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let rows = ctx.db().run(service::list_sectors).await?;
+        Ok(connection_from_vec(args, rows.into_iter().map(Sector).collect()))
     }
 }

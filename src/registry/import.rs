@@ -6,14 +6,11 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
-use super::model::LegalForm;
-use super::names;
-use super::service::{RegisterFacts, entry_row, today};
+use super::model::{CooperativeFields, CooperativeStatus, LegalForm, RegionRow, SectorRow};
+use super::service::{self as cooperatives, RegisterFacts, entry_row, today};
 use super::store;
-use crate::catalog::model::{CooperativeFields, CooperativeStatus};
-use crate::catalog::service as catalog;
-use crate::db::{DbConn, now, write_tx};
-use crate::error::AppError;
+use crate::kernel::db::{DbConn, now, write_tx};
+use crate::kernel::error::AppError;
 
 /// The columns the file must have (in any order; others are ignored).
 pub const COLUMNS: [&str; 9] = [
@@ -56,7 +53,7 @@ pub fn import_csv(
         return Err(AppError::bad_input(&["file"], format!("missing columns: {}", missing.join(", "))));
     }
     let col: Vec<usize> = COLUMNS.iter().map(|c| index(c).unwrap_or(0)).collect();
-    let (regions, sectors) = catalog::regions_and_sectors(conn)?;
+    let (regions, sectors) = cooperatives::regions_and_sectors(conn)?;
     let mut report = ImportReport::default();
     let mut seen_numbers = HashSet::new();
     let mut pending: Vec<(u64, ValidRow)> = Vec::new();
@@ -71,96 +68,11 @@ pub fn import_csv(
                 continue;
             }
         }
-        let get = |i: usize| record.get(col[i]).unwrap_or("").trim();
+        let cells: Vec<&str> = col.iter().map(|c| record.get(*c).unwrap_or("").trim()).collect();
         let mut reasons = Vec::new();
-        let number = get(0).to_string();
-        if number.is_empty() || number.chars().count() > 64 {
-            reasons.push("registration_number: must be 1 to 64 characters".to_string());
-        } else if !seen_numbers.insert(number.clone()) {
-            reasons.push("registration_number: appears earlier in the file".to_string());
-        } else if catalog::registration_number_taken(conn, &number)? {
-            reasons.push("registration_number: already in the register".to_string());
-        }
-        let name_ar = Some(get(1).to_string()).filter(|s| !s.is_empty());
-        let name_fr = Some(get(2).to_string()).filter(|s| !s.is_empty());
-        if name_ar.is_none() && name_fr.is_none() {
-            reasons.push("name_ar/name_fr: at least one name is required".into());
-        }
-        for (column, name) in [("name_ar", &name_ar), ("name_fr", &name_fr)] {
-            if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
-                reasons.push(format!("{column}: must be at most 200 characters"));
-            }
-        }
-        let form = match get(3).to_ascii_uppercase().as_str() {
-            "" | "COOPERATIVE" | "COOPÉRATIVE" => Some(LegalForm::Cooperative),
-            "UNION" => Some(LegalForm::Union),
-            "FEDERATION" | "FÉDÉRATION" => Some(LegalForm::Federation),
-            other => {
-                reasons.push(format!("legal_form: `{other}` is not COOPERATIVE, UNION or FEDERATION"));
-                None
-            }
-        };
-        let region = regions.iter().find(|r| r.code == get(4));
-        if region.is_none() {
-            reasons.push(format!("region_code: `{}` is not a region code (01 to 12)", get(4)));
-        }
-        let sector = sectors.iter().find(|s| s.code == get(5));
-        if sector.is_none() {
-            reasons.push(format!("sector_code: unknown sector `{}`", get(5)));
-        }
-        let province = Some(get(6).to_string()).filter(|s| !s.is_empty());
-        if province.as_ref().is_some_and(|p| p.chars().count() > 100) {
-            reasons.push("province: must be at most 100 characters".into());
-        }
-        let date = match NaiveDate::parse_from_str(get(7), "%Y-%m-%d") {
-            Ok(d) if d <= today() => Some(d),
-            Ok(_) => {
-                reasons.push("registration_date: is in the future".into());
-                None
-            }
-            Err(_) => {
-                reasons.push(format!("registration_date: `{}` is not a date such as 2019-04-23", get(7)));
-                None
-            }
-        };
-        let status_text = if get(8).is_empty() { "ACTIVE".to_string() } else { get(8).to_ascii_uppercase() };
-        let status = CooperativeStatus::parse(&status_text);
-        if status.is_none() {
-            reasons.push(format!("status: `{status_text}` is not a register status"));
-        }
-        match (reasons.is_empty(), region, sector, form, date, status) {
-            (true, Some(region), Some(sector), Some(form), Some(date), Some(status)) => {
-                let base = names::slug(name_fr.as_deref().or(name_ar.as_deref()).unwrap_or("cooperative"));
-                let suffix = names::slug(&number);
-                pending.push((
-                    line,
-                    ValidRow {
-                        fields: CooperativeFields {
-                            slug: format!("{base}-{suffix}"),
-                            registration_number: number,
-                            name_ar,
-                            name_fr,
-                            name_en: None,
-                            name_zgh: None,
-                            description_ar: None,
-                            description_fr: None,
-                            description_en: None,
-                            description_zgh: None,
-                            region_id: region.id,
-                            sector_id: sector.id,
-                            logo_url: None,
-                            contact_email: None,
-                            contact_phone: None,
-                            is_women_cooperative: false,
-                            is_youth_cooperative: false,
-                            status: status.as_str().into(),
-                            updated_at: now(),
-                            commission_rate_bps: None,
-                        },
-                        facts: RegisterFacts { legal_form: form, province, registration_date: date },
-                    },
-                ));
-            }
+        let number = check_number(conn, cells[0], &mut seen_numbers, &mut reasons)?;
+        match check_row(&cells, &regions, &sectors, &mut reasons) {
+            Some(checked) if reasons.is_empty() => pending.push((line, valid_row(number, checked))),
             _ => report.rejected.push((line, reasons)),
         }
         if pending.len() >= CHUNK {
@@ -173,6 +85,139 @@ pub fn import_csv(
     Ok(report)
 }
 
+/// A registration number new to the register and to the file.
+fn check_number(
+    conn: &mut DbConn,
+    number: &str,
+    seen: &mut HashSet<String>,
+    reasons: &mut Vec<String>,
+) -> Result<String, AppError> {
+    if number.is_empty() || number.chars().count() > 64 {
+        reasons.push("registration_number: must be 1 to 64 characters".to_string());
+    } else if !seen.insert(number.to_string()) {
+        reasons.push("registration_number: appears earlier in the file".to_string());
+    } else if cooperatives::registration_number_taken(conn, number)? {
+        reasons.push("registration_number: already in the register".to_string());
+    }
+    Ok(number.to_string())
+}
+
+/// The cells of a row after the number, checked.
+struct CheckedRow {
+    name_ar: Option<String>,
+    name_fr: Option<String>,
+    form: LegalForm,
+    region_id: i64,
+    sector_id: i64,
+    province: Option<String>,
+    date: NaiveDate,
+    status: CooperativeStatus,
+}
+
+/// Checks the cells of a row (in `COLUMNS` order); each problem is a reason.
+fn check_row(
+    cells: &[&str],
+    regions: &[RegionRow],
+    sectors: &[SectorRow],
+    reasons: &mut Vec<String>,
+) -> Option<CheckedRow> {
+    let name_ar = Some(cells[1].to_string()).filter(|s| !s.is_empty());
+    let name_fr = Some(cells[2].to_string()).filter(|s| !s.is_empty());
+    if name_ar.is_none() && name_fr.is_none() {
+        reasons.push("name_ar/name_fr: at least one name is required".into());
+    }
+    for (column, name) in [("name_ar", &name_ar), ("name_fr", &name_fr)] {
+        if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
+            reasons.push(format!("{column}: must be at most 200 characters"));
+        }
+    }
+    let form = legal_form(cells[3], reasons);
+    let region = regions.iter().find(|r| r.code == cells[4]);
+    if region.is_none() {
+        reasons.push(format!("region_code: `{}` is not a region code (01 to 12)", cells[4]));
+    }
+    let sector = sectors.iter().find(|s| s.code == cells[5]);
+    if sector.is_none() {
+        reasons.push(format!("sector_code: unknown sector `{}`", cells[5]));
+    }
+    let province = Some(cells[6].to_string()).filter(|s| !s.is_empty());
+    if province.as_ref().is_some_and(|p| p.chars().count() > 100) {
+        reasons.push("province: must be at most 100 characters".into());
+    }
+    let date = registration_date(cells[7], reasons);
+    let status_text = if cells[8].is_empty() { "ACTIVE".to_string() } else { cells[8].to_ascii_uppercase() };
+    let status = CooperativeStatus::parse(&status_text);
+    if status.is_none() {
+        reasons.push(format!("status: `{status_text}` is not a register status"));
+    }
+    Some(CheckedRow {
+        name_ar,
+        name_fr,
+        form: form?,
+        region_id: region?.id,
+        sector_id: sector?.id,
+        province,
+        date: date?,
+        status: status?,
+    })
+}
+
+fn legal_form(text: &str, reasons: &mut Vec<String>) -> Option<LegalForm> {
+    match text.to_ascii_uppercase().as_str() {
+        "" | "COOPERATIVE" | "COOPÉRATIVE" => Some(LegalForm::Cooperative),
+        "UNION" => Some(LegalForm::Union),
+        "FEDERATION" | "FÉDÉRATION" => Some(LegalForm::Federation),
+        other => {
+            reasons.push(format!("legal_form: `{other}` is not COOPERATIVE, UNION or FEDERATION"));
+            None
+        }
+    }
+}
+
+fn registration_date(text: &str, reasons: &mut Vec<String>) -> Option<NaiveDate> {
+    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(d) if d <= today() => Some(d),
+        Ok(_) => {
+            reasons.push("registration_date: is in the future".into());
+            None
+        }
+        Err(_) => {
+            reasons.push(format!("registration_date: `{text}` is not a date such as 2019-04-23"));
+            None
+        }
+    }
+}
+
+fn valid_row(number: String, row: CheckedRow) -> ValidRow {
+    let base = crate::kernel::text::slug(row.name_fr.as_deref().or(row.name_ar.as_deref()).unwrap_or("cooperative"));
+    let suffix = crate::kernel::text::slug(&number);
+    ValidRow {
+        fields: CooperativeFields {
+            slug: format!("{base}-{suffix}"),
+            registration_number: number,
+            name_ar: row.name_ar,
+            name_fr: row.name_fr,
+            name_en: None,
+            name_zgh: None,
+            description_ar: None,
+            description_fr: None,
+            description_en: None,
+            description_zgh: None,
+            region_id: row.region_id,
+            sector_id: row.sector_id,
+            logo_url: None,
+            contact_email: None,
+            contact_phone: None,
+            is_women_cooperative: false,
+            is_youth_cooperative: false,
+            status: row.status.as_str().into(),
+            updated_at: now(),
+            commission_rate_bps: None,
+        },
+        facts: RegisterFacts { legal_form: row.form, province: row.province, registration_date: row.date },
+    }
+}
+
 /// Writes checked rows in one transaction; a slug already used is made unique first.
 fn load(conn: &mut DbConn, rows: Vec<(u64, ValidRow)>, report: &mut ImportReport) -> Result<(), AppError> {
     if rows.is_empty() {
@@ -182,7 +227,7 @@ fn load(conn: &mut DbConn, rows: Vec<(u64, ValidRow)>, report: &mut ImportReport
     for (_, row) in rows.iter_mut() {
         let mut n = 1;
         let base = row.fields.slug.clone();
-        while catalog::slug_taken(conn, &row.fields.slug)? {
+        while cooperatives::slug_taken(conn, &row.fields.slug)? {
             n += 1;
             row.fields.slug = format!("{base}-{n}");
         }
@@ -190,7 +235,7 @@ fn load(conn: &mut DbConn, rows: Vec<(u64, ValidRow)>, report: &mut ImportReport
     let count = rows.len();
     write_tx(conn, |conn| {
         let fields: Vec<CooperativeFields> = rows.iter().map(|(_, r)| r.fields.clone()).collect();
-        let created = catalog::insert_cooperatives_in_bulk(conn, &fields)?;
+        let created = cooperatives::insert_cooperatives_in_bulk(conn, &fields)?;
         let mut entries = Vec::with_capacity(rows.len());
         let mut changes = Vec::with_capacity(rows.len());
         for (_, row) in &rows {

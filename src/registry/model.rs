@@ -1,14 +1,15 @@
 //! Rows of the register and the pure rules over them: the application state machine,
 //! registration numbers, filing deadlines.
 
-use async_graphql::Enum;
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{
-    annual_filings, cooperative_status_changes, members, personal_data_reads, register_entries,
-    registration_application_events, registration_applications, registration_founders, registry_documents,
+use crate::kernel::db::schema::{
+    annual_filings, cooperative_status_changes, cooperatives, members, personal_data_reads, regions, register_entries,
+    registration_application_events, registration_applications, registration_founders, registry_documents, sectors,
 };
+use crate::kernel::i18n::{Localized, LocalizedTextInput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum LegalForm {
@@ -151,11 +152,8 @@ impl ApplicationAction {
 
 /// Whether a cooperative may move from one register status to another, ACTIVE ⇄ NON_COMPLIANT →
 /// UNDER_CONTROL → DISSOLVED | IN_LIQUIDATION → STRUCK_OFF (a control may also clear it).
-pub fn status_change_allowed(
-    from: crate::catalog::model::CooperativeStatus,
-    to: crate::catalog::model::CooperativeStatus,
-) -> bool {
-    use crate::catalog::model::CooperativeStatus::*;
+pub fn status_change_allowed(from: CooperativeStatus, to: CooperativeStatus) -> bool {
+    use CooperativeStatus::*;
     matches!(
         (from, to),
         (Active, NonCompliant)
@@ -491,6 +489,255 @@ pub struct DocumentRow {
     pub uploaded_at: NaiveDateTime,
 }
 
+/// The legal lifecycle of a cooperative in the register; only ACTIVE ones sell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum CooperativeStatus {
+    Active,
+    NonCompliant,
+    UnderControl,
+    Dissolved,
+    InLiquidation,
+    StruckOff,
+}
+
+crate::text_enum!(CooperativeStatus {
+    Active = "ACTIVE",
+    NonCompliant = "NON_COMPLIANT",
+    UnderControl = "UNDER_CONTROL",
+    Dissolved = "DISSOLVED",
+    InLiquidation = "IN_LIQUIDATION",
+    StruckOff = "STRUCK_OFF",
+});
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = regions)]
+pub struct RegionRow {
+    pub id: i64,
+    pub code: String,
+    pub name_ar: String,
+    pub name_fr: String,
+    pub name_en: Option<String>,
+    pub name_zgh: Option<String>,
+}
+
+impl RegionRow {
+    pub fn name(&self) -> Localized {
+        Localized::new(
+            Some(self.name_ar.clone()),
+            Some(self.name_fr.clone()),
+            self.name_en.clone(),
+            self.name_zgh.clone(),
+        )
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sectors)]
+pub struct SectorRow {
+    pub id: i64,
+    pub code: String,
+    pub name_ar: String,
+    pub name_fr: String,
+    pub name_en: Option<String>,
+    pub name_zgh: Option<String>,
+}
+
+impl SectorRow {
+    pub fn name(&self) -> Localized {
+        Localized::new(
+            Some(self.name_ar.clone()),
+            Some(self.name_fr.clone()),
+            self.name_en.clone(),
+            self.name_zgh.clone(),
+        )
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cooperatives)]
+pub struct CooperativeRow {
+    pub id: i64,
+    pub slug: String,
+    pub registration_number: String,
+    pub name_ar: Option<String>,
+    pub name_fr: Option<String>,
+    pub name_en: Option<String>,
+    pub name_zgh: Option<String>,
+    pub description_ar: Option<String>,
+    pub description_fr: Option<String>,
+    pub description_en: Option<String>,
+    pub description_zgh: Option<String>,
+    pub region_id: i64,
+    pub sector_id: i64,
+    pub logo_url: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub is_women_cooperative: bool,
+    pub is_youth_cooperative: bool,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    /// The marketplace's commission in basis points; the configured default when absent.
+    pub commission_rate_bps: Option<i32>,
+}
+
+impl CooperativeRow {
+    pub fn name(&self) -> Localized {
+        Localized::new(self.name_ar.clone(), self.name_fr.clone(), self.name_en.clone(), self.name_zgh.clone())
+    }
+    pub fn description(&self) -> Localized {
+        Localized::new(
+            self.description_ar.clone(),
+            self.description_fr.clone(),
+            self.description_en.clone(),
+            self.description_zgh.clone(),
+        )
+    }
+    pub fn status(&self) -> CooperativeStatus {
+        CooperativeStatus::parse(&self.status).unwrap_or(CooperativeStatus::NonCompliant)
+    }
+}
+
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = cooperatives, treat_none_as_null = true)]
+pub struct CooperativeFields {
+    pub slug: String,
+    pub registration_number: String,
+    pub name_ar: Option<String>,
+    pub name_fr: Option<String>,
+    pub name_en: Option<String>,
+    pub name_zgh: Option<String>,
+    pub description_ar: Option<String>,
+    pub description_fr: Option<String>,
+    pub description_en: Option<String>,
+    pub description_zgh: Option<String>,
+    pub region_id: i64,
+    pub sector_id: i64,
+    pub logo_url: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub is_women_cooperative: bool,
+    pub is_youth_cooperative: bool,
+    pub status: String,
+    pub updated_at: NaiveDateTime,
+    pub commission_rate_bps: Option<i32>,
+}
+
+impl From<&CooperativeRow> for CooperativeFields {
+    fn from(row: &CooperativeRow) -> CooperativeFields {
+        CooperativeFields {
+            slug: row.slug.clone(),
+            registration_number: row.registration_number.clone(),
+            name_ar: row.name_ar.clone(),
+            name_fr: row.name_fr.clone(),
+            name_en: row.name_en.clone(),
+            name_zgh: row.name_zgh.clone(),
+            description_ar: row.description_ar.clone(),
+            description_fr: row.description_fr.clone(),
+            description_en: row.description_en.clone(),
+            description_zgh: row.description_zgh.clone(),
+            region_id: row.region_id,
+            sector_id: row.sector_id,
+            logo_url: row.logo_url.clone(),
+            contact_email: row.contact_email.clone(),
+            contact_phone: row.contact_phone.clone(),
+            is_women_cooperative: row.is_women_cooperative,
+            is_youth_cooperative: row.is_youth_cooperative,
+            status: row.status.clone(),
+            updated_at: row.updated_at,
+            commission_rate_bps: row.commission_rate_bps,
+        }
+    }
+}
+
+#[derive(Debug, Clone, InputObject)]
+pub struct CooperativeCreateInput {
+    pub slug: String,
+    pub registration_number: String,
+    pub name: Vec<LocalizedTextInput>,
+    #[graphql(default)]
+    pub description: Vec<LocalizedTextInput>,
+    pub region_code: String,
+    pub sector_code: String,
+    pub logo_url: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    #[graphql(default)]
+    pub is_women_cooperative: bool,
+    #[graphql(default)]
+    pub is_youth_cooperative: bool,
+}
+
+/// Managers may change the shop-facing fields; the status and identity are the administrators'.
+#[derive(Debug, Clone, InputObject)]
+pub struct CooperativeUpdateInput {
+    pub id: ID,
+    pub name: Option<Vec<LocalizedTextInput>>,
+    pub description: Option<Vec<LocalizedTextInput>>,
+    pub logo_url: MaybeUndefined<String>,
+    pub contact_email: MaybeUndefined<String>,
+    pub contact_phone: MaybeUndefined<String>,
+    pub is_women_cooperative: Option<bool>,
+    pub is_youth_cooperative: Option<bool>,
+    /// Administrators only.
+    pub status: Option<CooperativeStatus>,
+    /// Administrators only: the marketplace's commission in basis points (1000 = 10%); null for the default.
+    pub commission_rate_bps: MaybeUndefined<i32>,
+}
+
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct CooperativeFilterInput {
+    pub region: Option<String>,
+    pub sector: Option<String>,
+    pub is_women_cooperative: Option<bool>,
+    pub is_youth_cooperative: Option<bool>,
+    /// Staff only; everyone else sees ACTIVE cooperatives.
+    pub status: Option<CooperativeStatus>,
+}
+
+/// Counts for one (region, sector, legal form) cell.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct FigureCell {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub region_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub sector_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub legal_form: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub cooperatives: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub members: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub women: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub young: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub jobs: i64,
+}
+
+// ---- listing queries ----
+
+#[derive(Debug, Default, Clone)]
+pub struct CooperativeQuery {
+    pub region_id: Option<i64>,
+    pub sector_id: Option<i64>,
+    pub women: Option<bool>,
+    pub youth: Option<bool>,
+    pub status: Option<CooperativeStatus>,
+}
+
+/// Filters of the public register search.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterQuery {
+    /// Folded name fragment.
+    pub name: Option<String>,
+    pub region_id: Option<i64>,
+    pub sector_id: Option<i64>,
+    pub legal_form: Option<LegalForm>,
+    pub status: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,7 +802,7 @@ mod tests {
         assert_eq!(normalize_national_id("ABC123"), None);
         assert_eq!(normalize_national_id("123456"), None);
         assert_eq!(normalize_national_id("AB1234567"), None);
-        use crate::catalog::model::CooperativeStatus as S;
+        use CooperativeStatus as S;
         assert!(status_change_allowed(S::Active, S::NonCompliant));
         assert!(status_change_allowed(S::NonCompliant, S::Active));
         assert!(status_change_allowed(S::UnderControl, S::Dissolved));

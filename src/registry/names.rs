@@ -3,7 +3,7 @@
 //! consonant skeleton that is the same for an Arabic name and its Latin spellings
 //! (`تعاونية أركان` ~ `Coopérative Argane` ~ `Cooperative Argan`).
 
-use crate::search::normalize::{fold, without_arabic_article};
+use crate::kernel::text::{fold, without_arabic_article};
 
 /// Words that say what a name is rather than which one it is (already folded).
 const GENERIC_WORDS: &[&str] = &[
@@ -119,48 +119,6 @@ pub fn lookup_keys(name: &str) -> Vec<String> {
     if k.chars().count() >= 2 { vec![k] } else { Vec::new() }
 }
 
-/// A URL slug from a name: folded, Arabic letters transliterated, dashes between words.
-pub fn slug(name: &str) -> String {
-    let folded = fold(name);
-    let mut out = String::new();
-    for c in folded.chars() {
-        let piece: &str = match c {
-            'a'..='z' | '0'..='9' => {
-                out.push(c);
-                continue;
-            }
-            'ا' | 'ع' => "a",
-            'ب' => "b",
-            'ت' | 'ط' => "t",
-            'ث' => "th",
-            'ج' => "j",
-            'ح' | 'ه' => "h",
-            'خ' => "kh",
-            'د' | 'ض' => "d",
-            'ذ' => "dh",
-            'ر' => "r",
-            'ز' | 'ظ' => "z",
-            'س' | 'ص' => "s",
-            'ش' => "ch",
-            'غ' => "gh",
-            'ف' => "f",
-            'ق' => "q",
-            'ك' => "k",
-            'ل' => "l",
-            'م' => "m",
-            'ن' => "n",
-            'و' => "ou",
-            'ي' => "i",
-            _ => "-",
-        };
-        out.push_str(piece);
-    }
-    let parts: Vec<&str> = out.split('-').filter(|p| !p.is_empty()).collect();
-    let mut slug = parts.join("-");
-    slug.truncate(60);
-    slug.trim_end_matches('-').to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +151,7 @@ mod tests {
 
     #[test]
     fn slugs_are_ascii() {
+        use crate::kernel::text::slug;
         assert_eq!(slug("Coopérative Aït Baha"), "cooperative-ait-baha");
         let arabic = slug("تعاونية أركان");
         assert!(arabic.is_ascii() && arabic.ends_with("-arkan"), "{arabic}");

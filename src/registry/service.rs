@@ -10,18 +10,20 @@ use super::graphql::{
 };
 use super::model::*;
 use super::names;
-use super::store::{self, RegisterQuery};
-use crate::auth::{Role, Viewer};
-use crate::catalog::model::{CooperativeFields, CooperativeRow, CooperativeStatus};
-use crate::catalog::service::{Page, is_valid_phone, normalize_phone, region_id};
-use crate::config::RegistryRules;
-use crate::db::{DbConn, now, write_tx};
-use crate::error::{AppError, Checks};
-use crate::graphql::ids;
-use crate::graphql::relay::PageArgs;
-use crate::money::{CurrencyCode, parse_amount};
+use super::store;
+
+mod cooperatives;
+use crate::kernel::config::RegistryRules;
+use crate::kernel::db::{DbConn, now, write_tx};
+use crate::kernel::error::{AppError, Checks};
+use crate::kernel::graphql::ids;
+use crate::kernel::graphql::relay::{Page, PageArgs, paginate};
+use crate::kernel::money::{CurrencyCode, parse_amount};
+use crate::kernel::validate::{is_valid_email, is_valid_phone, normalize_email, normalize_phone};
+use crate::kernel::viewer::{Role, Viewer, require_admin, require_staff, require_viewer};
 use crate::notify::{self, EmailJob, EmailTemplate};
 use crate::path;
+pub use cooperatives::*;
 
 pub const MAX_NAME_LEN: usize = 200;
 pub const MAX_FOUNDERS: usize = 500;
@@ -32,15 +34,6 @@ pub fn today() -> NaiveDate {
 }
 
 // ---- access ----
-
-fn require_viewer(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
-    viewer.ok_or(AppError::Unauthenticated)
-}
-
-fn require_staff(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
-    let viewer = require_viewer(viewer)?;
-    if viewer.is_staff() { Ok(viewer) } else { Err(AppError::forbidden("only office agents may do this")) }
-}
 
 /// Managers of the cooperative, agents and administrators: the only readers of members' personal data.
 pub fn can_read_register(viewer: Option<&Viewer>, cooperative_id: i64) -> bool {
@@ -65,7 +58,7 @@ pub fn figure_cells(
     conn: &mut DbConn,
     as_of: NaiveDate,
     young_born_after: NaiveDate,
-) -> Result<Vec<store::FigureCell>, AppError> {
+) -> Result<Vec<FigureCell>, AppError> {
     Ok(store::figure_cells(conn, as_of, young_born_after)?)
 }
 
@@ -223,7 +216,7 @@ pub fn change_status(
             why.as_deref().unwrap_or_default(),
             input.effective_on.map(|d| d.0),
         )?;
-        crate::catalog::service::set_cooperative_status(conn, cooperative.id, input.status)?;
+        set_cooperative_status(conn, cooperative.id, input.status)?;
         store::entry_with_cooperative(conn, &number)?.ok_or_else(|| AppError::internal("entry vanished"))
     })
 }
@@ -253,10 +246,13 @@ pub fn search_register(
     args: PageArgs,
     want_total: bool,
 ) -> Result<Page<(CooperativeRow, RegisterEntryRow)>, AppError> {
-    let total = if want_total || args.needs_total() { Some(store::count_entries(conn, query)? as usize) } else { None };
-    let window = args.window(total);
-    let rows = store::search_entries(conn, query, window.offset, window.limit + 1)?;
-    Ok(Page { rows, window, total })
+    Ok(paginate(
+        conn,
+        args,
+        want_total,
+        |c| store::count_entries(c, query),
+        |c, offset, limit| store::search_entries(c, query, offset, limit),
+    )?)
 }
 
 /// Builds the register query from the public search's arguments; unknown codes are input errors.
@@ -274,7 +270,7 @@ pub fn register_query(
         None => None,
     };
     let sector = match &sector_code {
-        Some(code) => crate::catalog::service::sector_id(conn, &mut checks, path!["sectorCode"], code)?,
+        Some(code) => sector_id(conn, &mut checks, path!["sectorCode"], code)?,
         None => None,
     };
     let name = name.map(|n| names::folded(&n)).filter(|n| !n.is_empty());
@@ -327,13 +323,17 @@ pub fn list_applications(
     viewer: Option<&Viewer>,
     status: Option<ApplicationStatus>,
     args: PageArgs,
+    want_total: bool,
 ) -> Result<Page<ApplicationRow>, AppError> {
     let viewer = require_viewer(viewer)?;
     let applicant = (!viewer.is_staff()).then_some(viewer.account_id);
-    let window = args.window(None);
-    let (rows, total) = store::list_applications(conn, applicant, status, window.offset, window.limit + 1)?;
-    let total = Some(total as usize);
-    Ok(Page { rows, window: args.window(total), total })
+    Ok(paginate(
+        conn,
+        args,
+        want_total,
+        |c| store::count_applications(c, applicant, status),
+        |c, offset, limit| store::list_applications(c, applicant, status, offset, limit),
+    )?)
 }
 
 fn share_value(checks: &mut Checks, rules: &RegistryRules, field: Vec<String>, text: &str) -> i64 {
@@ -342,7 +342,10 @@ fn share_value(checks: &mut Checks, rules: &RegistryRules, field: Vec<String>, t
         Ok(_) => {
             checks.fail(
                 field,
-                format!("a share is worth at least {}", crate::money::format_minor(rules.min_share_value_minor, 2)),
+                format!(
+                    "a share is worth at least {}",
+                    crate::kernel::money::format_minor(rules.min_share_value_minor, 2)
+                ),
             );
             0
         }
@@ -528,8 +531,7 @@ pub fn create_application(
     let name_fr = optional_text(&mut checks, path!["input", "nameFr"], input.name_fr, MAX_NAME_LEN);
     names_of(&mut checks, &name_ar, &name_fr);
     let region = region_id(conn, &mut checks, path!["input", "regionCode"], &input.region_code)?;
-    let sector =
-        crate::catalog::service::sector_id(conn, &mut checks, path!["input", "sectorCode"], &input.sector_code)?;
+    let sector = sector_id(conn, &mut checks, path!["input", "sectorCode"], &input.sector_code)?;
     let share = share_value(&mut checks, rules, path!["input", "shareValue"], &input.share_value);
     let contact_email = contact_email(&mut checks, input.contact_email);
     let (name_folded, name_keys) = names::keys(&[name_ar.as_deref(), name_fr.as_deref()]);
@@ -571,13 +573,9 @@ pub fn create_application(
 }
 
 fn contact_email(checks: &mut Checks, email: Option<String>) -> Option<String> {
-    let email = email.map(|e| crate::auth::service::normalize_email(&e)).filter(|e| !e.is_empty());
+    let email = email.map(|e| normalize_email(&e)).filter(|e| !e.is_empty());
     if let Some(e) = &email {
-        checks.check(
-            crate::auth::service::is_valid_email(e),
-            path!["input", "contactEmail"],
-            "is not a valid email address",
-        );
+        checks.check(is_valid_email(e), path!["input", "contactEmail"], "is not a valid email address");
     }
     email
 }
@@ -629,8 +627,7 @@ pub fn update_application(
         None => current.region_id,
     };
     let sector = match &input.sector_code {
-        Some(code) => crate::catalog::service::sector_id(conn, &mut checks, path!["input", "sectorCode"], code)?
-            .unwrap_or_default(),
+        Some(code) => sector_id(conn, &mut checks, path!["input", "sectorCode"], code)?.unwrap_or_default(),
         None => current.sector_id,
     };
     let share = match &input.share_value {
@@ -698,8 +695,8 @@ fn check_complete(rules: &RegistryRules, view: &ApplicationView) -> Result<(), A
         path!["founders"],
         format!(
             "the capital subscribed is {} MAD; the minimum is {} MAD",
-            crate::money::format_minor(capital, 2),
-            crate::money::format_minor(rules.min_capital_minor, 2)
+            crate::kernel::money::format_minor(capital, 2),
+            crate::kernel::money::format_minor(rules.min_capital_minor, 2)
         ),
     );
     for f in &view.founders {
@@ -707,7 +704,10 @@ fn check_complete(rules: &RegistryRules, view: &ApplicationView) -> Result<(), A
         checks.check(
             f.paid_minor >= due,
             path!["founders", f.position, "amountPaid"],
-            format!("at least {} MAD of this founder's shares must be paid", crate::money::format_minor(due, 2)),
+            format!(
+                "at least {} MAD of this founder's shares must be paid",
+                crate::kernel::money::format_minor(due, 2)
+            ),
         );
     }
     let present: Vec<&str> = view.documents.iter().map(|d| d.document_type.as_str()).collect();
@@ -829,27 +829,10 @@ fn register(
 ) -> Result<(), AppError> {
     let app = &view.row;
     let date = today();
-    let region = crate::catalog::service::find_region(conn, app.region_id)?
-        .ok_or_else(|| AppError::internal("the application's region is gone"))?;
-    let mut number = String::new();
-    for _ in 0..100 {
-        let seq = store::next_sequence(conn, app.region_id, date.year())?;
-        number = format_registration_number(&rules.number_format, &region.code, date.year(), seq)
-            .map_err(AppError::internal)?;
-        if !crate::catalog::service::registration_number_taken(conn, &number)? {
-            break;
-        }
-    }
-    let base = names::slug(app.name_fr.as_deref().or(app.name_ar.as_deref()).unwrap_or("cooperative"));
-    let base = if base.is_empty() { "cooperative".to_string() } else { base };
-    let mut slug = base.clone();
-    let mut n = 1;
-    while crate::catalog::service::slug_taken(conn, &slug)? {
-        n += 1;
-        slug = format!("{base}-{n}");
-    }
+    let number = next_free_number(conn, rules, app.region_id, date.year())?;
+    let slug = free_slug(conn, app.name_fr.as_deref().or(app.name_ar.as_deref()))?;
     let women = view.founders.iter().filter(|f| f.gender.as_deref() == Some("F")).count();
-    let cooperative = crate::catalog::service::insert_registered_cooperative(
+    let cooperative = insert_registered_cooperative(
         conn,
         &CooperativeFields {
             slug,
@@ -879,27 +862,7 @@ fn register(
         &cooperative,
         &RegisterFacts { legal_form: app.legal_form(), province: app.province.clone(), registration_date: date },
     )?;
-    let members: Vec<MemberRow> = view
-        .founders
-        .iter()
-        .map(|f| MemberRow {
-            id: 0,
-            cooperative_id: cooperative.id,
-            kind: f.kind.clone(),
-            full_name: f.full_name.clone(),
-            national_id: f.national_id.clone(),
-            gender: f.gender.clone(),
-            birth_date: f.birth_date,
-            phone: f.phone.clone(),
-            legal_registration_number: f.legal_registration_number.clone(),
-            role: f.role.clone(),
-            is_employee: false,
-            shares: f.shares_subscribed,
-            joined_on: date,
-            left_on: None,
-            created_at: now(),
-        })
-        .collect();
+    let members = founders_as_members(view, cooperative.id, date);
     if !members.is_empty() {
         store::insert_members(conn, &members)?;
     }
@@ -922,6 +885,66 @@ fn register(
         )?;
     }
     Ok(())
+}
+
+/// How many numbers of a region's sequence may be skipped because an imported register
+/// already holds them, before giving up.
+const MAX_TAKEN_NUMBERS: usize = 10_000;
+
+/// The next registration number of the region and year that no cooperative holds yet (an
+/// imported register may hold numbers the sequence has not reached). Never a taken one:
+/// after `MAX_TAKEN_NUMBERS` taken numbers in a row it fails, and nothing is registered.
+fn next_free_number(conn: &mut DbConn, rules: &RegistryRules, region_id: i64, year: i32) -> Result<String, AppError> {
+    let region = find_region(conn, region_id)?.ok_or_else(|| AppError::internal("the application's region is gone"))?;
+    for _ in 0..MAX_TAKEN_NUMBERS {
+        let seq = store::next_sequence(conn, region_id, year)?;
+        let number =
+            format_registration_number(&rules.number_format, &region.code, year, seq).map_err(AppError::internal)?;
+        if !registration_number_taken(conn, &number)? {
+            return Ok(number);
+        }
+    }
+    Err(AppError::internal(format!(
+        "no free registration number in region {} for {year} after {MAX_TAKEN_NUMBERS} tries",
+        region.code
+    )))
+}
+
+/// A slug from the cooperative's name that no cooperative uses yet (`name`, `name-2`, …).
+fn free_slug(conn: &mut DbConn, name: Option<&str>) -> Result<String, AppError> {
+    let base = crate::kernel::text::slug(name.unwrap_or("cooperative"));
+    let base = if base.is_empty() { "cooperative".to_string() } else { base };
+    let mut slug = base.clone();
+    let mut n = 1;
+    while slug_taken(conn, &slug)? {
+        n += 1;
+        slug = format!("{base}-{n}");
+    }
+    Ok(slug)
+}
+
+/// The founders of an application, as the new cooperative's first members.
+fn founders_as_members(view: &ApplicationView, cooperative_id: i64, joined_on: NaiveDate) -> Vec<MemberRow> {
+    view.founders
+        .iter()
+        .map(|f| MemberRow {
+            id: 0,
+            cooperative_id,
+            kind: f.kind.clone(),
+            full_name: f.full_name.clone(),
+            national_id: f.national_id.clone(),
+            gender: f.gender.clone(),
+            birth_date: f.birth_date,
+            phone: f.phone.clone(),
+            legal_registration_number: f.legal_registration_number.clone(),
+            role: f.role.clone(),
+            is_employee: false,
+            shares: f.shares_subscribed,
+            joined_on,
+            left_on: None,
+            created_at: now(),
+        })
+        .collect()
 }
 
 // ---- documents ----
@@ -1019,27 +1042,31 @@ pub fn members(
     cooperative_id: i64,
     current_only: bool,
     args: PageArgs,
+    want_total: bool,
     personal_fields: &[&str],
 ) -> Result<Page<MemberRow>, AppError> {
     let viewer = require_register_reader(viewer, cooperative_id)?;
-    let window = args.window(None);
-    let (rows, total) = store::list_members(conn, cooperative_id, current_only, window.offset, window.limit + 1)?;
-    let total = Some(total as usize);
-    let window = args.window(total);
+    let page = paginate(
+        conn,
+        args,
+        want_total,
+        |c| store::count_members(c, cooperative_id, current_only),
+        |c, offset, limit| store::list_members(c, cooperative_id, current_only, offset, limit),
+    )?;
     // Law 09-08: every read of members' personal data by the office is recorded.
-    if viewer.is_staff() && !personal_fields.is_empty() && !rows.is_empty() {
+    if viewer.is_staff() && !personal_fields.is_empty() && !page.rows.is_empty() {
         store::insert_personal_data_read(
             conn,
             &NewPersonalDataRead {
                 account_id: viewer.account_id,
                 cooperative_id,
                 fields: personal_fields.join(","),
-                member_count: rows.len().min(window.limit) as i32,
+                member_count: page.rows.len().min(page.window.limit) as i32,
                 read_at: now(),
             },
         )?;
     }
-    Ok(Page { rows, window, total })
+    Ok(page)
 }
 
 pub fn add_member(conn: &mut DbConn, viewer: Option<&Viewer>, input: MemberAddInput) -> Result<MemberRow, AppError> {
@@ -1141,8 +1168,9 @@ pub fn personal_data_reads(
     viewer: Option<&Viewer>,
     registration_number: Option<String>,
     args: PageArgs,
+    want_total: bool,
 ) -> Result<Page<PersonalDataReadRow>, AppError> {
-    crate::auth::service::require_admin(viewer)?;
+    require_admin(viewer)?;
     let cooperative_id = match registration_number {
         Some(n) => Some(
             find_entry(conn, &n)?
@@ -1152,10 +1180,13 @@ pub fn personal_data_reads(
         ),
         None => None,
     };
-    let window = args.window(None);
-    let (rows, total) = store::personal_data_reads(conn, cooperative_id, window.offset, window.limit + 1)?;
-    let total = Some(total as usize);
-    Ok(Page { rows, window: args.window(total), total })
+    Ok(paginate(
+        conn,
+        args,
+        want_total,
+        |c| store::count_personal_data_reads(c, cooperative_id),
+        |c, offset, limit| store::personal_data_reads(c, cooperative_id, offset, limit),
+    )?)
 }
 
 // ---- filings ----
@@ -1211,7 +1242,9 @@ pub fn submit_filing(
         "must be after the fiscal year and no later than the filing",
     );
     let amount =
-        |checks: &mut Checks, field: &str, text: &str, signed: bool| match crate::money::parse_signed_amount(text, 2) {
+        |checks: &mut Checks, field: &str, text: &str, signed: bool| match crate::kernel::money::parse_signed_amount(
+            text, 2,
+        ) {
             Ok(v) if signed || v >= 0 => v,
             _ => {
                 checks.fail(
@@ -1296,6 +1329,7 @@ pub fn missing_filings(
     fiscal_year: i32,
     region_code: Option<String>,
     args: PageArgs,
+    want_total: bool,
 ) -> Result<Page<(CooperativeRow, RegisterEntryRow)>, AppError> {
     require_staff(viewer)?;
     let mut checks = Checks::new();
@@ -1304,13 +1338,16 @@ pub fn missing_filings(
         None => None,
     };
     checks.finish()?;
-    let window = args.window(None);
     if today() <= deadlines(rules, fiscal_year).final_deadline() {
-        return Ok(Page { rows: Vec::new(), window, total: Some(0) });
+        return Ok(Page::empty(args));
     }
-    let (rows, total) = store::missing_filings(conn, fiscal_year, region, window.offset, window.limit + 1)?;
-    let total = Some(total as usize);
-    Ok(Page { rows, window: args.window(total), total })
+    Ok(paginate(
+        conn,
+        args,
+        want_total,
+        |c| store::count_missing_filings(c, fiscal_year, region),
+        |c, offset, limit| store::missing_filings(c, fiscal_year, region, offset, limit),
+    )?)
 }
 
 /// Per region: (region id, cooperatives that owe the filing, of which missing).

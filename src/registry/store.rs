@@ -1,6 +1,6 @@
-//! Queries of the register. The register's part of a cooperative lives in `register_entries`;
-//! the cooperative itself (name, region, sector, status) is the catalogue's row, read here
-//! through joins and changed only through the catalogue's service.
+//! Queries of the register: cooperatives (identity, region, sector, status), their entries
+//! in the register (`register_entries`), members, filings, applications, and the regions and
+//! sectors. Private to the registry: other domains go through its service.
 
 use std::collections::HashMap;
 
@@ -9,13 +9,12 @@ use diesel::dsl::{count_star, exists, not};
 use diesel::prelude::*;
 
 use super::model::*;
-use crate::catalog::model::CooperativeRow;
-use crate::db::schema::{
-    annual_filings, cooperative_status_changes, cooperatives, members, personal_data_reads, register_entries,
+use crate::kernel::db::schema::{
+    annual_filings, cooperative_status_changes, cooperatives, members, personal_data_reads, regions, register_entries,
     registration_application_events, registration_applications, registration_founders, registration_sequences,
-    registry_documents, registry_version,
+    registry_documents, registry_version, sectors,
 };
-use crate::db::{Backend, DbConn};
+use crate::kernel::db::{Backend, DbConn, by_id};
 
 // ---- the register's version ----
 
@@ -87,17 +86,6 @@ pub fn set_entry_names(conn: &mut DbConn, cooperative_id: i64, folded: &str, key
     diesel::update(register_entries::table.find(cooperative_id))
         .set((register_entries::name_folded.eq(folded), register_entries::name_keys.eq(keys)))
         .execute(conn)
-}
-
-/// Filters of the public register search.
-#[derive(Debug, Clone, Default)]
-pub struct RegisterQuery {
-    /// Folded name fragment.
-    pub name: Option<String>,
-    pub region_id: Option<i64>,
-    pub sector_id: Option<i64>,
-    pub legal_form: Option<LegalForm>,
-    pub status: Option<String>,
 }
 
 /// A cooperative with its register entry.
@@ -309,31 +297,41 @@ pub fn set_application_registered(conn: &mut DbConn, id: i64, number: &str, coop
         .execute(conn)
 }
 
+fn applications_filtered(
+    applicant: Option<i64>,
+    status: Option<ApplicationStatus>,
+) -> registration_applications::BoxedQuery<'static, Backend> {
+    let mut q = registration_applications::table.into_boxed::<Backend>();
+    if let Some(a) = applicant {
+        q = q.filter(registration_applications::applicant_account_id.eq(a));
+    }
+    if let Some(s) = status {
+        q = q.filter(registration_applications::status.eq(s.as_str()));
+    }
+    q
+}
+
+pub fn count_applications(
+    conn: &mut DbConn,
+    applicant: Option<i64>,
+    status: Option<ApplicationStatus>,
+) -> QueryResult<i64> {
+    applications_filtered(applicant, status).select(count_star()).first(conn)
+}
+
 pub fn list_applications(
     conn: &mut DbConn,
     applicant: Option<i64>,
     status: Option<ApplicationStatus>,
     offset: usize,
     limit: usize,
-) -> QueryResult<(Vec<ApplicationRow>, i64)> {
-    let filtered = || {
-        let mut q = registration_applications::table.into_boxed::<Backend>();
-        if let Some(a) = applicant {
-            q = q.filter(registration_applications::applicant_account_id.eq(a));
-        }
-        if let Some(s) = status {
-            q = q.filter(registration_applications::status.eq(s.as_str()));
-        }
-        q
-    };
-    let total = filtered().select(count_star()).first(conn)?;
-    let rows = filtered()
+) -> QueryResult<Vec<ApplicationRow>> {
+    applications_filtered(applicant, status)
         .order(registration_applications::id.asc())
         .offset(offset as i64)
         .limit(limit as i64)
         .select(ApplicationRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+        .load(conn)
 }
 
 pub fn insert_application_event(conn: &mut DbConn, event: &NewApplicationEvent) -> QueryResult<usize> {
@@ -426,28 +424,31 @@ pub fn update_member(
         .execute(conn)
 }
 
+fn members_filtered(cooperative_id: i64, current_only: bool) -> members::BoxedQuery<'static, Backend> {
+    let mut q = members::table.filter(members::cooperative_id.eq(cooperative_id)).into_boxed::<Backend>();
+    if current_only {
+        q = q.filter(members::left_on.is_null());
+    }
+    q
+}
+
+pub fn count_members(conn: &mut DbConn, cooperative_id: i64, current_only: bool) -> QueryResult<i64> {
+    members_filtered(cooperative_id, current_only).select(count_star()).first(conn)
+}
+
 pub fn list_members(
     conn: &mut DbConn,
     cooperative_id: i64,
     current_only: bool,
     offset: usize,
     limit: usize,
-) -> QueryResult<(Vec<MemberRow>, i64)> {
-    let filtered = || {
-        let mut q = members::table.filter(members::cooperative_id.eq(cooperative_id)).into_boxed::<Backend>();
-        if current_only {
-            q = q.filter(members::left_on.is_null());
-        }
-        q
-    };
-    let total = filtered().select(count_star()).first(conn)?;
-    let rows = filtered()
+) -> QueryResult<Vec<MemberRow>> {
+    members_filtered(cooperative_id, current_only)
         .order(members::id.asc())
         .offset(offset as i64)
         .limit(limit as i64)
         .select(MemberRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+        .load(conn)
 }
 
 /// Whether a current member of the cooperative already holds this national ID.
@@ -465,27 +466,30 @@ pub fn insert_personal_data_read(conn: &mut DbConn, read: &NewPersonalDataRead) 
     diesel::insert_into(personal_data_reads::table).values(read).execute(conn)
 }
 
+fn personal_data_reads_filtered(cooperative_id: Option<i64>) -> personal_data_reads::BoxedQuery<'static, Backend> {
+    let mut q = personal_data_reads::table.into_boxed::<Backend>();
+    if let Some(id) = cooperative_id {
+        q = q.filter(personal_data_reads::cooperative_id.eq(id));
+    }
+    q
+}
+
+pub fn count_personal_data_reads(conn: &mut DbConn, cooperative_id: Option<i64>) -> QueryResult<i64> {
+    personal_data_reads_filtered(cooperative_id).select(count_star()).first(conn)
+}
+
 pub fn personal_data_reads(
     conn: &mut DbConn,
     cooperative_id: Option<i64>,
     offset: usize,
     limit: usize,
-) -> QueryResult<(Vec<PersonalDataReadRow>, i64)> {
-    let filtered = || {
-        let mut q = personal_data_reads::table.into_boxed::<Backend>();
-        if let Some(id) = cooperative_id {
-            q = q.filter(personal_data_reads::cooperative_id.eq(id));
-        }
-        q
-    };
-    let total = filtered().select(count_star()).first(conn)?;
-    let rows = filtered()
+) -> QueryResult<Vec<PersonalDataReadRow>> {
+    personal_data_reads_filtered(cooperative_id)
         .order(personal_data_reads::id.desc())
         .offset(offset as i64)
         .limit(limit as i64)
         .select(PersonalDataReadRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+        .load(conn)
 }
 
 // ---- filings ----
@@ -543,21 +547,23 @@ fn missing_filers(fiscal_year: i32, region_id: Option<i64>) -> diesel::dsl::Into
     )))
 }
 
+pub fn count_missing_filings(conn: &mut DbConn, fiscal_year: i32, region_id: Option<i64>) -> QueryResult<i64> {
+    missing_filers(fiscal_year, region_id).select(count_star()).first(conn)
+}
+
 pub fn missing_filings(
     conn: &mut DbConn,
     fiscal_year: i32,
     region_id: Option<i64>,
     offset: usize,
     limit: usize,
-) -> QueryResult<(Vec<(CooperativeRow, RegisterEntryRow)>, i64)> {
-    let total = missing_filers(fiscal_year, region_id).select(count_star()).first(conn)?;
-    let rows = missing_filers(fiscal_year, region_id)
+) -> QueryResult<Vec<(CooperativeRow, RegisterEntryRow)>> {
+    missing_filers(fiscal_year, region_id)
         .order(cooperatives::id.asc())
         .offset(offset as i64)
         .limit(limit as i64)
         .select((CooperativeRow::as_select(), RegisterEntryRow::as_select()))
-        .load(conn)?;
-    Ok((rows, total))
+        .load(conn)
 }
 
 #[derive(QueryableByName)]
@@ -574,7 +580,7 @@ struct RegionFilingRow {
 pub fn filing_counts_by_region(conn: &mut DbConn, fiscal_year: i32) -> QueryResult<Vec<(i64, i64, i64)>> {
     let year_end = NaiveDate::from_ymd_opt(fiscal_year, 12, 31).unwrap_or(NaiveDate::MAX);
     let statuses = FILING_STATUSES.map(|s| format!("'{s}'")).join(", ");
-    let sql = crate::db::placeholders(
+    let sql = crate::kernel::db::placeholders(
         conn,
         &format!(
             "SELECT c.region_id AS region_id, CAST(COUNT(*) AS BIGINT) AS expected, \
@@ -595,27 +601,6 @@ pub fn filing_counts_by_region(conn: &mut DbConn, fiscal_year: i32) -> QueryResu
 
 // ---- national figures (one grouped pass over the members' covering index `members_figures_idx`) ----
 
-/// Counts for one (region, sector, legal form) cell.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct FigureCell {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub region_id: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub sector_id: i64,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub legal_form: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub cooperatives: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub members: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub women: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub young: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub jobs: i64,
-}
-
 #[derive(Debug, Clone, QueryableByName)]
 pub struct YearCount {
     #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -627,7 +612,7 @@ pub struct YearCount {
 /// Cooperatives in the register on `as_of` (registered by then, not dissolved before), with
 /// their members on that day: women, those born after `young_born_after`, and employees.
 pub fn figure_cells(conn: &mut DbConn, as_of: NaiveDate, young_born_after: NaiveDate) -> QueryResult<Vec<FigureCell>> {
-    let sql = crate::db::placeholders(
+    let sql = crate::kernel::db::placeholders(
         conn,
         "SELECT c.region_id AS region_id, c.sector_id AS sector_id, e.legal_form AS legal_form, \
            CAST(COUNT(*) AS BIGINT) AS cooperatives, \
@@ -660,10 +645,159 @@ pub fn figure_cells(conn: &mut DbConn, as_of: NaiveDate, young_born_after: Naive
 
 /// New registrations per year up to `as_of` (cooperatives dissolved since included).
 pub fn registrations_by_year(conn: &mut DbConn, as_of: NaiveDate) -> QueryResult<Vec<YearCount>> {
-    let sql = crate::db::placeholders(
+    let sql = crate::kernel::db::placeholders(
         conn,
         "SELECT registration_year AS year, CAST(COUNT(*) AS BIGINT) AS registrations \
          FROM register_entries WHERE registration_date <= ? GROUP BY registration_year ORDER BY registration_year",
     );
     diesel::sql_query(sql).bind::<diesel::sql_types::Date, _>(as_of).load(conn)
+}
+
+// ---- cooperatives, regions and sectors ----
+
+pub fn list_regions(conn: &mut DbConn) -> QueryResult<Vec<RegionRow>> {
+    regions::table.order(regions::code.asc()).select(RegionRow::as_select()).load(conn)
+}
+
+pub fn regions_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, RegionRow>> {
+    let rows = regions::table.filter(regions::id.eq_any(ids)).select(RegionRow::as_select()).load(conn)?;
+    Ok(by_id(rows, |r| r.id))
+}
+
+pub fn region_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<RegionRow>> {
+    regions::table.filter(regions::code.eq(code)).select(RegionRow::as_select()).first(conn).optional()
+}
+
+pub fn list_sectors(conn: &mut DbConn) -> QueryResult<Vec<SectorRow>> {
+    sectors::table.order(sectors::id.asc()).select(SectorRow::as_select()).load(conn)
+}
+
+pub fn sectors_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, SectorRow>> {
+    let rows = sectors::table.filter(sectors::id.eq_any(ids)).select(SectorRow::as_select()).load(conn)?;
+    Ok(by_id(rows, |r| r.id))
+}
+
+pub fn sector_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<SectorRow>> {
+    sectors::table.filter(sectors::code.eq(code)).select(SectorRow::as_select()).first(conn).optional()
+}
+
+fn cooperatives_filtered(q: &CooperativeQuery) -> cooperatives::BoxedQuery<'static, Backend> {
+    let mut query = cooperatives::table.into_boxed();
+    if let Some(id) = q.region_id {
+        query = query.filter(cooperatives::region_id.eq(id));
+    }
+    if let Some(id) = q.sector_id {
+        query = query.filter(cooperatives::sector_id.eq(id));
+    }
+    if let Some(w) = q.women {
+        query = query.filter(cooperatives::is_women_cooperative.eq(w));
+    }
+    if let Some(y) = q.youth {
+        query = query.filter(cooperatives::is_youth_cooperative.eq(y));
+    }
+    if let Some(s) = q.status {
+        query = query.filter(cooperatives::status.eq(s.as_str()));
+    }
+    query
+}
+
+pub fn list_cooperatives(
+    conn: &mut DbConn,
+    q: &CooperativeQuery,
+    offset: usize,
+    limit: usize,
+) -> QueryResult<Vec<CooperativeRow>> {
+    cooperatives_filtered(q)
+        .order(cooperatives::id.asc())
+        .offset(offset as i64)
+        .limit(limit as i64)
+        .select(CooperativeRow::as_select())
+        .load(conn)
+}
+
+pub fn count_cooperatives(conn: &mut DbConn, q: &CooperativeQuery) -> QueryResult<i64> {
+    cooperatives_filtered(q).select(count_star()).first(conn)
+}
+
+pub fn find_cooperative(conn: &mut DbConn, id: i64) -> QueryResult<Option<CooperativeRow>> {
+    cooperatives::table.find(id).select(CooperativeRow::as_select()).first(conn).optional()
+}
+
+pub fn cooperative_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<CooperativeRow>> {
+    cooperatives::table.filter(cooperatives::slug.eq(slug)).select(CooperativeRow::as_select()).first(conn).optional()
+}
+
+pub fn cooperatives_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, CooperativeRow>> {
+    let rows =
+        cooperatives::table.filter(cooperatives::id.eq_any(ids)).select(CooperativeRow::as_select()).load(conn)?;
+    Ok(by_id(rows, |r| r.id))
+}
+
+/// Whether the slug or the registration number is already used by another cooperative.
+pub fn cooperative_identity_taken(
+    conn: &mut DbConn,
+    slug: &str,
+    registration_number: &str,
+) -> QueryResult<(bool, bool)> {
+    let slug_taken =
+        cooperatives::table.filter(cooperatives::slug.eq(slug)).select(count_star()).first::<i64>(conn)? > 0;
+    let number_taken = cooperatives::table
+        .filter(cooperatives::registration_number.eq(registration_number))
+        .select(count_star())
+        .first::<i64>(conn)?
+        > 0;
+    Ok((slug_taken, number_taken))
+}
+
+pub fn insert_cooperative(
+    conn: &mut DbConn,
+    fields: &CooperativeFields,
+    created_at: chrono::NaiveDateTime,
+) -> QueryResult<i64> {
+    crate::insert_returning_id!(
+        conn,
+        cooperatives::table,
+        cooperatives::id,
+        (fields, cooperatives::created_at.eq(created_at))
+    )
+}
+
+pub fn insert_cooperatives(
+    conn: &mut DbConn,
+    fields: &[CooperativeFields],
+    created_at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    let rows: Vec<_> = fields.iter().map(|f| (f, cooperatives::created_at.eq(created_at))).collect();
+    crate::insert_batch!(conn, cooperatives::table, rows)
+}
+
+pub fn cooperatives_by_numbers(conn: &mut DbConn, numbers: &[&str]) -> QueryResult<Vec<CooperativeRow>> {
+    cooperatives::table
+        .filter(cooperatives::registration_number.eq_any(numbers))
+        .select(CooperativeRow::as_select())
+        .load(conn)
+}
+
+pub fn set_cooperative_status(
+    conn: &mut DbConn,
+    id: i64,
+    status: &str,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(cooperatives::table.find(id))
+        .set((cooperatives::status.eq(status), cooperatives::updated_at.eq(at)))
+        .execute(conn)
+}
+
+pub fn update_cooperative(conn: &mut DbConn, id: i64, fields: &CooperativeFields) -> QueryResult<usize> {
+    diesel::update(cooperatives::table.find(id)).set(fields).execute(conn)
+}
+
+/// Active cooperatives as (id, region id), in id order.
+pub fn active_cooperatives(conn: &mut DbConn) -> QueryResult<Vec<(i64, i64)>> {
+    cooperatives::table
+        .filter(cooperatives::status.eq(CooperativeStatus::Active.as_str()))
+        .order(cooperatives::id.asc())
+        .select((cooperatives::id, cooperatives::region_id))
+        .load(conn)
 }

@@ -20,7 +20,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
 use super::config::{FieldType, IndexConfig, SearchConfig};
-use super::normalize::{fold, is_elided_article, without_arabic_article};
+use crate::kernel::text::{fold, is_elided_article, without_arabic_article};
 
 const TOKENIZER: &str = "taawun";
 

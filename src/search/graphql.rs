@@ -7,17 +7,18 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 
 use super::SearchEngine;
-use super::embedded::{Filter, SearchQuery, Sort, words};
+use super::embedded::{Filter, SearchQuery, SearchResults, Sort, words};
 use crate::catalog::graphql::{Category, Cooperative, Product, visible_products};
-use crate::catalog::loaders::{CategoryKey, CooperativeKey};
-use crate::catalog::model::{LabelType, ProductFilterInput, ProductSortKey};
+use crate::catalog::loaders::{CatalogLoader, CategoryKey};
+use crate::catalog::model::{LabelType, ProductFilterInput, ProductQuery, ProductSortKey};
 use crate::catalog::service as catalog;
-use crate::error::AppError;
-use crate::graphql::context::CtxExt;
-use crate::graphql::relay::OffsetCursor;
-use crate::graphql::{ids, loader_error};
-use crate::i18n::Locale;
-use crate::money::Money;
+use crate::kernel::error::AppError;
+use crate::kernel::graphql::context::CtxExt;
+use crate::kernel::graphql::relay::OffsetCursor;
+use crate::kernel::graphql::{ids, loader_error};
+use crate::kernel::i18n::Locale;
+use crate::kernel::money::Money;
+use crate::registry::loaders::{CooperativeKey, RegistryLoader};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum SearchFacet {
@@ -161,34 +162,8 @@ impl SearchQueryRoot {
                 .run(move |conn| catalog::product_query(conn, &filter, ProductSortKey::Relevance, false, locale))
                 .await?
         };
-        let mut filters = Vec::new();
-        if let Some(code) = &filter.region {
-            filters.push(Filter::Equals("region".into(), code.trim().into()));
-        }
-        if let Some(code) = &filter.sector {
-            filters.push(Filter::Equals("sector".into(), code.trim().into()));
-        }
-        if let Some(id) = filter.category.as_ref().and_then(|id| ids::decode(id, "Category")) {
-            filters.push(Filter::Equals("category".into(), id.to_string()));
-        }
-        if let Some(id) = resolved.cooperative_id {
-            filters.push(Filter::Equals("cooperative".into(), id.to_string()));
-        }
-        if let Some(label) = filter.label {
-            filters.push(Filter::Equals("labels".into(), label.as_str().into()));
-        }
-        if resolved.price_min.is_some() || resolved.price_max.is_some() {
-            filters.push(Filter::Range { field: "price".into(), min: resolved.price_min, max: resolved.price_max });
-        }
-        if let Some(in_stock) = filter.in_stock {
-            filters.push(Filter::Flag("in_stock".into(), in_stock));
-        }
-        let reverse = reverse.unwrap_or(false);
-        let sort = match sort_key.unwrap_or(SearchSortKey::Relevance) {
-            SearchSortKey::Relevance => Sort::Relevance,
-            SearchSortKey::Price => Sort::Field { field: "price".into(), descending: reverse },
-            SearchSortKey::Newest => Sort::Field { field: "created_at".into(), descending: !reverse },
-        };
+        let filters = engine_filters(&filter, &resolved);
+        let sort = engine_sort(sort_key.unwrap_or(SearchSortKey::Relevance), reverse.unwrap_or(false));
         let search_query = SearchQuery {
             text: query.clone(),
             filters,
@@ -204,37 +179,8 @@ impl SearchQueryRoot {
         let query_words: Vec<String> = words(&query).into_iter().map(|(_, _, w)| w).collect();
         let has_next = results.ids.len() > window.limit;
         let page: Vec<i64> = results.ids.iter().take(window.limit).copied().collect();
-        let mut hits = Vec::new();
-        for product in visible_products(ctx, &page).await? {
-            let name = product.0.name().resolve(locale).text;
-            let description = product.0.description().resolve(locale).text;
-            let (snippet, matched) = highlight(&description, &query_words, Some(24));
-            hits.push(SearchHit {
-                highlighted_name: highlight(&name, &query_words, None).0,
-                snippet: (matched || query_words.is_empty()).then_some(snippet),
-                product,
-            });
-        }
-        let mut facet_results = Vec::new();
-        for facet in facets {
-            let counts = results.facets.get(facet.field()).cloned().unwrap_or_default();
-            let labels = facet_labels(ctx, facet, counts.iter().map(|(v, _)| v.as_str()), locale).await?;
-            let values = counts
-                .into_iter()
-                .map(|(value, count)| FacetValue {
-                    label: labels.get(&value).cloned().unwrap_or_else(|| value.clone()),
-                    value: match facet {
-                        SearchFacet::Category => value.parse().map(|id| ids::encode("Category", id).0).unwrap_or(value),
-                        SearchFacet::Cooperative => {
-                            value.parse().map(|id| ids::encode("Cooperative", id).0).unwrap_or(value)
-                        }
-                        _ => value,
-                    },
-                    count: count as i64,
-                })
-                .collect();
-            facet_results.push(FacetResult { name: facet, values });
-        }
+        let hits = search_hits(ctx, &page, &query_words, locale).await?;
+        let facet_results = facet_results(ctx, facets, &results, locale).await?;
         let mut connection = Connection::with_additional_fields(
             window.offset > 0,
             has_next,
@@ -251,6 +197,92 @@ impl SearchQueryRoot {
             .extend(hits.into_iter().enumerate().map(|(i, hit)| Edge::new(OffsetCursor(window.offset + i), hit)));
         Ok(connection)
     }
+}
+
+/// The engine's filters for the storefront's filter (codes and ids already checked).
+fn engine_filters(filter: &ProductFilterInput, resolved: &ProductQuery) -> Vec<Filter> {
+    let mut filters = Vec::new();
+    if let Some(code) = &filter.region {
+        filters.push(Filter::Equals("region".into(), code.trim().into()));
+    }
+    if let Some(code) = &filter.sector {
+        filters.push(Filter::Equals("sector".into(), code.trim().into()));
+    }
+    if let Some(id) = filter.category.as_ref().and_then(|id| ids::decode(id, "Category")) {
+        filters.push(Filter::Equals("category".into(), id.to_string()));
+    }
+    if let Some(id) = resolved.cooperative_id {
+        filters.push(Filter::Equals("cooperative".into(), id.to_string()));
+    }
+    if let Some(label) = filter.label {
+        filters.push(Filter::Equals("labels".into(), label.as_str().into()));
+    }
+    if resolved.price_min.is_some() || resolved.price_max.is_some() {
+        filters.push(Filter::Range { field: "price".into(), min: resolved.price_min, max: resolved.price_max });
+    }
+    if let Some(in_stock) = filter.in_stock {
+        filters.push(Filter::Flag("in_stock".into(), in_stock));
+    }
+    filters
+}
+
+fn engine_sort(sort_key: SearchSortKey, reverse: bool) -> Sort {
+    match sort_key {
+        SearchSortKey::Relevance => Sort::Relevance,
+        SearchSortKey::Price => Sort::Field { field: "price".into(), descending: reverse },
+        SearchSortKey::Newest => Sort::Field { field: "created_at".into(), descending: !reverse },
+    }
+}
+
+/// The visible products among the engine's page, with their highlighted name and snippet.
+async fn search_hits(
+    ctx: &Context<'_>,
+    page: &[i64],
+    query_words: &[String],
+    locale: Locale,
+) -> Result<Vec<SearchHit>> {
+    let mut hits = Vec::new();
+    for product in visible_products(ctx, page).await? {
+        let name = product.0.name().resolve(locale).text;
+        let description = product.0.description().resolve(locale).text;
+        let (snippet, matched) = highlight(&description, query_words, Some(24));
+        hits.push(SearchHit {
+            highlighted_name: highlight(&name, query_words, None).0,
+            snippet: (matched || query_words.is_empty()).then_some(snippet),
+            product,
+        });
+    }
+    Ok(hits)
+}
+
+/// The counts of each facet asked for, with labels in the caller's language.
+async fn facet_results(
+    ctx: &Context<'_>,
+    facets: Vec<SearchFacet>,
+    results: &SearchResults,
+    locale: Locale,
+) -> Result<Vec<FacetResult>> {
+    let mut facet_results = Vec::new();
+    for facet in facets {
+        let counts = results.facets.get(facet.field()).cloned().unwrap_or_default();
+        let labels = facet_labels(ctx, facet, counts.iter().map(|(v, _)| v.as_str()), locale).await?;
+        let values = counts
+            .into_iter()
+            .map(|(value, count)| FacetValue {
+                label: labels.get(&value).cloned().unwrap_or_else(|| value.clone()),
+                value: match facet {
+                    SearchFacet::Category => value.parse().map(|id| ids::encode("Category", id).0).unwrap_or(value),
+                    SearchFacet::Cooperative => {
+                        value.parse().map(|id| ids::encode("Cooperative", id).0).unwrap_or(value)
+                    }
+                    _ => value,
+                },
+                count: count as i64,
+            })
+            .collect();
+        facet_results.push(FacetResult { name: facet, values });
+    }
+    Ok(facet_results)
 }
 
 #[derive(SimpleObject)]
@@ -309,10 +341,16 @@ impl SuggestQueryRoot {
         }
         category_ids.truncate(limit);
         cooperative_ids.truncate(limit);
-        let category_rows =
-            ctx.catalog().load_many(category_ids.iter().map(|c| CategoryKey(*c))).await.map_err(loader_error)?;
-        let cooperative_rows =
-            ctx.catalog().load_many(cooperative_ids.iter().map(|c| CooperativeKey(*c))).await.map_err(loader_error)?;
+        let category_rows = ctx
+            .loader::<CatalogLoader>()
+            .load_many(category_ids.iter().map(|c| CategoryKey(*c)))
+            .await
+            .map_err(loader_error)?;
+        let cooperative_rows = ctx
+            .loader::<RegistryLoader>()
+            .load_many(cooperative_ids.iter().map(|c| CooperativeKey(*c)))
+            .await
+            .map_err(loader_error)?;
         let mut categories: Vec<Category> =
             category_ids.iter().filter_map(|c| category_rows.get(&CategoryKey(*c)).cloned().map(Category)).collect();
         let mut cooperatives: Vec<Cooperative> = cooperative_ids
@@ -344,7 +382,7 @@ async fn facet_labels<'v>(
     let numeric = || values.iter().filter_map(|v| v.parse::<i64>().ok()).collect::<Vec<_>>();
     Ok(match facet {
         SearchFacet::Region | SearchFacet::Sector => {
-            let (regions, sectors) = ctx.db().run(catalog::regions_and_sectors).await?;
+            let (regions, sectors) = ctx.db().run(crate::registry::service::regions_and_sectors).await?;
             let names = match facet {
                 SearchFacet::Region => regions.into_iter().map(|r| (r.code.clone(), r.name())).collect::<Vec<_>>(),
                 _ => sectors.into_iter().map(|s| (s.code.clone(), s.name())).collect(),
@@ -352,7 +390,7 @@ async fn facet_labels<'v>(
             names.into_iter().map(|(code, name)| (code, name.resolve(locale).text)).collect()
         }
         SearchFacet::Category => ctx
-            .catalog()
+            .loader::<CatalogLoader>()
             .load_many(numeric().into_iter().map(CategoryKey))
             .await
             .map_err(loader_error)?
@@ -360,7 +398,7 @@ async fn facet_labels<'v>(
             .map(|(k, c)| (k.0.to_string(), c.name().resolve(locale).text))
             .collect(),
         SearchFacet::Cooperative => ctx
-            .catalog()
+            .loader::<RegistryLoader>()
             .load_many(numeric().into_iter().map(CooperativeKey))
             .await
             .map_err(loader_error)?

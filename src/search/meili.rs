@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::config::{IndexConfig, SearchConfig};
 use super::embedded::{Filter, SearchDocument, SearchError, SearchQuery, SearchResults, Sort};
-use super::normalize::fold;
+use crate::kernel::text::fold;
 
 pub struct MeiliIndex {
     client: Client,
@@ -84,7 +84,7 @@ impl MeiliIndex {
 
     /// The `name` index as configured (`TAAWUN_MEILISEARCH_*`), or `None` without a URL.
     pub fn from_config(
-        config: &crate::config::Config,
+        config: &crate::kernel::config::Config,
         search: &SearchConfig,
         name: &str,
     ) -> Option<Result<MeiliIndex, SearchError>> {

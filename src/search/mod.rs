@@ -1,21 +1,25 @@
-//! Search: text folding shared by every engine, and the index configuration in
-//! `search-config/` from which each engine's settings are derived.
+//! Search: the `SearchEngine` trait with the embedded index and Meilisearch behind it, the
+//! index configuration in `search-config/` from which each engine's settings are derived,
+//! the products' search documents, and keeping the index in step with the database.
 
-pub mod bench;
 pub mod config;
+pub mod documents;
 pub mod embedded;
 pub mod graphql;
 pub mod meili;
-pub mod normalize;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
+use serde::Deserialize;
+
 use crate::catalog::service as catalog;
-use crate::db::Db;
-use crate::error::AppError;
+use crate::kernel::db::Db;
+use crate::kernel::error::AppError;
+use crate::outbox::OutboxRow;
+use crate::registry::service::{COOPERATIVE_CHANGED_KIND, CooperativeChanged};
 use embedded::{EmbeddedIndex, SearchDocument, SearchError, SearchQuery, SearchResults};
 
 /// What the API needs from a search engine; the embedded index and Meilisearch implement it.
@@ -91,16 +95,70 @@ pub fn open_products(dir: &std::path::Path, config: Arc<config::SearchConfig>) -
 /// Brings these products' entries up to date: indexed when they may be found, removed
 /// otherwise. Idempotent, so the outbox may deliver it twice.
 pub async fn sync_products(db: &Db, engine: &dyn SearchEngine, product_ids: Vec<i64>) -> Result<(), AppError> {
-    let docs = db.run(move |conn| catalog::search_documents(conn, &product_ids)).await?;
+    let docs = db.run(move |conn| documents::search_documents(conn, &product_ids)).await?;
     let (present, gone): (Vec<_>, Vec<_>) = docs.into_iter().partition(|(_, d)| d.is_some());
     engine.upsert(present.into_iter().filter_map(|(_, d)| d).collect()).await.map_err(AppError::internal)?;
     engine.delete(gone.into_iter().map(|(id, _)| id).collect()).await.map_err(AppError::internal)
 }
 
+#[derive(Deserialize)]
+struct ProductsChanged {
+    product_ids: Vec<i64>,
+}
+
+/// Whether the index follows this outbox kind: products changed (the catalogue), or a
+/// cooperative changed (the register), which changes how its products are found.
+pub fn follows(kind: &str) -> bool {
+    kind == catalog::SEARCH_OUTBOX_KIND || kind == COOPERATIVE_CHANGED_KIND
+}
+
+/// Delivers the index updates of a batch of outbox rows as one sync (one commit); a row
+/// whose payload cannot be read fails alone. One outcome per row, in order.
+pub async fn deliver(db: &Db, engine: &dyn SearchEngine, rows: &[&OutboxRow]) -> Vec<Result<(), String>> {
+    let mut product_ids = Vec::new();
+    let mut cooperative_ids = Vec::new();
+    let mut unreadable = std::collections::HashMap::new();
+    for row in rows {
+        let read = if row.kind == COOPERATIVE_CHANGED_KIND {
+            serde_json::from_str::<CooperativeChanged>(&row.payload).map(|c| cooperative_ids.push(c.cooperative_id))
+        } else {
+            serde_json::from_str::<ProductsChanged>(&row.payload).map(|p| product_ids.extend(p.product_ids))
+        };
+        if let Err(e) = read {
+            unreadable.insert(row.id, e.to_string());
+        }
+    }
+    let outcome = async {
+        if !cooperative_ids.is_empty() {
+            let of_cooperatives = db
+                .run(move |conn| {
+                    let mut ids = Vec::new();
+                    for id in cooperative_ids {
+                        ids.extend(catalog::product_ids_of_cooperative(conn, id)?);
+                    }
+                    Ok(ids)
+                })
+                .await?;
+            product_ids.extend(of_cooperatives);
+        }
+        product_ids.sort_unstable();
+        product_ids.dedup();
+        if product_ids.is_empty() { Ok(()) } else { sync_products(db, engine, product_ids).await }
+    }
+    .await
+    .map_err(|e| e.detail());
+    rows.iter()
+        .map(|row| match unreadable.get(&row.id) {
+            Some(e) => Err(e.clone()),
+            None => outcome.clone(),
+        })
+        .collect()
+}
+
 /// Indexes every product from the database into `index` (which should be empty), in pages;
 /// `progress` is told how many products were read so far.
 pub fn rebuild(
-    conn: &mut crate::db::DbConn,
+    conn: &mut crate::kernel::db::DbConn,
     index: &EmbeddedIndex,
     mut progress: impl FnMut(usize),
 ) -> Result<usize, AppError> {
@@ -109,7 +167,7 @@ pub fn rebuild(
     loop {
         let ids = catalog::product_ids_after(conn, after, 2000)?;
         let Some(last) = ids.last().copied() else { break };
-        let docs = catalog::search_documents(conn, &ids)?;
+        let docs = documents::search_documents(conn, &ids)?;
         let present: Vec<_> = docs.into_iter().filter_map(|(_, d)| d).collect();
         indexed += present.len();
         index.upsert(&present).map_err(AppError::internal)?;
@@ -128,13 +186,13 @@ pub struct Drift {
     pub stale: Vec<i64>,
 }
 
-pub fn verify(conn: &mut crate::db::DbConn, index: &EmbeddedIndex) -> Result<Drift, AppError> {
+pub fn verify(conn: &mut crate::kernel::db::DbConn, index: &EmbeddedIndex) -> Result<Drift, AppError> {
     verify_versions(conn, index.versions().map_err(AppError::internal)?)
 }
 
 /// Compares (id, version) pairs read from any engine with the database.
 pub fn verify_versions(
-    conn: &mut crate::db::DbConn,
+    conn: &mut crate::kernel::db::DbConn,
     mut indexed: std::collections::BTreeMap<i64, i64>,
 ) -> Result<Drift, AppError> {
     let mut drift = Drift::default();
@@ -142,7 +200,7 @@ pub fn verify_versions(
     loop {
         let ids = catalog::product_ids_after(conn, after, 2000)?;
         let Some(last) = ids.last().copied() else { break };
-        for (id, doc) in catalog::search_documents(conn, &ids)? {
+        for (id, doc) in documents::search_documents(conn, &ids)? {
             match (doc, indexed.remove(&id)) {
                 (Some(d), Some(v)) if d.version != v => drift.stale.push(id),
                 (Some(_), None) => drift.missing.push(id),
@@ -171,7 +229,7 @@ pub async fn rebuild_meili(
         let page = db
             .run(move |conn| {
                 let ids = catalog::product_ids_after(conn, after, 2000)?;
-                let docs = catalog::search_documents(conn, &ids)?;
+                let docs = documents::search_documents(conn, &ids)?;
                 Ok((ids.last().copied(), docs))
             })
             .await?;

@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{Datelike, NaiveDate};
 
-use crate::catalog::graphql::{Region, Sector};
-use crate::catalog::loaders::{RegionKey, SectorKey};
-use crate::config::RegistryRules;
-use crate::error::AppError;
-use crate::graphql::context::CtxExt;
-use crate::graphql::{Date, loader_error};
+use crate::kernel::config::RegistryRules;
+use crate::kernel::error::AppError;
+use crate::kernel::graphql::context::CtxExt;
+use crate::kernel::graphql::{Date, loader_error};
+use crate::registry::graphql::{Region, Sector};
+use crate::registry::loaders::{RegionKey, RegistryLoader, SectorKey};
+use crate::registry::model::FigureCell;
 use crate::registry::model::LegalForm;
-use crate::registry::store::FigureCell;
 
 #[derive(SimpleObject, Default, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Counts {
@@ -91,7 +91,11 @@ pub struct Computed {
     pub registrations: Vec<(i32, i64)>,
 }
 
-pub fn compute(conn: &mut crate::db::DbConn, as_of: NaiveDate, youth_age_limit: u32) -> Result<Computed, AppError> {
+pub fn compute(
+    conn: &mut crate::kernel::db::DbConn,
+    as_of: NaiveDate,
+    youth_age_limit: u32,
+) -> Result<Computed, AppError> {
     let cells = crate::registry::service::figure_cells(conn, as_of, young_born_after(as_of, youth_age_limit))?;
     let mut c = Computed {
         totals: Counts::default(),
@@ -129,7 +133,7 @@ impl FiguresCache {
     /// The figures on `as_of`, from the cache when the register has not changed since.
     pub fn figures(
         &self,
-        conn: &mut crate::db::DbConn,
+        conn: &mut crate::kernel::db::DbConn,
         as_of: NaiveDate,
         youth_age_limit: u32,
     ) -> Result<std::sync::Arc<Computed>, AppError> {
@@ -165,8 +169,11 @@ impl StatsQuery {
         let cache = ctx.data_unchecked::<std::sync::Arc<FiguresCache>>().clone();
         let computed = ctx.db().run(move |conn| cache.figures(conn, as_of, age)).await?;
         let computed = (*computed).clone();
-        let regions =
-            ctx.catalog().load_many(computed.by_region.keys().map(|id| RegionKey(*id))).await.map_err(loader_error)?;
+        let regions = ctx
+            .loader::<RegistryLoader>()
+            .load_many(computed.by_region.keys().map(|id| RegionKey(*id)))
+            .await
+            .map_err(loader_error)?;
         let mut by_region: Vec<RegionFigures> = computed
             .by_region
             .iter()
@@ -175,8 +182,11 @@ impl StatsQuery {
             })
             .collect();
         by_region.sort_by(|a, b| a.region.0.code.cmp(&b.region.0.code));
-        let sectors =
-            ctx.catalog().load_many(computed.by_sector.keys().map(|id| SectorKey(*id))).await.map_err(loader_error)?;
+        let sectors = ctx
+            .loader::<RegistryLoader>()
+            .load_many(computed.by_sector.keys().map(|id| SectorKey(*id)))
+            .await
+            .map_err(loader_error)?;
         let by_sector = computed
             .by_sector
             .iter()

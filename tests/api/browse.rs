@@ -287,7 +287,7 @@ on_both_backends!(
 /// The generated catalogue of the load benchmarks lists, prices and filters like any other.
 async fn generated_catalogue_is_a_real_catalogue(app: TestApp) {
     let as_of = chrono::Utc::now().date_naive();
-    let spec = taawun::registry::national::NationalSpec {
+    let spec = taawun::seed::national::NationalSpec {
         cooperatives: 40,
         members: 300,
         women: 100,
@@ -298,8 +298,8 @@ async fn generated_catalogue_is_a_real_catalogue(app: TestApp) {
     };
     let total = {
         let mut conn = app.db.conn().unwrap();
-        taawun::registry::national::seed(&mut conn, &app.config.registry, &spec, |_, _| {}).unwrap();
-        taawun::catalog::bulk::seed_products(&mut conn, 1_500, |_, _| {}).unwrap()
+        taawun::seed::national::seed(&mut conn, &app.config.registry, &spec, |_, _| {}).unwrap();
+        taawun::seed::catalog::seed_products(&mut conn, 1_500, |_, _| {}).unwrap()
     };
     assert_eq!(total, 1_500);
     let body = app

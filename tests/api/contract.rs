@@ -11,7 +11,7 @@ use crate::on_both_backends;
 #[test]
 fn schema_file_matches_the_code() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("graphql/schema.graphql");
-    let generated = taawun::graphql::sdl();
+    let generated = taawun::api::sdl();
     if std::env::var("UPDATE_SCHEMA").is_ok() {
         std::fs::write(&path, &generated).unwrap();
     }

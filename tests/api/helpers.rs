@@ -8,9 +8,9 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use serde_json::{Value, json};
 use taawun::app::{self, AppState};
-use taawun::config::Config;
+use taawun::kernel::config::Config;
 
-pub use taawun::catalog::demo::DEMO_PASSWORD;
+pub use taawun::seed::demo::DEMO_PASSWORD;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -23,7 +23,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub config: Config,
     /// The running server's database and search index, for checks beneath the API.
-    pub db: taawun::db::Db,
+    pub db: taawun::kernel::db::Db,
     /// The embedded index (None when the tests run on Meilisearch).
     pub search: Option<std::sync::Arc<taawun::search::embedded::EmbeddedIndex>>,
     handle: actix_web::dev::ServerHandle,
@@ -97,7 +97,8 @@ impl TestApp {
         // The search suite runs on a real Meilisearch when one is given, an index per test.
         if let Some(url) = std::env::var("TAAWUN_TEST_MEILISEARCH_URL").ok().filter(|u| !u.is_empty()) {
             config.meilisearch_url = Some(url);
-            config.meilisearch_key = std::env::var("TAAWUN_TEST_MEILISEARCH_KEY").ok().map(taawun::config::Secret::new);
+            config.meilisearch_key =
+                std::env::var("TAAWUN_TEST_MEILISEARCH_KEY").ok().map(taawun::kernel::config::Secret::new);
             config.meilisearch_index_prefix = format!("{}_", unique_name());
         }
         (options.tweak)(&mut config);
@@ -115,11 +116,11 @@ impl TestApp {
         std::thread::spawn(move || {
             let state = AppState::build(config).expect("app state");
             if demo {
-                taawun::catalog::demo::seed(&mut state.db.conn().expect("conn")).expect("demo data");
+                taawun::seed::demo::seed(&mut state.db().conn().expect("conn")).expect("demo data");
             }
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
             actix_web::rt::System::new().block_on(async move {
-                let (db, search) = (state.db.clone(), state.search.clone());
+                let (db, search) = (state.db().clone(), state.search.clone());
                 let (server, addr) = app::serve(state, listener).expect("serve");
                 tx.send((server.handle(), addr, db, search)).expect("send handle");
                 let _ = server.await;

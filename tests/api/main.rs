@@ -11,6 +11,8 @@ mod contract;
 mod http;
 mod manage;
 mod orders;
+mod paging;
 mod registry;
 mod search;
+mod shape;
 mod storage;

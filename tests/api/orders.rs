@@ -306,8 +306,8 @@ on_both_backends!(bad_cart_and_checkout_input_changes_nothing);
 
 fn stripe_options(mock_base: String) -> Options {
     Options::with(move |c| {
-        c.stripe_secret_key = Some(taawun::config::Secret::new("sk_test_taawun"));
-        c.stripe_webhook_secret = Some(taawun::config::Secret::new("whsec_taawun_test"));
+        c.stripe_secret_key = Some(taawun::kernel::config::Secret::new("sk_test_taawun"));
+        c.stripe_webhook_secret = Some(taawun::kernel::config::Secret::new("whsec_taawun_test"));
         c.stripe_api_base = Some(mock_base);
     })
 }
@@ -441,7 +441,8 @@ async fn emails_go_through_smtp_with_retries_and_survive_restarts(backend: crate
     let smtp = SmtpServer::start(2).await;
     let url = smtp.url();
     let Some(app) =
-        TestApp::spawn(backend, Options::with(move |c| c.smtp_url = Some(taawun::config::Secret::new(url)))).await
+        TestApp::spawn(backend, Options::with(move |c| c.smtp_url = Some(taawun::kernel::config::Secret::new(url))))
+            .await
     else {
         return;
     };
@@ -574,7 +575,7 @@ async fn parked_emails_are_retried_by_admins_and_payouts_reduce_the_balance(back
     let Some(app) = TestApp::spawn(
         backend,
         Options::with(move |c| {
-            c.smtp_url = Some(taawun::config::Secret::new(url));
+            c.smtp_url = Some(taawun::kernel::config::Secret::new(url));
             c.outbox_max_attempts = 1;
         }),
     )

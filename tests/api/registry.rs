@@ -691,7 +691,7 @@ struct CooperativeFact {
 async fn national_figures_match_counts_made_by_hand(app: TestApp) {
     let as_of = today();
     let yesterday = as_of - Duration::days(1);
-    let spec = taawun::registry::national::NationalSpec {
+    let spec = taawun::seed::national::NationalSpec {
         cooperatives: 600,
         members: 7_000,
         women: 2_400,
@@ -702,7 +702,7 @@ async fn national_figures_match_counts_made_by_hand(app: TestApp) {
     };
     {
         let mut conn = app.db.conn().unwrap();
-        taawun::registry::national::seed(&mut conn, &app.config.registry, &spec, |_, _| {}).unwrap();
+        taawun::seed::national::seed(&mut conn, &app.config.registry, &spec, |_, _| {}).unwrap();
     }
     // Figures are cached per version of the register: computed once here, they must follow the changes below.
     let before = app.gql("{ nationalFigures { cooperatives members } }", json!({})).await;
@@ -843,7 +843,7 @@ on_both_backends!(
         demo: false,
         tweak: Box::new(|c| {
             c.admin_email = Some("registry-admin@test.taawun.ma".into());
-            c.admin_password = Some(taawun::config::Secret::new("registry-admin-password"));
+            c.admin_password = Some(taawun::kernel::config::Secret::new("registry-admin-password"));
         }),
     }
 );

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use taawun::db::{self, Db, DbConn};
+use taawun::kernel::db::{self, Db, DbConn};
 
 use crate::helpers::{postgres_url, url_with_schema};
 

@@ -1,6 +1,8 @@
 //! Text folding applied to indexed text and to queries alike, so that every engine matches
 //! `أركان`/`الأركان`/`اركان`, `Laâyoune`/`Laayoune` and `l'huile`/`huile`. The original text
-//! is stored; only the folded form is indexed.
+//! is stored; only the folded form is indexed. Also URL slugs.
+
+use crate::kernel::error::Checks;
 
 /// Folds one character of Arabic script; `None` drops it (harakat, tatweel).
 fn fold_arabic(c: char) -> Option<char> {
@@ -116,6 +118,63 @@ pub fn without_arabic_article(word: &str) -> Option<&str> {
     (rest.chars().count() >= 2).then_some(rest)
 }
 
+pub fn is_valid_slug(slug: &str) -> bool {
+    (3..=120).contains(&slug.len())
+        && slug
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+/// A URL slug from a name: folded, Arabic letters transliterated, dashes between words.
+pub fn slug(name: &str) -> String {
+    let folded = fold(name);
+    let mut out = String::new();
+    for c in folded.chars() {
+        let piece: &str = match c {
+            'a'..='z' | '0'..='9' => {
+                out.push(c);
+                continue;
+            }
+            'ا' | 'ع' => "a",
+            'ب' => "b",
+            'ت' | 'ط' => "t",
+            'ث' => "th",
+            'ج' => "j",
+            'ح' | 'ه' => "h",
+            'خ' => "kh",
+            'د' | 'ض' => "d",
+            'ذ' => "dh",
+            'ر' => "r",
+            'ز' | 'ظ' => "z",
+            'س' | 'ص' => "s",
+            'ش' => "ch",
+            'غ' => "gh",
+            'ف' => "f",
+            'ق' => "q",
+            'ك' => "k",
+            'ل' => "l",
+            'م' => "m",
+            'ن' => "n",
+            'و' => "ou",
+            'ي' => "i",
+            _ => "-",
+        };
+        out.push_str(piece);
+    }
+    let parts: Vec<&str> = out.split('-').filter(|p| !p.is_empty()).collect();
+    let mut slug = parts.join("-");
+    slug.truncate(60);
+    slug.trim_end_matches('-').to_string()
+}
+
+pub fn check_slug(checks: &mut Checks, field: Vec<String>, slug: &str) {
+    checks.check(
+        is_valid_slug(slug),
+        field,
+        "must be 3 to 120 characters of a-z, 0-9 and single hyphens (e.g. argan-oil-250ml)",
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +235,14 @@ mod tests {
         assert_eq!(without_arabic_article(&folded), Some("اركان"));
         assert_eq!(without_arabic_article("ال"), None);
         assert_eq!(without_arabic_article("اركان"), None);
+    }
+
+    #[test]
+    fn slugs_are_checked() {
+        assert!(is_valid_slug("huile-argan-250ml"));
+        assert!(!is_valid_slug("Huile-Argan"));
+        assert!(!is_valid_slug("a--b"));
+        assert!(!is_valid_slug("-ab"));
+        assert!(!is_valid_slug("ab"));
     }
 }

@@ -14,7 +14,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::app::AppState;
+use super::ApiState;
+use crate::kernel::db::Db;
 
 type Labels = Vec<(&'static str, String)>;
 
@@ -58,11 +59,11 @@ impl Metrics {
         Metrics { registry, requests, latency, pool_connections, pool_idle, pool_max, db_statements }
     }
 
-    pub fn render(&self, state: &AppState) -> String {
-        let pool = state.db.state();
+    pub fn render(&self, db: &Db) -> String {
+        let pool = db.state();
         self.pool_connections.set(i64::from(pool.connections));
         self.pool_idle.set(i64::from(pool.idle_connections));
-        self.pool_max.set(i64::from(state.db.max_size()));
+        self.pool_max.set(i64::from(db.max_size()));
         let mut out = String::new();
         if let Err(e) = encode(&mut out, &self.registry) {
             tracing::error!(error = %e, "cannot encode metrics");
@@ -96,7 +97,7 @@ pub async fn observe(
     let id = request_id(&req);
     let method = req.method().to_string();
     let path = req.path().to_string();
-    let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
+    let metrics = req.app_data::<web::Data<ApiState>>().map(|s| s.metrics.clone());
     let result = next.call(req).await;
     let elapsed = started.elapsed();
     let (status, route) = match &result {

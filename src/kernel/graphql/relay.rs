@@ -6,7 +6,7 @@ use async_graphql::{OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::error::AppError;
+use crate::kernel::error::AppError;
 
 pub struct OffsetCursor(pub usize);
 
@@ -118,6 +118,42 @@ impl PageArgs {
         }
         Window { offset: start, limit: end - start }
     }
+}
+
+/// One page of a list: the rows fetched for `window` (at most `limit + 1`) and the list's
+/// length when it was counted.
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub window: Window,
+    pub total: Option<usize>,
+}
+
+impl<T> Page<T> {
+    pub fn empty(args: PageArgs) -> Page<T> {
+        Page { rows: Vec::new(), window: args.window(Some(0)), total: Some(0) }
+    }
+
+    /// The connection of this page, each row turned into its GraphQL type.
+    pub fn into_connection<U: OutputType>(self, node: impl FnMut(T) -> U) -> Conn<U> {
+        connection(self.window, self.rows.into_iter().map(node).collect(), self.total)
+    }
+}
+
+/// The one way a list in the database is paged: count first when the caller asks for
+/// `totalCount` or pages back from the end (which needs the length), then the window from
+/// that count, then `limit + 1` rows from the window's offset to learn whether a next page
+/// exists. `count` and `fetch` run on the same connection.
+pub fn paginate<C, T, E>(
+    conn: &mut C,
+    args: PageArgs,
+    want_total: bool,
+    count: impl FnOnce(&mut C) -> Result<i64, E>,
+    fetch: impl FnOnce(&mut C, usize, usize) -> Result<Vec<T>, E>,
+) -> Result<Page<T>, E> {
+    let total = if want_total || args.needs_total() { Some(count(conn)?.max(0) as usize) } else { None };
+    let window = args.window(total);
+    let rows = fetch(conn, window.offset, window.limit + 1)?;
+    Ok(Page { rows, window, total })
 }
 
 /// Builds a connection from the rows fetched for `window` (at most `limit + 1` of them).

@@ -5,6 +5,8 @@ pub mod schema;
 
 use std::time::Duration;
 
+use std::collections::HashMap;
+
 use diesel::connection::{
     AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
 };
@@ -13,7 +15,7 @@ use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use prometheus_client::metrics::counter::Counter;
 
-use crate::error::{AppError, BoxError};
+use crate::kernel::error::{AppError, BoxError};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -105,6 +107,7 @@ impl Instrumentation for StatementCounter {
 }
 
 pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
 
 /// The pool plus what the app needs to know about it.
 #[derive(Clone)]
@@ -144,7 +147,7 @@ impl Db {
     }
 
     /// A connection for synchronous callers (CLI, seeding, start-up).
-    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, AppError> {
+    pub fn conn(&self) -> Result<PooledConn, AppError> {
         Ok(self.pool.get()?)
     }
 
@@ -193,10 +196,10 @@ pub fn write_tx<T>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> Result<T
 macro_rules! insert_returning_id {
     ($conn:expr, $table:expr, $id:expr, $values:expr) => {
         match $conn {
-            $crate::db::DbConn::Sqlite(c) => {
+            $crate::kernel::db::DbConn::Sqlite(c) => {
                 diesel::insert_into($table).values($values).returning($id).get_result::<i64>(c)
             }
-            $crate::db::DbConn::Postgres(c) => {
+            $crate::kernel::db::DbConn::Postgres(c) => {
                 diesel::insert_into($table).values($values).returning($id).get_result::<i64>(c)
             }
         }
@@ -228,8 +231,8 @@ pub fn placeholders(conn: &DbConn, sql: &str) -> String {
 macro_rules! insert_batch {
     ($conn:expr, $table:expr, $values:expr) => {
         match $conn {
-            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
-            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::kernel::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::kernel::db::DbConn::Postgres(c) => diesel::insert_into($table).values($values).execute(c),
         }
     };
 }
@@ -262,6 +265,20 @@ pub fn revert_all_migrations(conn: &mut DbConn) -> Result<usize, BoxError> {
         DbConn::Sqlite(c) => Ok(c.revert_all_migrations(SQLITE_MIGRATIONS)?.len()),
         DbConn::Postgres(c) => Ok(c.revert_all_migrations(POSTGRES_MIGRATIONS)?.len()),
     }
+}
+
+/// Rows keyed by their id (for batched loads).
+pub fn by_id<R>(rows: Vec<R>, id: impl Fn(&R) -> i64) -> HashMap<i64, R> {
+    rows.into_iter().map(|r| (id(&r), r)).collect()
+}
+
+/// Rows grouped by a key (for batched loads of to-many edges).
+pub fn group_by<R>(rows: Vec<R>, key: impl Fn(&R) -> i64) -> HashMap<i64, Vec<R>> {
+    let mut map: HashMap<i64, Vec<R>> = HashMap::new();
+    for row in rows {
+        map.entry(key(&row)).or_default().push(row);
+    }
+    map
 }
 
 pub fn now() -> chrono::NaiveDateTime {

@@ -1,7 +1,15 @@
 //! Locales, the fallback chain and localised text. Translations are stored per locale and
 //! returned whole: the server never concatenates texts of different directions.
 
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::{Enum, InputObject, SimpleObject};
+
+use crate::kernel::error::Checks;
+use crate::path;
+
+/// Longest name in any locale (products, cooperatives, categories…), in characters.
+pub const MAX_NAME_LEN: usize = 200;
+/// Longest description in any locale, in characters.
+pub const MAX_DESCRIPTION_LEN: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
 pub enum Locale {
@@ -159,9 +167,56 @@ pub struct Translation {
     pub text: String,
 }
 
+#[derive(Debug, Clone, InputObject)]
+pub struct LocalizedTextInput {
+    /// `ar`, `fr`, `en` or `zgh`.
+    pub locale: String,
+    pub text: String,
+}
+
+/// Reads a list of translations; at most one per locale, each within `max_len` characters.
+pub fn localized(
+    checks: &mut Checks,
+    field: &[String],
+    inputs: &[LocalizedTextInput],
+    max_len: usize,
+    required: bool,
+) -> Localized {
+    let mut out = Localized::default();
+    let mut seen = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let mut at = field.to_vec();
+        at.push(i.to_string());
+        let Some(locale) = Locale::parse(&input.locale).filter(|_| !input.locale.contains(['-', '_'])) else {
+            checks.fail(
+                [at, path!["locale"]].concat(),
+                format!("unknown locale `{}`; use ar, fr, en or zgh", input.locale),
+            );
+            continue;
+        };
+        if seen.contains(&locale) {
+            checks.fail([at, path!["locale"]].concat(), format!("`{}` is given twice", locale.code()));
+            continue;
+        }
+        seen.push(locale);
+        let text = input.text.trim();
+        let len = text.chars().count();
+        if len > max_len {
+            checks.fail([at, path!["text"]].concat(), format!("must be at most {max_len} characters"));
+            continue;
+        }
+        out.set(locale, (!text.is_empty()).then(|| text.to_string()));
+    }
+    if required && out.is_empty() && checks.is_empty() {
+        checks.fail(field.to_vec(), "needs a text in at least one locale");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::error::AppError;
 
     #[test]
     fn accept_language_picks_highest_quality_supported() {
@@ -180,5 +235,15 @@ mod tests {
         assert_eq!(t.resolve(Locale::En).text, "Huile d'argan");
         assert_eq!(t.resolve(Locale::Zgh).locale, Locale::Ar);
         assert_eq!(Localized::default().resolve(Locale::Fr).text, "");
+    }
+
+    #[test]
+    fn localized_inputs_reject_unknown_and_duplicate_locales() {
+        let mut checks = Checks::new();
+        let t = |l: &str, s: &str| LocalizedTextInput { locale: l.into(), text: s.into() };
+        localized(&mut checks, &path!["input", "name"], &[t("ar", "أركان"), t("xx", "?"), t("ar", "b")], 10, true);
+        let Err(AppError::Invalid(errors)) = checks.finish() else { panic!("expected errors") };
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].field.as_ref().unwrap(), &path!["input", "name", 1, "locale"]);
     }
 }

@@ -1,14 +1,14 @@
-//! What every resolver can reach: the database, the caller, the locale, limits, loaders.
+//! What every resolver can reach: the database, the caller, the locale, limits, and each
+//! domain's DataLoader (registered per request by the api layer, looked up by type).
 
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
 
-use crate::auth::Viewer;
-use crate::catalog::loaders::CatalogLoader;
-use crate::db::Db;
-use crate::error::AppError;
-use crate::graphql::relay::PageArgs;
-use crate::i18n::Locale;
+use crate::kernel::db::Db;
+use crate::kernel::error::AppError;
+use crate::kernel::graphql::relay::PageArgs;
+use crate::kernel::i18n::Locale;
+use crate::kernel::viewer::Viewer;
 
 /// Per request: resolved once by the HTTP handler.
 pub struct RequestContext {
@@ -32,7 +32,10 @@ pub trait CtxExt {
     /// The explicit `locale` argument when given, else the request's.
     fn locale(&self, explicit: Option<Locale>) -> Locale;
     fn limits(&self) -> &Limits;
-    fn catalog(&self) -> &DataLoader<CatalogLoader>;
+    /// The request's DataLoader of type `L`.
+    fn loader<L: Send + Sync + 'static>(&self) -> &DataLoader<L>;
+    /// Whether the caller selected `totalCount` on the connection being resolved.
+    fn wants_total(&self) -> bool;
     fn page_args(
         &self,
         after: Option<String>,
@@ -58,8 +61,11 @@ impl CtxExt for Context<'_> {
     fn limits(&self) -> &Limits {
         self.data_unchecked::<Limits>()
     }
-    fn catalog(&self) -> &DataLoader<CatalogLoader> {
-        self.data_unchecked::<DataLoader<CatalogLoader>>()
+    fn loader<L: Send + Sync + 'static>(&self) -> &DataLoader<L> {
+        self.data_unchecked::<DataLoader<L>>()
+    }
+    fn wants_total(&self) -> bool {
+        self.look_ahead().field("totalCount").exists()
     }
     fn page_args(
         &self,
@@ -71,4 +77,11 @@ impl CtxExt for Context<'_> {
         let limits = self.limits();
         PageArgs::new(after, before, first, last, limits.default_page_size, limits.max_page_size)
     }
+}
+
+/// A DataLoader for one request: no batching delay, since sibling fields register their keys
+/// in the same poll, before the spawned batch runs on this worker's thread (the default 1 ms
+/// timer added a millisecond or more per level of nesting to every request).
+pub fn request_loader<L: Send + Sync + 'static>(loader: L) -> DataLoader<L> {
+    DataLoader::new(loader, tokio::spawn).delay(std::time::Duration::ZERO)
 }

@@ -225,6 +225,7 @@ impl Config {
         toml::from_str(&text).map_err(|source| ConfigError::Toml { path: path.to_owned(), source })
     }
 
+    /// Long on purpose: one line per `TAAWUN_*` variable, so the list reads as the reference.
     fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         fn parse<T: std::str::FromStr>(var: &'static str, value: String) -> Result<T, ConfigError>
         where

@@ -7,21 +7,22 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::config::SearchConfig;
-use super::embedded::{EmbeddedIndex, Filter, SearchDocument, SearchQuery, Sort};
-use crate::catalog::bulk::{GOODS, Lcg, QUALIFIERS};
+use super::Rng;
+use super::words::{GOODS, QUALIFIERS};
+use crate::search::config::SearchConfig;
+use crate::search::embedded::{EmbeddedIndex, Filter, SearchDocument, SearchQuery, Sort};
 
 const REGIONS: [&str; 12] = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"];
 const LABELS: [&str; 4] = ["IGP", "AOP", "LABEL_AGRICOLE", "ORGANIC"];
 
 pub fn generate(n: usize) -> impl Iterator<Item = SearchDocument> {
-    let mut rng = Lcg(42);
+    let mut rng = Rng(42);
     (0..n).map(move |i| {
-        let (fr, ar, en, _, _) = GOODS[rng.next(GOODS.len() as u64) as usize];
-        let (qfr, qar, qen) = QUALIFIERS[rng.next(QUALIFIERS.len() as u64) as usize];
-        let coop = rng.next(65_315);
+        let (fr, ar, en, _, _) = GOODS[rng.below(GOODS.len() as u64) as usize];
+        let (qfr, qar, qen) = QUALIFIERS[rng.below(QUALIFIERS.len() as u64) as usize];
+        let coop = rng.below(65_315);
         let region = REGIONS[(coop % 12) as usize];
-        let labels: Vec<String> = (rng.next(4) == 0).then(|| LABELS[rng.next(4) as usize].to_string()).into_iter().collect();
+        let labels: Vec<String> = (rng.below(4) == 0).then(|| LABELS[rng.below(4) as usize].to_string()).into_iter().collect();
         let name = format!("{fr} {qfr}\n{ar} {qar}\n{en} {qen}");
         SearchDocument {
             id: i as i64 + 1,
@@ -37,12 +38,12 @@ pub fn generate(n: usize) -> impl Iterator<Item = SearchDocument> {
             keywords: BTreeMap::from([
                 ("region".into(), vec![region.to_string()]),
                 ("sector".into(), vec![["agriculture", "argan", "handicrafts", "food-products"][(coop % 4) as usize].to_string()]),
-                ("category".into(), vec![(1 + rng.next(20)).to_string()]),
+                ("category".into(), vec![(1 + rng.below(20)).to_string()]),
                 ("cooperative".into(), vec![coop.to_string()]),
                 ("labels".into(), labels),
             ]),
-            numbers: BTreeMap::from([("price".into(), 1_000 + rng.next(300_000) as i64), ("created_at".into(), i as i64)]),
-            flags: BTreeMap::from([("in_stock".into(), rng.next(10) != 0)]),
+            numbers: BTreeMap::from([("price".into(), 1_000 + rng.below(300_000) as i64), ("created_at".into(), i as i64)]),
+            flags: BTreeMap::from([("in_stock".into(), rng.below(10) != 0)]),
         }
     })
 }

@@ -2,13 +2,21 @@
 //! 160 products named in Arabic, French and English, with real quality labels.
 //! Loaded once: a second run finds the first demo cooperative and does nothing.
 
-use chrono::NaiveDate;
+use std::collections::HashMap;
 
-use super::model::*;
-use super::store;
-use crate::db::{DbConn, now, write_tx};
-use crate::error::AppError;
-use crate::money::CurrencyCode;
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::Rng;
+use crate::auth::service as auth;
+use crate::catalog::model::*;
+use crate::catalog::service as catalog;
+use crate::kernel::db::{DbConn, now, write_tx};
+use crate::kernel::error::AppError;
+use crate::kernel::i18n::Localized;
+use crate::kernel::money::CurrencyCode;
+use crate::kernel::viewer::Role;
+use crate::registry::model::{CooperativeFields, CooperativeRow, CooperativeStatus, RegionRow, SectorRow};
+use crate::registry::service as registry;
 
 /// (slug, parent slug, ar, fr, en)
 const CATEGORIES: &[(&str, Option<&str>, &str, &str, &str)] = &[
@@ -628,50 +636,26 @@ const COOPERATIVES: &[DemoCooperative] = &[
 pub const DEMO_PASSWORD: &str = "taawun-demo-2026";
 
 /// The demo accounts, all with [`DEMO_PASSWORD`]: (email, full name, role, managed cooperative).
-pub const DEMO_ACCOUNTS: &[(&str, &str, crate::auth::Role, Option<&str>)] = &[
-    ("admin@demo.taawun.ma", "Demo Administrator", crate::auth::Role::Admin, None),
-    ("agent@demo.taawun.ma", "Demo Agent", crate::auth::Role::Agent, None),
-    ("customer@demo.taawun.ma", "Salma Customer", crate::auth::Role::Customer, None),
-    (
-        "manager@tighanimine.demo.taawun.ma",
-        "Fatima Manager",
-        crate::auth::Role::CooperativeManager,
-        Some("tighanimine"),
-    ),
-    (
-        "manager@tissage-taznakht.demo.taawun.ma",
-        "Aicha Manager",
-        crate::auth::Role::CooperativeManager,
-        Some("tissage-taznakht"),
-    ),
+pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
+    ("admin@demo.taawun.ma", "Demo Administrator", Role::Admin, None),
+    ("agent@demo.taawun.ma", "Demo Agent", Role::Agent, None),
+    ("customer@demo.taawun.ma", "Salma Customer", Role::Customer, None),
+    ("manager@tighanimine.demo.taawun.ma", "Fatima Manager", Role::CooperativeManager, Some("tighanimine")),
+    ("manager@tissage-taznakht.demo.taawun.ma", "Aicha Manager", Role::CooperativeManager, Some("tissage-taznakht")),
 ];
 
-/// A tiny deterministic generator (no dependency, same numbers on every machine).
 /// The category tree of the demo (and of generated catalogues): created once, then reused.
-pub fn ensure_categories(conn: &mut DbConn) -> Result<std::collections::HashMap<&'static str, i64>, AppError> {
-    let mut category_ids = std::collections::HashMap::new();
+pub fn ensure_categories(conn: &mut DbConn) -> Result<HashMap<&'static str, i64>, AppError> {
+    let mut category_ids = HashMap::new();
     for (position, (slug, parent, ar, fr, en)) in CATEGORIES.iter().enumerate() {
-        if let Some(existing) = store::category_by_slug(conn, slug)? {
-            category_ids.insert(*slug, existing.id);
+        if let Some(existing) = catalog::category_id_by_slug(conn, slug)? {
+            category_ids.insert(*slug, existing);
             continue;
         }
-        let parent_row = match parent {
-            Some(p) => store::find_category(conn, category_ids[p])?,
-            None => None,
-        };
-        let id = store::insert_category(
-            conn,
-            &NewCategory {
-                parent_id: parent_row.as_ref().map(|p| p.id),
-                slug: slug.to_string(),
-                path: parent_row.map(|p| p.path).unwrap_or_else(|| "/".into()),
-                position: position as i32,
-                name_ar: Some(ar.to_string()),
-                name_fr: Some(fr.to_string()),
-                name_en: Some(en.to_string()),
-                name_zgh: None,
-            },
-        )?;
+        let name =
+            Localized { ar: Some(ar.to_string()), fr: Some(fr.to_string()), en: Some(en.to_string()), zgh: None };
+        let parent_id = parent.map(|p| category_ids[p]);
+        let id = catalog::insert_category_row(conn, parent_id, slug, position as i32, name)?;
         category_ids.insert(*slug, id);
     }
     Ok(category_ids)
@@ -679,157 +663,172 @@ pub fn ensure_categories(conn: &mut DbConn) -> Result<std::collections::HashMap<
 
 /// Loads the demo data unless it is already there; returns whether it loaded anything.
 pub fn seed(conn: &mut DbConn) -> Result<bool, AppError> {
-    if store::cooperative_by_slug(conn, COOPERATIVES[0].slug)?.is_some() {
+    if registry::cooperative_by_slug(conn, COOPERATIVES[0].slug)?.is_some() {
         return Ok(false);
     }
-    let password_hash = crate::auth::service::hash_password(DEMO_PASSWORD)?;
+    let password_hash = auth::hash_password(DEMO_PASSWORD)?;
     write_tx(conn, |conn| {
         let at = now();
         let category_ids = ensure_categories(conn)?;
-
-        let mut rng = super::bulk::Lcg(20_261_129);
-        let mut cooperative_ids = std::collections::HashMap::new();
+        let mut rng = Rng(20_261_129);
+        let mut cooperatives = Vec::with_capacity(COOPERATIVES.len());
+        let mut bundles = Vec::new();
         for (n, c) in COOPERATIVES.iter().enumerate() {
-            let region = store::region_by_code(conn, c.region)?.ok_or_else(|| AppError::internal("region missing"))?;
-            let sector = store::sector_by_code(conn, c.sector)?.ok_or_else(|| AppError::internal("sector missing"))?;
-            let name_en = c.fr.replace("Coopérative", "Cooperative");
-            let cooperative_id = store::insert_cooperative(
-                conn,
-                &CooperativeFields {
-                    slug: c.slug.to_string(),
-                    registration_number: format!("{}/{}/{:05}", c.region, 2015 + (n % 10), 1000 + n * 37),
-                    name_ar: Some(c.ar.to_string()),
-                    name_fr: Some(c.fr.to_string()),
-                    name_en: Some(name_en.clone()),
-                    name_zgh: None,
-                    description_ar: Some(format!("{} تنتج وتبيع منتجات محلية من جهة {}.", c.ar, region.name_ar)),
-                    description_fr: Some(format!(
-                        "{} produit et vend des produits du terroir de la région {}.",
-                        c.fr, region.name_fr
-                    )),
-                    description_en: Some(format!(
-                        "{name_en} makes and sells local products from the {} region.",
-                        region.name_en.clone().unwrap_or(region.name_fr.clone())
-                    )),
-                    description_zgh: None,
-                    region_id: region.id,
-                    sector_id: sector.id,
-                    logo_url: Some(format!("https://picsum.photos/seed/coop-{}/256/256", c.slug)),
-                    contact_email: Some(format!("contact@{}.demo.taawun.ma", c.slug)),
-                    contact_phone: Some(format!("+2125{:08}", 20_000_000 + n * 104_729)),
-                    is_women_cooperative: c.women,
-                    is_youth_cooperative: c.youth,
-                    status: CooperativeStatus::Active.as_str().into(),
-                    updated_at: at,
-                    commission_rate_bps: None,
-                },
-                at,
-            )?;
-            cooperative_ids.insert(c.slug, cooperative_id);
-
+            let region =
+                registry::region_by_code(conn, c.region)?.ok_or_else(|| AppError::internal("region missing"))?;
+            let sector =
+                registry::sector_by_code(conn, c.sector)?.ok_or_else(|| AppError::internal("sector missing"))?;
+            let cooperative =
+                registry::insert_registered_cooperative(conn, &cooperative_fields(n, c, &region, &sector, at))?;
             for (k, &t) in c.products.iter().enumerate() {
-                let template = &TEMPLATES[t];
-                let slug = format!("{}-{}", template.slug, c.slug);
-                let product_id = store::insert_product(
-                    conn,
-                    &NewProduct {
-                        fields: ProductFields {
-                            cooperative_id,
-                            category_id: Some(category_ids[template.category]),
-                            origin_region_id: Some(region.id),
-                            slug: slug.clone(),
-                            status: ProductStatus::Active.as_str().into(),
-                            name_ar: Some(template.ar.into()),
-                            name_fr: Some(template.fr.into()),
-                            name_en: Some(template.en.into()),
-                            name_zgh: None,
-                            description_ar: Some(format!("{}، من إنتاج {}.", template.ar, c.ar)),
-                            description_fr: Some(format!("{}, produit par la {}.", template.fr, c.fr)),
-                            description_en: Some(format!("{}, made by the {}.", template.en, name_en)),
-                            description_zgh: None,
-                            updated_at: at,
-                        },
-                        total_stock: 0,
-                        created_at: at,
-                    },
-                )?;
-                // Prices vary by ±10% between cooperatives; about one product in twelve is sold out.
-                let factor = 90 + rng.next(21) as i64;
-                let sold_out = rng.next(12) == 0;
-                for (position, (value, price_mad, grams)) in template.variants.iter().enumerate() {
-                    let price_minor = price_mad * factor;
-                    let stock = if sold_out { 0 } else { 3 + rng.next(120) as i64 };
-                    store::insert_variant(
-                        conn,
-                        &NewVariant {
-                            product_id,
-                            fields: VariantFields {
-                                sku: format!("{}-{}-{}", c.slug.to_uppercase(), k + 1, position + 1),
-                                options_json: serde_json::to_string(&[SelectedOption {
-                                    name: template.option_name.into(),
-                                    value: value.to_string(),
-                                }])
-                                .unwrap_or_default(),
-                                price_minor,
-                                compare_at_minor: (rng.next(5) == 0).then_some(price_minor + price_minor / 5),
-                                weight_grams: Some(*grams),
-                                updated_at: at,
-                            },
-                            currency: CurrencyCode::Mad.code().into(),
-                            stock,
-                            position: position as i32,
-                            created_at: at,
-                        },
-                    )?;
-                }
-                let media: Vec<NewMedia> = (0..2)
-                    .map(|i| NewMedia {
-                        product_id,
-                        url: format!("https://picsum.photos/seed/{slug}-{i}/800/800"),
-                        alt_ar: Some(template.ar.into()),
-                        alt_fr: Some(template.fr.into()),
-                        alt_en: Some(template.en.into()),
-                        alt_zgh: None,
-                        position: i,
-                    })
-                    .collect();
-                store::replace_media(conn, product_id, &media)?;
-                if let Some((label_type, official_name, regions)) = template.label
-                    && (regions.is_empty() || regions.contains(&c.region))
-                {
-                    store::replace_labels(
-                        conn,
-                        product_id,
-                        &[NewLabel {
-                            product_id,
-                            label_type: label_type.as_str().into(),
-                            official_name: official_name.into(),
-                            certifying_body: Some("Organisme de certification agréé (démo)".into()),
-                            certificate_number: Some(format!("DEMO-{}-{product_id:04}", label_type.as_str())),
-                            valid_until: NaiveDate::from_ymd_opt(2028, 12, 31),
-                        }],
-                    )?;
-                }
-                store::refresh_product_rollups(conn, product_id)?;
+                bundles.push(product_bundle(&mut rng, c, &cooperative, &region, &category_ids, k, t, at));
             }
+            cooperatives.push(cooperative);
         }
-
-        let all: Vec<i64> = super::service::product_ids_after(conn, 0, i64::MAX)?;
-        super::service::enqueue_search_sync(conn, &all)?;
-        let ids: Vec<i64> = cooperative_ids.values().copied().collect();
-        let mut cooperatives: Vec<CooperativeRow> = store::cooperatives_by_ids(conn, &ids)?.into_values().collect();
-        cooperatives.sort_by_key(|c| c.id);
-        crate::registry::national::seed_demo(conn, &cooperatives)?;
-        for (email, full_name, role, cooperative) in DEMO_ACCOUNTS {
-            crate::auth::service::insert_account_with_hash(
-                conn,
-                email,
-                &password_hash,
-                full_name,
-                *role,
-                cooperative.map(|slug| cooperative_ids[slug]),
-            )?;
+        let product_ids = catalog::insert_product_bundles(conn, bundles)?;
+        catalog::enqueue_search_sync(conn, &product_ids)?;
+        super::national::seed_demo(conn, &cooperatives)?;
+        for (email, full_name, role, slug) in DEMO_ACCOUNTS {
+            let cooperative_id = slug.map(|slug| cooperatives.iter().find(|c| c.slug == slug).map(|c| c.id));
+            auth::insert_account_with_hash(conn, email, &password_hash, full_name, *role, cooperative_id.flatten())?;
         }
         Ok(true)
     })
+}
+
+fn cooperative_fields(
+    n: usize,
+    c: &DemoCooperative,
+    region: &RegionRow,
+    sector: &SectorRow,
+    at: NaiveDateTime,
+) -> CooperativeFields {
+    let name_en = c.fr.replace("Coopérative", "Cooperative");
+    CooperativeFields {
+        slug: c.slug.to_string(),
+        registration_number: format!("{}/{}/{:05}", c.region, 2015 + (n % 10), 1000 + n * 37),
+        name_ar: Some(c.ar.to_string()),
+        name_fr: Some(c.fr.to_string()),
+        name_en: Some(name_en.clone()),
+        name_zgh: None,
+        description_ar: Some(format!("{} تنتج وتبيع منتجات محلية من جهة {}.", c.ar, region.name_ar)),
+        description_fr: Some(format!(
+            "{} produit et vend des produits du terroir de la région {}.",
+            c.fr, region.name_fr
+        )),
+        description_en: Some(format!(
+            "{name_en} makes and sells local products from the {} region.",
+            region.name_en.clone().unwrap_or(region.name_fr.clone())
+        )),
+        description_zgh: None,
+        region_id: region.id,
+        sector_id: sector.id,
+        logo_url: Some(format!("https://picsum.photos/seed/coop-{}/256/256", c.slug)),
+        contact_email: Some(format!("contact@{}.demo.taawun.ma", c.slug)),
+        contact_phone: Some(format!("+2125{:08}", 20_000_000 + n * 104_729)),
+        is_women_cooperative: c.women,
+        is_youth_cooperative: c.youth,
+        status: CooperativeStatus::Active.as_str().into(),
+        updated_at: at,
+        commission_rate_bps: None,
+    }
+}
+
+/// The `k`-th product of a demo cooperative, from template `t`: prices vary by ±10% between
+/// cooperatives; about one product in twelve is sold out.
+/// Long on purpose: one literal per row written, field by field.
+#[allow(clippy::too_many_arguments)]
+fn product_bundle(
+    rng: &mut Rng,
+    c: &DemoCooperative,
+    cooperative: &CooperativeRow,
+    region: &RegionRow,
+    category_ids: &HashMap<&'static str, i64>,
+    k: usize,
+    t: usize,
+    at: NaiveDateTime,
+) -> ProductBundle {
+    let template = &TEMPLATES[t];
+    let slug = format!("{}-{}", template.slug, c.slug);
+    let name_en = c.fr.replace("Coopérative", "Cooperative");
+    let factor = 90 + rng.below(21) as i64;
+    let sold_out = rng.below(12) == 0;
+    let variants = template
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(position, (value, price_mad, grams))| {
+            let price_minor = price_mad * factor;
+            // Under the default line maximum (100), so a cart can ask for more than there is.
+            let stock = if sold_out { 0 } else { 3 + rng.below(97) as i64 };
+            NewVariant {
+                product_id: 0,
+                fields: VariantFields {
+                    sku: format!("{}-{}-{}", c.slug.to_uppercase(), k + 1, position + 1),
+                    options_json: serde_json::to_string(&[SelectedOption {
+                        name: template.option_name.into(),
+                        value: value.to_string(),
+                    }])
+                    .unwrap_or_default(),
+                    price_minor,
+                    compare_at_minor: (rng.below(5) == 0).then_some(price_minor + price_minor / 5),
+                    weight_grams: Some(*grams),
+                    updated_at: at,
+                },
+                currency: CurrencyCode::Mad.code().into(),
+                stock,
+                position: position as i32,
+                created_at: at,
+            }
+        })
+        .collect();
+    let media = (0..2)
+        .map(|i| NewMedia {
+            product_id: 0,
+            url: format!("https://picsum.photos/seed/{slug}-{i}/800/800"),
+            alt_ar: Some(template.ar.into()),
+            alt_fr: Some(template.fr.into()),
+            alt_en: Some(template.en.into()),
+            alt_zgh: None,
+            position: i,
+        })
+        .collect();
+    let labels = template
+        .label
+        .filter(|(_, _, regions)| regions.is_empty() || regions.contains(&c.region))
+        .map(|(label_type, official_name, _)| NewLabel {
+            product_id: 0,
+            label_type: label_type.as_str().into(),
+            official_name: official_name.into(),
+            certifying_body: Some("Organisme de certification agréé (démo)".into()),
+            certificate_number: Some(format!("DEMO-{}-{}", label_type.as_str(), slug.to_uppercase())),
+            valid_until: NaiveDate::from_ymd_opt(2028, 12, 31),
+        })
+        .into_iter()
+        .collect();
+    ProductBundle {
+        product: NewProduct {
+            fields: ProductFields {
+                cooperative_id: cooperative.id,
+                category_id: Some(category_ids[template.category]),
+                origin_region_id: Some(region.id),
+                slug: slug.clone(),
+                status: ProductStatus::Active.as_str().into(),
+                name_ar: Some(template.ar.into()),
+                name_fr: Some(template.fr.into()),
+                name_en: Some(template.en.into()),
+                name_zgh: None,
+                description_ar: Some(format!("{}، من إنتاج {}.", template.ar, c.ar)),
+                description_fr: Some(format!("{}, produit par la {}.", template.fr, c.fr)),
+                description_en: Some(format!("{}, made by the {}.", template.en, name_en)),
+                description_zgh: None,
+                updated_at: at,
+            },
+            total_stock: 0,
+            created_at: at,
+        },
+        variants,
+        media,
+        labels,
+    }
 }

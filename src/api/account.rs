@@ -1,19 +1,26 @@
-//! GraphQL for accounts and sessions.
+//! The account as the API shows it: it joins the accounts (auth) with the cooperative a
+//! manager runs (registry) and a customer's orders and cart (orders), so it lives above
+//! those domains. Sign-up and sign-in keep a guest's cart, which is the orders domain's.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
-use super::model::{AccountRow, Role};
-use super::service::{self, AccountCreateInput, RegisterInput};
+use crate::auth::model::{
+    AccountCreateGqlInput, AccountCreateInput, AccountRow, CooperativeManagerAssignInput, CustomerRegisterInput,
+    LoginInput, RegisterInput, Role,
+};
+use crate::auth::service;
 use crate::catalog::graphql::Cooperative;
-use crate::catalog::loaders::CooperativeKey;
-use crate::error::{AppError, UserError};
-use crate::graphql::context::CtxExt;
-use crate::graphql::relay::Conn;
-use crate::graphql::{DateTime, ids, loader_error, run_mutation};
-use crate::i18n::Locale;
+use crate::kernel::error::{AppError, UserError};
+use crate::kernel::graphql::context::CtxExt;
+use crate::kernel::graphql::relay::Conn;
+use crate::kernel::graphql::{DateTime, ids, loader_error, run_mutation};
+use crate::kernel::i18n::Locale;
+use crate::kernel::viewer::require_admin;
 use crate::orders;
 use crate::orders::graphql::{Cart, Order};
 use crate::orders::model::OrderStatus;
+use crate::registry::loaders::{CooperativeKey, RegistryLoader};
+use crate::registry::service::cooperative_exists;
 
 pub struct Account(pub AccountRow);
 
@@ -37,7 +44,7 @@ impl Account {
     /// For cooperative managers: the cooperative they manage.
     async fn cooperative(&self, ctx: &Context<'_>) -> Result<Option<Cooperative>> {
         let Some(id) = self.0.cooperative_id else { return Ok(None) };
-        Ok(ctx.catalog().load_one(CooperativeKey(id)).await.map_err(loader_error)?.map(Cooperative))
+        Ok(ctx.loader::<RegistryLoader>().load_one(CooperativeKey(id)).await.map_err(loader_error)?.map(Cooperative))
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
@@ -56,7 +63,7 @@ impl Account {
             return Err(AppError::forbidden("only your own orders").into());
         }
         let args = ctx.page_args(after, before, first, last)?;
-        orders::graphql::account_orders(ctx, Some(self.0.id), status, args).await
+        orders::graphql::account_orders(ctx, self.0.id, status, args).await
     }
     /// The account's open cart, which follows it across devices.
     async fn cart(&self, ctx: &Context<'_>) -> Result<Option<Cart>> {
@@ -90,52 +97,16 @@ pub struct LogoutPayload {
 
 crate::mutation_payload!(AccountPayload, account: Account);
 
-#[derive(InputObject)]
-pub struct CustomerRegisterInput {
-    pub email: String,
-    pub password: String,
-    pub full_name: String,
-    /// `ar`, `fr`, `en` or `zgh`: the language of emails.
-    pub locale: Option<String>,
-    /// A guest cart to keep: it becomes the new account's cart.
-    pub cart_id: Option<ID>,
-}
-
-#[derive(InputObject)]
-pub struct LoginInput {
-    pub email: String,
-    pub password: String,
-    /// A guest cart to keep: merged into the account's cart.
-    pub cart_id: Option<ID>,
-}
-
-#[derive(InputObject)]
-pub struct AccountCreateGqlInput {
-    pub email: String,
-    pub password: String,
-    pub full_name: String,
-    pub role: Role,
-    /// Required for COOPERATIVE_MANAGER.
-    pub cooperative_id: Option<ID>,
-    pub locale: Option<String>,
-}
-
-#[derive(InputObject)]
-pub struct CooperativeManagerAssignInput {
-    pub email: String,
-    pub cooperative_id: ID,
-}
-
 #[derive(Default)]
-pub struct AuthQuery;
+pub struct AccountQuery;
 
 #[Object]
-impl AuthQuery {
+impl AccountQuery {
     /// The signed-in account, or null.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<Account>> {
         let Some(viewer) = ctx.viewer() else { return Ok(None) };
         let id = viewer.account_id;
-        let row = ctx.db().run(move |conn| Ok(super::store::find(conn, id)?)).await?;
+        let row = ctx.db().run(move |conn| service::find_account(conn, id)).await?;
         Ok(row.map(Account))
     }
 }
@@ -152,10 +123,10 @@ fn auth_payload(result: Option<(AccountRow, service::IssuedToken)>, user_errors:
 }
 
 #[derive(Default)]
-pub struct AuthMutation;
+pub struct AccountMutation;
 
 #[Object]
-impl AuthMutation {
+impl AccountMutation {
     /// Creates a customer account and signs it in.
     async fn customer_register(&self, ctx: &Context<'_>, input: CustomerRegisterInput) -> Result<AuthPayload> {
         let limits = ctx.limits().clone();
@@ -226,6 +197,7 @@ impl AuthMutation {
                     locale: input.locale,
                 },
                 default_locale,
+                cooperative_exists,
             )
         })
         .await?;
@@ -239,10 +211,10 @@ impl AuthMutation {
         input: CooperativeManagerAssignInput,
     ) -> Result<AccountPayload> {
         let (row, user_errors) = run_mutation(ctx, move |conn, viewer| {
-            service::require_admin(viewer)?;
+            require_admin(viewer)?;
             let cooperative_id = ids::decode(&input.cooperative_id, "Cooperative")
                 .ok_or_else(|| AppError::bad_input(&["input", "cooperativeId"], "is not a valid Cooperative id"))?;
-            service::assign_manager(conn, viewer, &input.email, cooperative_id)
+            service::assign_manager(conn, viewer, &input.email, cooperative_id, cooperative_exists)
         })
         .await?;
         Ok(AccountPayload { account: row.map(Account), user_errors })

@@ -11,7 +11,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
-use crate::app::AppState;
+use super::ApiState;
 
 struct Bucket {
     tokens: f64,
@@ -80,7 +80,7 @@ pub async fn limit(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let exempt = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
-    let verdict = match (exempt, req.app_data::<web::Data<AppState>>()) {
+    let verdict = match (exempt, req.app_data::<web::Data<ApiState>>()) {
         (false, Some(state)) => state.rate_limiter.client(&req).map(|ip| state.rate_limiter.check(ip, Instant::now())),
         _ => None,
     };

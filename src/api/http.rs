@@ -3,16 +3,16 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use serde_json::json;
 
-use crate::app::AppState;
+use super::ApiState;
 use crate::auth;
 use crate::catalog::loaders::CatalogLoader;
-use crate::graphql::context::RequestContext;
-use crate::i18n::Locale;
+use crate::kernel::graphql::context::{RequestContext, request_loader};
+use crate::kernel::i18n::Locale;
 use crate::orders::loaders::OrdersLoader;
+use crate::registry::loaders::RegistryLoader;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -64,17 +64,17 @@ fn request_locale(req: &HttpRequest, default: Locale) -> Locale {
         .unwrap_or(default)
 }
 
-pub async fn post(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn post(state: web::Data<ApiState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     let media = negotiate(&req);
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let request: async_graphql::Request = match essence.as_str() {
         "application/json" => {
-            if body.len() > state.config.max_body_bytes {
+            if body.len() > state.http.max_body_bytes {
                 return error_response(
                     actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
                     media,
-                    &format!("the request is larger than {} bytes", state.config.max_body_bytes),
+                    &format!("the request is larger than {} bytes", state.http.max_body_bytes),
                     "BAD_REQUEST",
                 );
             }
@@ -94,7 +94,7 @@ pub async fn post(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes
         "multipart/form-data" => {
             let options = async_graphql::http::MultipartOptions::default()
                 .max_num_files(4)
-                .max_file_size(state.config.registry.max_document_bytes + 128 * 1024);
+                .max_file_size(state.http.max_upload_bytes);
             match async_graphql::http::receive_body(Some(content_type), &body[..], options).await {
                 Ok(r) => r,
                 Err(e) => {
@@ -119,7 +119,7 @@ pub async fn post(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes
     execute(&state, &req, request, media).await
 }
 
-pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+pub async fn get(state: web::Data<ApiState>, req: HttpRequest) -> HttpResponse {
     let media = negotiate(&req);
     let query_string = req.query_string();
     let wants_html =
@@ -161,7 +161,7 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
 }
 
 async fn execute(
-    state: &AppState,
+    state: &ApiState,
     req: &HttpRequest,
     request: async_graphql::Request,
     media: MediaType,
@@ -192,11 +192,9 @@ async fn execute(
     };
     let request = request
         .data(RequestContext { locale, viewer })
-        // No batching delay: sibling fields register their keys in the same poll, before the
-        // spawned batch runs on this worker's thread; the default 1 ms timer (async-io's thread)
-        // added a millisecond or more per level of nesting to every request.
-        .data(DataLoader::new(CatalogLoader::new(state.db.clone()), tokio::spawn).delay(std::time::Duration::ZERO))
-        .data(DataLoader::new(OrdersLoader::new(state.db.clone()), tokio::spawn).delay(std::time::Duration::ZERO));
+        .data(request_loader(RegistryLoader::new(state.db.clone())))
+        .data(request_loader(CatalogLoader::new(state.db.clone())))
+        .data(request_loader(OrdersLoader::new(state.db.clone())));
     let response = state.schema.execute(request).await;
     // A request error (unparsable, invalid, over a limit) has no data and errors without a path.
     let request_error = response.data == async_graphql::Value::Null

@@ -1,0 +1,54 @@
+//! The schema: every domain's Query and Mutation objects merged, with the limits applied to
+//! every operation.
+
+use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use super::account::{AccountMutation, AccountQuery};
+use super::node::NodeQuery;
+use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
+use crate::orders::graphql::{OrdersMutation, OrdersQuery};
+use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
+use crate::registry::graphql::{ReferenceQuery, RegistryMutation, RegistryQuery};
+use crate::search::graphql::{SearchQueryRoot, SuggestQueryRoot};
+use crate::stats::graphql::StatsQuery;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    NodeQuery,
+    CatalogQuery,
+    ReferenceQuery,
+    AccountQuery,
+    OrdersQuery,
+    OutboxQuery,
+    SearchQueryRoot,
+    SuggestQueryRoot,
+    RegistryQuery,
+    StatsQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(AccountMutation, CatalogMutation, OrdersMutation, OutboxMutation, RegistryMutation);
+
+pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits applied to every operation.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub apq_cache_entries: usize,
+}
+
+/// The schema without runtime data: enough for the SDL; the server adds data per request.
+pub fn build_schema(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(limits.apq_cache_entries.max(1))))
+}
+
+/// The SDL front ends generate code from (`graphql/schema.graphql`).
+pub fn sdl() -> String {
+    build_schema(SchemaLimits { max_depth: 100, max_complexity: 1_000_000, apq_cache_entries: 1 }).finish().sdl()
+}

@@ -1,0 +1,65 @@
+//! `bench figures` and `bench search` (run them on a release build).
+
+use clap::Subcommand;
+use taawun::kernel::config::Config;
+
+use super::{failed, open_db};
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Index generated products in the embedded engine and time a fixed query mix.
+    Search {
+        #[arg(long, default_value_t = 200_000)]
+        products: usize,
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
+    /// Time `nationalFigures` on the configured database (seed the national register first).
+    Figures {
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+}
+
+pub fn run(config: &Config, what: BenchCommand) -> anyhow::Result<()> {
+    match what {
+        BenchCommand::Figures { rounds, as_of } => figures(config, rounds, as_of),
+        BenchCommand::Search { products, rounds, threads } => {
+            let dir = std::env::temp_dir().join(format!("taawun-bench-search-{}", std::process::id()));
+            let result = taawun::seed::search_bench::run(products, &dir, rounds, threads);
+            let _ = std::fs::remove_dir_all(&dir);
+            result.map_err(|e| anyhow::anyhow!(e))
+        }
+    }
+}
+
+fn figures(config: &Config, rounds: usize, as_of: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    let db = open_db(config)?;
+    let mut conn = db.conn().map_err(failed)?;
+    let as_of = as_of.unwrap_or_else(taawun::registry::service::today);
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..rounds.max(1) {
+        let started = std::time::Instant::now();
+        let figures =
+            taawun::stats::graphql::compute(&mut conn, as_of, config.registry.youth_age_limit).map_err(failed)?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        last = Some(figures.totals);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let pick = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
+    println!("nationalFigures on {as_of}: {:?}", last.unwrap_or_default());
+    println!(
+        "{} rounds: min {:.1} ms, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        times.len(),
+        pick(0.0),
+        pick(0.5),
+        pick(0.99),
+        pick(1.0)
+    );
+    Ok(())
+}
