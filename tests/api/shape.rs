@@ -2,7 +2,7 @@
 //! top of `src/lib.rs`), and no domain names another domain's `store`. This test reads the
 //! source; the compiler already refuses a private store, this keeps the order itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The order: a module may import only itself and the modules before it.
@@ -14,6 +14,13 @@ const ORDER: &[&str] = &[
     "app",   // wiring
     "cli",   // the binary's command line
 ];
+
+/// Tables a domain reads although another domain owns them, and why. The goal is none.
+const SHARED_READS: &[(&str, &str, &str)] = &[(
+    "catalog",
+    "cooperatives",
+    "product listings filter on the seller's status and sector in the same SQL statement",
+)];
 
 /// Modules with a `store` of their own (private to them).
 const DOMAINS: &[&str] = &["outbox", "notify", "payments", "auth", "registry", "catalog", "search", "orders", "stats"];
@@ -163,4 +170,47 @@ fn the_check_catches_an_upward_import_and_a_foreign_store() {
     assert!(problems[0].contains("`kernel` imports `auth`"), "{problems:#?}");
     assert!(problems[1].contains("`orders` names `catalog`'s store"), "{problems:#?}");
     assert!(problems[2].contains("`registry` imports `orders`"), "{problems:#?}");
+}
+
+/// The database tables a piece of code names through `kernel::db::schema`.
+fn tables(code: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = code;
+    while let Some(i) = rest.find("db::schema::") {
+        rest = &rest[i + "db::schema::".len()..];
+        let names = match rest.strip_prefix('{') {
+            Some(list) => &list[..list.find('}').unwrap_or(list.len())],
+            None => &rest[..rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len())],
+        };
+        found.extend(names.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()));
+    }
+    found
+}
+
+#[test]
+fn each_table_belongs_to_one_domain() {
+    let mut users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, _, text) in source_files() {
+        if DOMAINS.contains(&module.as_str()) {
+            for table in tables(&code(&text)) {
+                users.entry(table).or_default().insert(module.clone());
+            }
+        }
+    }
+    assert!(users.len() > 20, "read the tables: {users:?}");
+    // Leaving out the reads declared above, each table has exactly one domain: its owner.
+    let shared: Vec<String> = users
+        .iter()
+        .filter_map(|(table, domains)| {
+            let owners: Vec<&String> = domains
+                .iter()
+                .filter(|d| !SHARED_READS.iter().any(|(reader, t, _)| reader == d && t == table))
+                .collect();
+            (owners.len() != 1).then(|| format!("`{table}` is named by {owners:?}"))
+        })
+        .collect();
+    assert!(shared.is_empty(), "tables without exactly one owning domain: {shared:?}");
+    for (domain, table, _) in SHARED_READS {
+        assert_eq!(users[*table].len(), 2, "`{table}` has one owner and `{domain}` reads it");
+    }
 }
