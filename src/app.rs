@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 
 use crate::api::observability::Metrics;
 use crate::api::rate_limit::RateLimiter;
-use crate::api::{self, ApiState, HttpLimits, SchemaLimits, StripeWebhook, build_schema};
+use crate::api::{self, ApiState, HttpLimits, INTROSPECTION_MAX_DEPTH, SchemaLimits, StripeWebhook, build_schema};
 use crate::auth;
 use crate::kernel::config::Config;
 use crate::kernel::db::{self, Db};
@@ -118,28 +118,38 @@ impl AppState {
             &config.mail_from,
         )?);
         let (search, search_engine) = open_search(&config)?;
-        let schema = build_schema(SchemaLimits {
+        let schema_limits = SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
             apq_cache_entries: config.apq_cache_entries,
+        };
+        let schema = build_schema(schema_limits)
+            .data(schema_limits)
+            .data(db.clone())
+            .data(limits.clone())
+            .data(commerce)
+            .data(payments)
+            .data(search_engine.clone())
+            .data(config.registry.clone())
+            .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
+            .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
+            .finish();
+        let introspection = build_schema(SchemaLimits {
+            max_depth: INTROSPECTION_MAX_DEPTH,
+            max_complexity: config.max_query_complexity,
+            apq_cache_entries: config.apq_cache_entries,
         })
-        .data(db.clone())
-        .data(limits.clone())
-        .data(commerce)
-        .data(payments)
-        .data(search_engine.clone())
-        .data(config.registry.clone())
-        .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
-        .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
         .finish();
         let api = ApiState {
             db,
             schema,
+            introspection,
             metrics,
             limits,
             http: HttpLimits {
                 max_body_bytes: config.max_body_bytes,
                 max_upload_bytes: config.registry.max_document_bytes + 128 * 1024,
+                cache_seconds: config.http_cache_seconds,
             },
             rate_limiter: RateLimiter::new(
                 config.rate_limit_per_minute,

@@ -3,7 +3,7 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
 use serde_json::json;
 
 use super::ApiState;
@@ -15,6 +15,10 @@ use crate::orders::loaders::OrdersLoader;
 use crate::registry::loaders::RegistryLoader;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// RFC 6750's answer to a bearer token that is not (or no longer) valid.
+const REJECTED_TOKEN_CHALLENGE: &str =
+    r#"Bearer error="invalid_token", error_description="the access token is invalid, expired or revoked""#;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum MediaType {
@@ -116,7 +120,7 @@ pub async fn post(state: web::Data<ApiState>, req: HttpRequest, body: web::Bytes
             );
         }
     };
-    execute(&state, &req, request, media).await
+    execute(&state, &req, request, media, Caching::None).await
 }
 
 pub async fn get(state: web::Data<ApiState>, req: HttpRequest) -> HttpResponse {
@@ -144,20 +148,54 @@ pub async fn get(state: web::Data<ApiState>, req: HttpRequest) -> HttpResponse {
             .content_type(media.content_type())
             .json(json!({ "errors": [{ "message": "mutations must be sent with POST", "extensions": { "code": "BAD_REQUEST" } }] }));
     }
-    execute(&state, &req, request, media).await
+    execute(&state, &req, request, media, Caching::Get { max_age: state.http.cache_seconds }).await
 }
 
-/// Whether the operation the request selects is a mutation (GET may only read).
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
+/// The operation the request selects: its type and the names of its root fields (`None` for
+/// a root fragment spread, whose fields are not looked into).
+fn selected_operation(request: &async_graphql::Request) -> Option<(OperationType, Vec<Option<String>>)> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
     let operation = match (&document.operations, request.operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => Some(op),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
         (DocumentOperations::Multiple(ops), None) => ops.values().next(),
-    };
-    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
+    }?;
+    let roots = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => Some(field.node.name.node.to_string()),
+            _ => None,
+        })
+        .collect();
+    Some((operation.node.ty, roots))
+}
+
+/// Whether the operation the request selects is a mutation (GET may only read).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    selected_operation(request).is_some_and(|(ty, _)| ty == OperationType::Mutation)
+}
+
+/// Whether the operation only reads the schema (`__schema`, `__type`, `__typename` at its
+/// root): such a query reaches no data, so it runs under its own depth bound.
+fn is_introspection(request: &async_graphql::Request) -> bool {
+    if !request.query.contains("__schema") && !request.query.contains("__type") {
+        return false;
+    }
+    selected_operation(request).is_some_and(|(ty, roots)| {
+        ty == OperationType::Query
+            && roots.iter().all(|r| matches!(r.as_deref(), Some("__schema" | "__type" | "__typename")))
+    })
+}
+
+/// How an answer may be cached: only `GET` answers are (`POST` carries no caching headers).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caching {
+    None,
+    Get { max_age: u32 },
 }
 
 async fn execute(
@@ -165,19 +203,32 @@ async fn execute(
     req: &HttpRequest,
     request: async_graphql::Request,
     media: MediaType,
+    caching: Caching,
 ) -> HttpResponse {
     let locale = request_locale(req, state.limits.default_locale);
+    // A token that is invalid, expired or revoked: reads run anonymously and say so (public
+    // fields still answer, so a storefront with a stale token keeps working); a mutation is
+    // refused, so that it never runs as a guest by mistake.
+    let mut token_rejected = false;
     let viewer = match bearer_token(req) {
         None => None,
         Some(token) => match state.db.run(move |conn| auth::service::resolve_viewer(conn, &token)).await {
             Ok(Some(viewer)) => Some(viewer),
-            Ok(None) => {
-                return error_response(
+            Ok(None) if is_mutation(&request) => {
+                let mut refused = error_response(
                     actix_web::http::StatusCode::UNAUTHORIZED,
                     media,
                     "the access token is invalid, expired or revoked",
                     "UNAUTHENTICATED",
                 );
+                refused
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(REJECTED_TOKEN_CHALLENGE));
+                return refused;
+            }
+            Ok(None) => {
+                token_rejected = true;
+                None
             }
             Err(e) => {
                 e.log_if_internal();
@@ -190,12 +241,23 @@ async fn execute(
             }
         },
     };
+    let signed_in = viewer.is_some();
+    let schema = if is_introspection(&request) { &state.introspection } else { &state.schema };
     let request = request
         .data(RequestContext { locale, viewer })
         .data(request_loader(RegistryLoader::new(state.db.clone())))
         .data(request_loader(CatalogLoader::new(state.db.clone())))
         .data(request_loader(OrdersLoader::new(state.db.clone())));
-    let response = state.schema.execute(request).await;
+    let mut response = schema.execute(request).await;
+    if token_rejected {
+        response.extensions.insert(
+            "authentication".into(),
+            async_graphql::value!({
+                "code": "TOKEN_REJECTED",
+                "message": "the access token is invalid, expired or revoked; this request ran without it",
+            }),
+        );
+    }
     // A request error (unparsable, invalid, over a limit) has no data and errors without a path.
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -205,16 +267,60 @@ async fn execute(
     } else {
         actix_web::http::StatusCode::OK
     };
+    let clean = response.errors.is_empty();
     match serde_json::to_vec(&response) {
-        Ok(body) => HttpResponse::build(status)
-            .content_type(media.content_type())
-            .insert_header((header::CONTENT_LANGUAGE, locale.code()))
-            .body(body),
+        Ok(body) => {
+            let mut builder = HttpResponse::build(status);
+            builder.content_type(media.content_type()).insert_header((header::CONTENT_LANGUAGE, locale.code()));
+            if token_rejected {
+                builder.insert_header((header::WWW_AUTHENTICATE, REJECTED_TOKEN_CHALLENGE));
+            }
+            match caching {
+                Caching::Get { max_age } if clean && status == actix_web::http::StatusCode::OK => {
+                    let public = !signed_in && !token_rejected;
+                    cacheable(&mut builder, req, body, public, max_age)
+                }
+                Caching::Get { .. } => {
+                    builder.insert_header((header::VARY, VARY)).insert_header((header::CACHE_CONTROL, "no-store"));
+                    builder.body(body)
+                }
+                Caching::None => builder.body(body),
+            }
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot serialise a GraphQL response");
             error_response(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR, media, "internal error", "INTERNAL")
         }
     }
+}
+
+/// What a `GET` answer depends on besides its URL.
+const VARY: &str = "Accept, Accept-Language, Authorization";
+
+/// A successful `GET` answer with its caching headers: a strong `ETag` of the body, `public`
+/// with `max-age` when anonymous, `private, no-cache` (revalidate with the `ETag`) when
+/// signed in; 304 without a body when the client already holds this version.
+fn cacheable(
+    builder: &mut actix_web::HttpResponseBuilder,
+    req: &HttpRequest,
+    body: Vec<u8>,
+    public: bool,
+    max_age: u32,
+) -> HttpResponse {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(&body);
+    let etag = format!("\"{}\"", digest.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>());
+    let cache_control = if public { format!("public, max-age={max_age}") } else { "private, no-cache".to_string() };
+    builder
+        .insert_header((header::VARY, VARY))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::ETAG, etag.clone()));
+    let held = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == etag || t == "*"));
+    if held { builder.status(actix_web::http::StatusCode::NOT_MODIFIED).finish() } else { builder.body(body) }
 }
 
 const GRAPHIQL_HTML: &str = r#"<!doctype html>

@@ -9,6 +9,7 @@ pub mod node;
 pub mod observability;
 pub mod rate_limit;
 pub mod schema;
+pub mod shop;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use crate::kernel::db::Db;
 use crate::kernel::graphql::context::Limits;
 use observability::Metrics;
 use rate_limit::RateLimiter;
-pub use schema::{SchemaLimits, TaawunSchema, build_schema, sdl};
+pub use schema::{INTROSPECTION_MAX_DEPTH, SchemaLimits, TaawunSchema, build_schema, sdl};
 
 /// Sizes the GraphQL endpoint accepts.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +30,8 @@ pub struct HttpLimits {
     pub max_body_bytes: usize,
     /// One file of a multipart upload.
     pub max_upload_bytes: usize,
+    /// `max-age` of anonymous `GET` answers.
+    pub cache_seconds: u32,
 }
 
 /// What Stripe's webhook needs: the signing secret and how old a signature may be.
@@ -41,6 +44,8 @@ pub struct StripeWebhook {
 pub struct ApiState {
     pub db: Db,
     pub schema: TaawunSchema,
+    /// The same schema for operations that only introspect it, under their own depth bound.
+    pub introspection: TaawunSchema,
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
     pub http: HttpLimits,

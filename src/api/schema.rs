@@ -6,6 +6,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use super::account::{AccountMutation, AccountQuery};
 use super::node::NodeQuery;
+use super::shop::ShopQuery;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
@@ -25,12 +26,18 @@ pub struct Query(
     SuggestQueryRoot,
     RegistryQuery,
     StatsQuery,
+    ShopQuery,
 );
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(AccountMutation, CatalogMutation, OrdersMutation, OutboxMutation, RegistryMutation);
 
 pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The depth allowed to operations that only introspect the schema. The standard introspection
+/// query (GraphiQL's, graphql-js's `getIntrospectionQuery`) nests `ofType` far deeper than a data
+/// query may go; it reads only the schema, which is finite and in memory.
+pub const INTROSPECTION_MAX_DEPTH: usize = 20;
 
 /// Limits applied to every operation.
 #[derive(Debug, Clone, Copy)]

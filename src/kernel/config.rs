@@ -48,6 +48,8 @@ pub struct Config {
     pub default_page_size: usize,
     pub max_page_size: usize,
     pub max_body_bytes: usize,
+    /// How long shared caches may keep an anonymous `GET /graphql` answer, in seconds.
+    pub http_cache_seconds: u32,
     pub max_query_depth: usize,
     pub max_query_complexity: usize,
     pub apq_cache_entries: usize,
@@ -160,6 +162,7 @@ impl Default for Config {
             default_page_size: 20,
             max_page_size: 100,
             max_body_bytes: 1024 * 1024,
+            http_cache_seconds: 60,
             max_query_depth: 12,
             max_query_complexity: 20_000,
             apq_cache_entries: 1024,
@@ -269,6 +272,7 @@ impl Config {
         env_field!("TAAWUN_DEFAULT_PAGE_SIZE", self.default_page_size, parse);
         env_field!("TAAWUN_MAX_PAGE_SIZE", self.max_page_size, parse);
         env_field!("TAAWUN_MAX_BODY_BYTES", self.max_body_bytes, parse);
+        env_field!("TAAWUN_HTTP_CACHE_SECONDS", self.http_cache_seconds, parse);
         env_field!("TAAWUN_MAX_QUERY_DEPTH", self.max_query_depth, parse);
         env_field!("TAAWUN_MAX_QUERY_COMPLEXITY", self.max_query_complexity, parse);
         env_field!("TAAWUN_APQ_CACHE_ENTRIES", self.apq_cache_entries, parse);

@@ -151,3 +151,262 @@ on_both_backends!(
         c.rate_limit_burst = 5;
     })
 );
+
+/// The standard introspection query, as graphql-js's `getIntrospectionQuery` (v16, with
+/// descriptions, `specifiedByURL`, repeatable directives, the schema's description and
+/// deprecated input values) and GraphiQL send it.
+const INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    description
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives {
+      name
+      description
+      isRepeatable
+      locations
+      args(includeDeprecated: true) { ...InputValue }
+    }
+  }
+}
+fragment FullType on __Type {
+  kind
+  name
+  description
+  specifiedByURL
+  fields(includeDeprecated: true) {
+    name
+    description
+    args(includeDeprecated: true) { ...InputValue }
+    type { ...TypeRef }
+    isDeprecated
+    deprecationReason
+  }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue {
+  name
+  description
+  type { ...TypeRef }
+  defaultValue
+  isDeprecated
+  deprecationReason
+}
+fragment TypeRef on __Type {
+  kind
+  name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}
+"#;
+
+/// A type reference as the SDL writes it (`[Product!]!`), from introspection JSON.
+fn type_ref(t: &Value) -> String {
+    match t["kind"].as_str().unwrap() {
+        "NON_NULL" => format!("{}!", type_ref(&t["ofType"])),
+        "LIST" => format!("[{}]", type_ref(&t["ofType"])),
+        _ => t["name"].as_str().unwrap().to_string(),
+    }
+}
+
+/// Every named type's fields (or input fields, or enum values) with their types and
+/// arguments, from the SDL file: `Type.field(arg: T): T`.
+fn members_from_sdl(sdl: &str) -> std::collections::BTreeSet<String> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let document = async_graphql::parser::parse_schema(sdl).expect("the SDL file parses");
+    let mut out = std::collections::BTreeSet::new();
+    for definition in document.definitions {
+        let TypeSystemDefinition::Type(t) = definition else { continue };
+        let name = t.node.name.node.to_string();
+        out.insert(format!("type {name}"));
+        match &t.node.kind {
+            TypeKind::Object(o) => {
+                for f in &o.fields {
+                    let args: Vec<String> =
+                        f.node.arguments.iter().map(|a| format!("{}: {}", a.node.name.node, a.node.ty.node)).collect();
+                    out.insert(format!("{name}.{}({}): {}", f.node.name.node, args.join(", "), f.node.ty.node));
+                }
+            }
+            TypeKind::Interface(o) => {
+                for f in &o.fields {
+                    let args: Vec<String> =
+                        f.node.arguments.iter().map(|a| format!("{}: {}", a.node.name.node, a.node.ty.node)).collect();
+                    out.insert(format!("{name}.{}({}): {}", f.node.name.node, args.join(", "), f.node.ty.node));
+                }
+            }
+            TypeKind::InputObject(o) => {
+                for f in &o.fields {
+                    out.insert(format!("{name}.{}: {}", f.node.name.node, f.node.ty.node));
+                }
+            }
+            TypeKind::Enum(e) => {
+                for v in &e.values {
+                    out.insert(format!("{name}.{}", v.node.value.node));
+                }
+            }
+            TypeKind::Union(_) | TypeKind::Scalar => {}
+        }
+    }
+    out
+}
+
+/// The same, from the introspection answer (the built-in `__` types left out).
+fn members_from_introspection(schema: &Value) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for t in schema["types"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        if name.starts_with("__") || ["String", "Int", "Float", "Boolean", "ID"].contains(&name) {
+            continue;
+        }
+        out.insert(format!("type {name}"));
+        let args = |f: &Value| -> String {
+            let args: Vec<String> = f["args"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| format!("{}: {}", a["name"].as_str().unwrap(), type_ref(&a["type"])))
+                .collect();
+            args.join(", ")
+        };
+        for f in t["fields"].as_array().into_iter().flatten() {
+            out.insert(format!("{name}.{}({}): {}", f["name"].as_str().unwrap(), args(f), type_ref(&f["type"])));
+        }
+        for f in t["inputFields"].as_array().into_iter().flatten() {
+            out.insert(format!("{name}.{}: {}", f["name"].as_str().unwrap(), type_ref(&f["type"])));
+        }
+        for v in t["enumValues"].as_array().into_iter().flatten() {
+            out.insert(format!("{name}.{}", v["name"].as_str().unwrap()));
+        }
+    }
+    out
+}
+
+async fn the_standard_introspection_query_answers_the_schema(app: TestApp) {
+    // Deeper than any data query may go; it answers all the same.
+    assert!(app.config.max_query_depth < 13);
+    let body = app.gql(INTROSPECTION, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let sdl = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/schema.graphql")).unwrap();
+    let from_sdl = members_from_sdl(&sdl);
+    let from_server = members_from_introspection(&body["data"]["__schema"]);
+    assert!(from_sdl.len() > 500, "the SDL was read: {} members", from_sdl.len());
+    let missing: Vec<_> = from_sdl.difference(&from_server).collect();
+    let extra: Vec<_> = from_server.difference(&from_sdl).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "introspection differs from the SDL: missing {missing:?}, extra {extra:?}"
+    );
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+    // The bound is only lifted for operations that read nothing but the schema.
+    let deep = (0..12).fold("slug".to_string(), |inner, _| format!("parent {{ {inner} }}"));
+    let mixed = format!("{{ __schema {{ queryType {{ name }} }} categories {{ nodes {{ {deep} }} }} }}");
+    let body = app.gql(&mixed, json!({})).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("nested"), "{body}");
+    // And it has a bound of its own.
+    let nested = (0..25).fold("name".to_string(), |inner, _| format!("ofType {{ {inner} }}"));
+    let body = app.gql(&format!("{{ __type(name: \"Product\") {{ {nested} }} }}"), json!({})).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("nested"), "{body}");
+}
+on_both_backends!(the_standard_introspection_query_answers_the_schema);
+
+async fn a_stale_token_reads_anonymously_and_cannot_write(app: TestApp) {
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth("not-a-token")
+        .json(&json!({ "query": "{ products(first: 2) { nodes { id } } me { email } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["products"]["nodes"].as_array().unwrap().len(), 2, "{body}");
+    assert_eq!(body["data"]["me"], Value::Null);
+    assert_eq!(body["extensions"]["authentication"]["code"], "TOKEN_REJECTED", "{body}");
+    // A write with a rejected token is refused whole, never run as a guest.
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth("not-a-token")
+        .json(&json!({ "query": "mutation { cartCreate { cart { id } userErrors { code } } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    // A valid token is not flagged.
+    let customer = app.login_as("customer").await;
+    let body = app.gql_as(&customer, "{ me { email } }", json!({})).await;
+    assert_eq!(body["data"]["me"]["email"], "customer@demo.taawun.ma");
+    assert!(body.get("extensions").is_none_or(|e| e.get("authentication").is_none()), "{body}");
+}
+on_both_backends!(a_stale_token_reads_anonymously_and_cannot_write);
+
+async fn the_shop_says_what_it_offers(app: TestApp) {
+    let body = app
+        .gql(
+            "{ shop { paymentMethods currencies languages { locale direction isDefault }
+                shipping { defaultRate { amount currencyCode } freeShippingAbove { amount } }
+                limits { defaultPageSize maxPageSize maxLineQuantity maxCartLines maxQueryDepth maxQueryComplexity } } }",
+            json!({}),
+        )
+        .await;
+    let shop = &body["data"]["shop"];
+    assert_eq!(shop["paymentMethods"], json!(["CASH_ON_DELIVERY"]), "{body}");
+    assert_eq!(shop["currencies"], json!(["MAD"]));
+    let languages = shop["languages"].as_array().unwrap();
+    assert_eq!(languages.len(), 4);
+    assert!(languages.iter().any(|l| l["locale"] == "AR" && l["direction"] == "RTL"), "{body}");
+    assert_eq!(languages.iter().filter(|l| l["isDefault"] == true).count(), 1);
+    assert_eq!(shop["shipping"]["defaultRate"]["amount"], "35.00");
+    assert_eq!(shop["shipping"]["freeShippingAbove"]["amount"], "500.00");
+    assert_eq!(shop["limits"]["maxPageSize"], app.config.max_page_size as i64);
+    assert_eq!(shop["limits"]["maxLineQuantity"], app.config.max_line_quantity);
+    assert_eq!(shop["limits"]["maxQueryDepth"], app.config.max_query_depth as i64);
+}
+on_both_backends!(the_shop_says_what_it_offers);
+
+async fn get_answers_can_be_cached(app: TestApp) {
+    let url = app.url(
+        "/graphql?query=%7B%20products(first%3A%202)%20%7B%20nodes%20%7B%20id%20slug%20%7D%20totalCount%20%7D%20%7D",
+    );
+    let first = app.client.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let headers = first.headers().clone();
+    assert_eq!(headers["cache-control"], "public, max-age=60");
+    assert!(headers["vary"].to_str().unwrap().contains("Accept-Language"));
+    assert!(headers["vary"].to_str().unwrap().contains("Authorization"));
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    let first_body = first.text().await.unwrap();
+    // The same request answers the same bytes, fields in the query's order.
+    let again = app.client.get(&url).send().await.unwrap().text().await.unwrap();
+    assert_eq!(first_body, again);
+    assert!(first_body.find("\"id\"").unwrap() < first_body.find("\"slug\"").unwrap(), "{first_body}");
+    assert!(first_body.find("\"nodes\"").unwrap() < first_body.find("\"totalCount\"").unwrap(), "{first_body}");
+    // A client holding this version gets 304 and no body.
+    let revalidated = app.client.get(&url).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(revalidated.status(), 304);
+    assert_eq!(revalidated.headers()["etag"], etag.as_str());
+    assert!(revalidated.text().await.unwrap().is_empty());
+    let stale = app.client.get(&url).header("if-none-match", "\"something-else\"").send().await.unwrap();
+    assert_eq!(stale.status(), 200);
+    // Signed in: the browser may keep it but must revalidate; shared caches must not keep it.
+    let customer = app.login_as("customer").await;
+    let private = app.client.get(&url).bearer_auth(&customer).send().await.unwrap();
+    assert_eq!(private.headers()["cache-control"], "private, no-cache");
+    // An answer with errors is never cached.
+    let broken = app.client.get(app.url("/graphql?query=%7B%20nope%20%7D")).send().await.unwrap();
+    assert_eq!(broken.headers()["cache-control"], "no-store");
+    // POST carries no caching headers.
+    let post =
+        app.client.post(app.url("/graphql")).json(&json!({ "query": "{ shop { currencies } }" })).send().await.unwrap();
+    assert!(post.headers().get("etag").is_none());
+}
+on_both_backends!(get_answers_can_be_cached);
