@@ -3,6 +3,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::kernel::db::schema::{access_tokens, accounts};
+use crate::kernel::i18n::Locale;
 pub use crate::kernel::viewer::{Role, Viewer};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -51,7 +52,7 @@ pub struct RegisterInput {
     pub email: String,
     pub password: String,
     pub full_name: String,
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
 }
 
 pub struct AccountCreateInput {
@@ -60,7 +61,7 @@ pub struct AccountCreateInput {
     pub full_name: String,
     pub role: Role,
     pub cooperative_id: Option<i64>,
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
 }
 
 // ---- GraphQL inputs ----
@@ -70,8 +71,8 @@ pub struct CustomerRegisterInput {
     pub email: String,
     pub password: String,
     pub full_name: String,
-    /// `ar`, `fr`, `en` or `zgh`: the language of emails.
-    pub locale: Option<String>,
+    /// The language of emails.
+    pub locale: Option<Locale>,
     /// A guest cart to keep: it becomes the new account's cart.
     pub cart_id: Option<ID>,
 }
@@ -92,7 +93,7 @@ pub struct AccountCreateGqlInput {
     pub role: Role,
     /// Required for COOPERATIVE_MANAGER.
     pub cooperative_id: Option<ID>,
-    pub locale: Option<String>,
+    pub locale: Option<Locale>,
 }
 
 #[derive(InputObject)]

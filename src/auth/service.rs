@@ -59,16 +59,6 @@ fn check_full_name(checks: &mut Checks, name: &str) {
     checks.check((1..=200).contains(&len), path!["input", "fullName"], "must be 1 to 200 characters");
 }
 
-fn check_locale(checks: &mut Checks, locale: Option<&str>, default: Locale) -> Locale {
-    match locale {
-        None => default,
-        Some(code) => Locale::parse(code).unwrap_or_else(|| {
-            checks.fail(path!["input", "locale"], format!("unknown locale `{code}`; use ar, fr, en or zgh"));
-            default
-        }),
-    }
-}
-
 /// A new bearer token for `account_id`; only its hash is stored.
 pub fn issue_token(conn: &mut DbConn, account_id: i64, ttl_hours: i64) -> Result<IssuedToken, AppError> {
     let mut bytes = [0u8; 32];
@@ -96,7 +86,7 @@ pub fn register_customer(
     checks.check(is_valid_email(&email), path!["input", "email"], "is not a valid email address");
     check_password(&mut checks, &input.password);
     check_full_name(&mut checks, &input.full_name);
-    let locale = check_locale(&mut checks, input.locale.as_deref(), default_locale);
+    let locale = input.locale.unwrap_or(default_locale);
     checks.finish()?;
     let password_hash = hash_password(&input.password)?;
     write_tx(conn, |conn| {
@@ -198,7 +188,7 @@ pub fn create_account_unchecked(
     checks.check(is_valid_email(&email), path!["input", "email"], "is not a valid email address");
     check_password(&mut checks, &input.password);
     check_full_name(&mut checks, &input.full_name);
-    let locale = check_locale(&mut checks, input.locale.as_deref(), default_locale);
+    let locale = input.locale.unwrap_or(default_locale);
     match (input.role, input.cooperative_id) {
         (Role::CooperativeManager, None) => {
             checks.fail(path!["input", "cooperativeId"], "a cooperative manager needs a cooperative")

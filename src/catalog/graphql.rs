@@ -8,7 +8,7 @@ use super::service;
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::relay::{Conn, connection_from_vec};
-use crate::kernel::graphql::{DateTime, ids, loader_error, page_cost, run_mutation};
+use crate::kernel::graphql::{Date, DateTime, ids, loader_error, page_cost, run_mutation};
 use crate::kernel::i18n::{Locale, LocalizedText, Translation};
 use crate::kernel::money::{CurrencyCode, Money};
 use crate::registry::graphql::{Region, Sector};
@@ -336,8 +336,8 @@ impl QualityLabel {
         self.0.certificate_number.as_deref()
     }
     /// `YYYY-MM-DD`.
-    async fn valid_until(&self) -> Option<String> {
-        self.0.valid_until.map(|d| d.format("%Y-%m-%d").to_string())
+    async fn valid_until(&self) -> Option<Date> {
+        self.0.valid_until.map(Date)
     }
     /// False once the certificate's validity date has passed.
     async fn is_valid(&self) -> bool {

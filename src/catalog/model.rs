@@ -3,9 +3,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::kernel::db::schema::{categories, product_labels, product_media, products, variants};
+use crate::kernel::graphql::Date;
 use crate::kernel::i18n::{Locale, Localized, LocalizedTextInput};
 use crate::kernel::money::Decimal;
 
+/// Whether a product is on sale (ACTIVE), being prepared (DRAFT) or withdrawn (ARCHIVED).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ProductStatus {
     Draft,
@@ -268,7 +270,7 @@ pub struct QualityLabelInput {
     pub certifying_body: Option<String>,
     pub certificate_number: Option<String>,
     /// `YYYY-MM-DD`.
-    pub valid_until: Option<String>,
+    pub valid_until: Option<Date>,
 }
 
 #[derive(Debug, Clone, InputObject)]
@@ -359,6 +361,7 @@ pub struct ProductFilterInput {
     pub in_stock: Option<bool>,
 }
 
+/// The order of a product listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ProductSortKey {
     /// Without a search text: newest first.

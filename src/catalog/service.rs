@@ -1,7 +1,6 @@
 //! Catalogue rules: who may change what, input validation, and the transactions that apply it.
 
 use async_graphql::{ID, MaybeUndefined};
-use chrono::NaiveDate;
 
 use std::collections::HashMap;
 
@@ -154,13 +153,7 @@ fn labels(checks: &mut Checks, field: &[String], inputs: &[QualityLabelInput]) -
             };
             let certifying_body = short(checks, "certifyingBody", &l.certifying_body);
             let certificate_number = short(checks, "certificateNumber", &l.certificate_number);
-            let valid_until = l.valid_until.as_deref().and_then(|d| {
-                let parsed = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok();
-                if parsed.is_none() {
-                    checks.fail(at("validUntil"), "must be a date as YYYY-MM-DD");
-                }
-                parsed
-            });
+            let valid_until = l.valid_until.map(|d| d.0);
             NewLabel {
                 product_id: 0,
                 label_type: l.label_type.as_str().to_string(),

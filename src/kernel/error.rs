@@ -3,6 +3,7 @@
 
 use async_graphql::{Enum, ErrorExtensions, SimpleObject};
 
+/// What kind of mistake a `userErrors` entry reports (also `extensions.code` of errors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ErrorCode {
     BadUserInput,

@@ -2,6 +2,7 @@
 
 use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value};
 
+/// ISO 4217 currency code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum CurrencyCode {
     Mad,
@@ -24,7 +25,10 @@ impl CurrencyCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decimal(pub String);
 
-#[Scalar(name = "Decimal")]
+/// A decimal number as text, so no client reads it as a float: digits, an optional `-` and
+/// at most the currency's decimals after a `.`, e.g. `"120.50"` (inputs also accept a JSON
+/// number). Amounts of money are in the currency's major unit (MAD, not centimes).
+#[Scalar(name = "Decimal", specified_by_url = "https://www.w3.org/TR/xmlschema11-2/#decimal")]
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
         match value {

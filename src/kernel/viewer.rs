@@ -5,6 +5,7 @@ use async_graphql::Enum;
 
 use crate::kernel::error::AppError;
 
+/// What an account may do: buy, run one cooperative, work for the office, administer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum Role {
     Customer,

@@ -5,9 +5,11 @@ use diesel::prelude::*;
 use crate::kernel::db::schema::{
     cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, refunds, shipping_rates,
 };
+use crate::kernel::i18n::Locale;
 use crate::kernel::money::Decimal;
 use crate::payments::PaymentMethod;
 
+/// Where an order stands as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum OrderStatus {
     PendingPayment,
@@ -46,6 +48,7 @@ impl OrderStatus {
     }
 }
 
+/// Where one cooperative's part of an order stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum FulfilmentStatus {
     Pending,
@@ -72,6 +75,7 @@ impl FulfilmentStatus {
     }
 }
 
+/// Where an order's payment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum PaymentStatus {
     Pending,
@@ -391,8 +395,8 @@ pub struct CheckoutCompleteInput {
     pub phone: String,
     pub shipping_address: AddressInput,
     pub payment_method: PaymentMethod,
-    /// Language of the emails: `ar`, `fr`, `en` or `zgh`.
-    pub locale: Option<String>,
+    /// The language of the emails (the request's language by default).
+    pub locale: Option<Locale>,
     /// Any unique string per checkout attempt: retrying with it returns the same order.
     pub idempotency_key: String,
 }

@@ -30,6 +30,7 @@ fn message(row: super::OutboxRow) -> OutboxMessage {
     }
 }
 
+/// Delivery state of a side effect (email, index update) in the outbox.
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxStatus {
     Pending,

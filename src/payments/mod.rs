@@ -11,6 +11,7 @@ use futures_util::future::BoxFuture;
 use crate::kernel::error::AppError;
 use async_graphql::Enum;
 
+/// How an order is paid: cash to the courier on delivery, or by card through Stripe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum PaymentMethod {
     CashOnDelivery,

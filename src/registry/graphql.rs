@@ -1,7 +1,7 @@
 //! GraphQL of the register: the public extract and search, applications, members (personal
 //! data only for the cooperative's managers and the office), filings, and their mutations.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject, Upload};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use super::loaders::{RegionKey, RegistryLoader, SectorKey};
 use super::model::*;
@@ -699,130 +699,6 @@ impl RegistryQuery {
 }
 
 // ---- inputs ----
-
-#[derive(InputObject)]
-pub struct FounderInput {
-    #[graphql(default)]
-    pub kind: PartyKind,
-    pub full_name: String,
-    /// National identity card number (CNIE), for a person.
-    pub national_id: Option<String>,
-    pub gender: Option<Gender>,
-    pub birth_date: Option<Date>,
-    pub phone: Option<String>,
-    /// Registration number, for a legal person.
-    pub registration_number: Option<String>,
-    #[graphql(default)]
-    pub role: MemberRole,
-    pub shares_subscribed: i32,
-    /// Amount paid up on the shares, in MAD.
-    pub amount_paid: String,
-}
-
-#[derive(InputObject)]
-pub struct RegistrationApplicationCreateInput {
-    #[graphql(default_with = "LegalForm::Cooperative")]
-    pub legal_form: LegalForm,
-    pub name_ar: Option<String>,
-    pub name_fr: Option<String>,
-    pub region_code: String,
-    pub province: Option<String>,
-    pub sector_code: String,
-    pub address: Option<String>,
-    pub contact_email: Option<String>,
-    /// Value of one share, in MAD.
-    pub share_value: String,
-    pub founders: Option<Vec<FounderInput>>,
-}
-
-#[derive(InputObject)]
-pub struct RegistrationApplicationUpdateInput {
-    pub id: ID,
-    pub legal_form: Option<LegalForm>,
-    pub name_ar: MaybeUndefined<String>,
-    pub name_fr: MaybeUndefined<String>,
-    pub region_code: Option<String>,
-    pub province: MaybeUndefined<String>,
-    pub sector_code: Option<String>,
-    pub address: MaybeUndefined<String>,
-    pub contact_email: MaybeUndefined<String>,
-    pub share_value: Option<String>,
-    /// Replaces the whole list of founders.
-    pub founders: Option<Vec<FounderInput>>,
-}
-
-#[derive(InputObject)]
-pub struct RegistrationApplicationTransitionInput {
-    pub id: ID,
-    pub action: ApplicationAction,
-    /// Required to reject a name or a file and to ask for changes.
-    pub reason: Option<String>,
-}
-
-#[derive(InputObject)]
-pub struct RegistryDocumentUploadInput {
-    pub application_id: Option<ID>,
-    pub filing_id: Option<ID>,
-    pub document_type: DocumentType,
-    /// The file, sent with the GraphQL multipart request spec.
-    pub file: Upload,
-}
-
-#[derive(InputObject)]
-pub struct CooperativeStatusChangeInput {
-    pub registration_number: String,
-    pub status: CooperativeStatus,
-    pub reason: String,
-    /// When the change took effect (a dissolution's date); today by default.
-    pub effective_on: Option<Date>,
-}
-
-#[derive(InputObject)]
-pub struct MemberAddInput {
-    pub registration_number: String,
-    #[graphql(default)]
-    pub kind: PartyKind,
-    pub full_name: String,
-    pub national_id: Option<String>,
-    pub gender: Option<Gender>,
-    pub birth_date: Option<Date>,
-    pub phone: Option<String>,
-    /// Registration number of a legal person.
-    pub legal_registration_number: Option<String>,
-    #[graphql(default)]
-    pub role: MemberRole,
-    #[graphql(default = false)]
-    pub is_employee: bool,
-    #[graphql(default = 1)]
-    pub shares: i32,
-    pub joined_on: Option<Date>,
-}
-
-#[derive(InputObject)]
-pub struct MemberUpdateInput {
-    pub id: ID,
-    pub role: Option<MemberRole>,
-    pub is_employee: Option<bool>,
-    pub phone: MaybeUndefined<String>,
-    /// The day the member left; null to reinstate.
-    pub left_on: MaybeUndefined<Date>,
-}
-
-#[derive(InputObject)]
-pub struct AnnualFilingSubmitInput {
-    pub registration_number: String,
-    pub fiscal_year: i32,
-    pub assembly_date: Date,
-    /// Amounts in MAD.
-    pub turnover: String,
-    pub result: String,
-    pub equity: String,
-    pub debts: String,
-    pub members_at_year_end: i32,
-    pub employees_at_year_end: i32,
-    /// The office only: the date a paper filing was received (today otherwise).
-    pub filed_on: Option<Date>,
-}
 
 crate::mutation_payload!(RegistrationApplicationPayload, application: RegistrationApplication);
 crate::mutation_payload!(RegistryDocumentUploadPayload, document: RegistryDocument);

@@ -1,7 +1,7 @@
 //! Rows of the register and the pure rules over them: the application state machine,
 //! registration numbers, filing deadlines.
 
-use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
+use async_graphql::{Enum, ID, InputObject, MaybeUndefined, Upload};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -9,8 +9,11 @@ use crate::kernel::db::schema::{
     annual_filings, cooperative_status_changes, cooperatives, members, personal_data_reads, regions, register_entries,
     registration_application_events, registration_applications, registration_founders, registry_documents, sectors,
 };
+use crate::kernel::graphql::Date;
 use crate::kernel::i18n::{Localized, LocalizedTextInput};
+use crate::kernel::money::Decimal;
 
+/// Legal form under law 112-12: a cooperative, a union or a federation of cooperatives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum LegalForm {
     Cooperative,
@@ -20,6 +23,7 @@ pub enum LegalForm {
 }
 crate::text_enum!(LegalForm { Cooperative = "COOPERATIVE", Union = "UNION", Federation = "FEDERATION" });
 
+/// Gender of a natural person, as recorded in the register (F or M).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum Gender {
     Female,
@@ -36,6 +40,7 @@ pub enum PartyKind {
 }
 crate::text_enum!(PartyKind { Person = "PERSON", LegalPerson = "LEGAL_PERSON" });
 
+/// A member's role in the cooperative's governance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Default)]
 pub enum MemberRole {
     President,
@@ -51,6 +56,7 @@ crate::text_enum!(MemberRole {
     Member = "MEMBER",
 });
 
+/// What a document filed with the register is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum DocumentType {
     Statutes,
@@ -71,6 +77,7 @@ crate::text_enum!(DocumentType {
     Other = "OTHER",
 });
 
+/// Where an application to create a cooperative stands: name request, filing, decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ApplicationStatus {
     Draft,
@@ -736,6 +743,132 @@ pub struct RegisterQuery {
     pub sector_id: Option<i64>,
     pub legal_form: Option<LegalForm>,
     pub status: Option<String>,
+}
+
+// ---- GraphQL inputs of the register ----
+
+#[derive(InputObject)]
+pub struct FounderInput {
+    #[graphql(default)]
+    pub kind: PartyKind,
+    pub full_name: String,
+    /// National identity card number (CNIE), for a person.
+    pub national_id: Option<String>,
+    pub gender: Option<Gender>,
+    pub birth_date: Option<Date>,
+    pub phone: Option<String>,
+    /// Registration number, for a legal person.
+    pub registration_number: Option<String>,
+    #[graphql(default)]
+    pub role: MemberRole,
+    pub shares_subscribed: i32,
+    /// Amount paid up on the shares, in MAD.
+    pub amount_paid: Decimal,
+}
+
+#[derive(InputObject)]
+pub struct RegistrationApplicationCreateInput {
+    #[graphql(default_with = "LegalForm::Cooperative")]
+    pub legal_form: LegalForm,
+    pub name_ar: Option<String>,
+    pub name_fr: Option<String>,
+    pub region_code: String,
+    pub province: Option<String>,
+    pub sector_code: String,
+    pub address: Option<String>,
+    pub contact_email: Option<String>,
+    /// Value of one share, in MAD.
+    pub share_value: Decimal,
+    pub founders: Option<Vec<FounderInput>>,
+}
+
+#[derive(InputObject)]
+pub struct RegistrationApplicationUpdateInput {
+    pub id: ID,
+    pub legal_form: Option<LegalForm>,
+    pub name_ar: MaybeUndefined<String>,
+    pub name_fr: MaybeUndefined<String>,
+    pub region_code: Option<String>,
+    pub province: MaybeUndefined<String>,
+    pub sector_code: Option<String>,
+    pub address: MaybeUndefined<String>,
+    pub contact_email: MaybeUndefined<String>,
+    pub share_value: Option<Decimal>,
+    /// Replaces the whole list of founders.
+    pub founders: Option<Vec<FounderInput>>,
+}
+
+#[derive(InputObject)]
+pub struct RegistrationApplicationTransitionInput {
+    pub id: ID,
+    pub action: ApplicationAction,
+    /// Required to reject a name or a file and to ask for changes.
+    pub reason: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RegistryDocumentUploadInput {
+    pub application_id: Option<ID>,
+    pub filing_id: Option<ID>,
+    pub document_type: DocumentType,
+    /// The file, sent with the GraphQL multipart request spec.
+    pub file: Upload,
+}
+
+#[derive(InputObject)]
+pub struct CooperativeStatusChangeInput {
+    pub registration_number: String,
+    pub status: CooperativeStatus,
+    pub reason: String,
+    /// When the change took effect (a dissolution's date); today by default.
+    pub effective_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct MemberAddInput {
+    pub registration_number: String,
+    #[graphql(default)]
+    pub kind: PartyKind,
+    pub full_name: String,
+    pub national_id: Option<String>,
+    pub gender: Option<Gender>,
+    pub birth_date: Option<Date>,
+    pub phone: Option<String>,
+    /// Registration number of a legal person.
+    pub legal_registration_number: Option<String>,
+    #[graphql(default)]
+    pub role: MemberRole,
+    #[graphql(default = false)]
+    pub is_employee: bool,
+    #[graphql(default = 1)]
+    pub shares: i32,
+    pub joined_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct MemberUpdateInput {
+    pub id: ID,
+    pub role: Option<MemberRole>,
+    pub is_employee: Option<bool>,
+    pub phone: MaybeUndefined<String>,
+    /// The day the member left; null to reinstate.
+    pub left_on: MaybeUndefined<Date>,
+}
+
+#[derive(InputObject)]
+pub struct AnnualFilingSubmitInput {
+    pub registration_number: String,
+    pub fiscal_year: i32,
+    pub assembly_date: Date,
+    /// Amounts in MAD.
+    pub turnover: String,
+    pub result: String,
+    pub equity: String,
+    pub debts: String,
+    pub members_at_year_end: i32,
+    pub employees_at_year_end: i32,
+    /// The office only: the date a paper filing was received (today otherwise).
+    pub filed_on: Option<Date>,
 }
 
 #[cfg(test)]

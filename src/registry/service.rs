@@ -4,10 +4,6 @@
 use async_graphql::{ID, MaybeUndefined};
 use chrono::{Datelike, NaiveDate};
 
-use super::graphql::{
-    AnnualFilingSubmitInput, CooperativeStatusChangeInput, FounderInput, MemberAddInput, MemberUpdateInput,
-    RegistrationApplicationCreateInput, RegistrationApplicationTransitionInput, RegistrationApplicationUpdateInput,
-};
 use super::model::*;
 use super::names;
 use super::store;
@@ -414,7 +410,7 @@ fn founder_rows(
             checks.fail(field("nationalId"), format!("is already given for founder {}", first + 1));
         }
         checks.check(f.shares_subscribed >= 1, field("sharesSubscribed"), "a founder subscribes at least one share");
-        let paid = match parse_amount(&f.amount_paid, 2) {
+        let paid = match parse_amount(&f.amount_paid.0, 2) {
             Ok(v) if v >= 0 => v,
             _ => {
                 checks.fail(field("amountPaid"), "must be an amount in dirhams such as 250.00");
@@ -532,7 +528,7 @@ pub fn create_application(
     names_of(&mut checks, &name_ar, &name_fr);
     let region = region_id(conn, &mut checks, path!["input", "regionCode"], &input.region_code)?;
     let sector = sector_id(conn, &mut checks, path!["input", "sectorCode"], &input.sector_code)?;
-    let share = share_value(&mut checks, rules, path!["input", "shareValue"], &input.share_value);
+    let share = share_value(&mut checks, rules, path!["input", "shareValue"], &input.share_value.0);
     let contact_email = contact_email(&mut checks, input.contact_email);
     let (name_folded, name_keys) = names::keys(&[name_ar.as_deref(), name_fr.as_deref()]);
     let fields = ApplicationFields {
@@ -631,7 +627,7 @@ pub fn update_application(
         None => current.sector_id,
     };
     let share = match &input.share_value {
-        Some(v) => share_value(&mut checks, rules, path!["input", "shareValue"], v),
+        Some(v) => share_value(&mut checks, rules, path!["input", "shareValue"], &v.0),
         None => current.share_value_minor,
     };
     let contact = match input.contact_email {

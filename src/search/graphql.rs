@@ -20,6 +20,7 @@ use crate::kernel::i18n::Locale;
 use crate::kernel::money::Money;
 use crate::registry::loaders::{CooperativeKey, RegistryLoader};
 
+/// A dimension search results are counted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum SearchFacet {
     Region,
@@ -41,6 +42,7 @@ impl SearchFacet {
     }
 }
 
+/// The order of search results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum SearchSortKey {
     Relevance,

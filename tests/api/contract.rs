@@ -134,3 +134,42 @@ async fn storefront_examples_run_against_the_demo(app: TestApp) {
     }
 }
 on_both_backends!(storefront_examples_run_against_the_demo);
+
+/// What `graphql/CONVENTIONS.md` asks of every domain, checked on the SDL front ends read.
+#[test]
+fn the_schema_follows_the_conventions() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let sdl = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("graphql/schema.graphql")).unwrap();
+    let document = async_graphql::parser::parse_schema(&sdl).expect("the SDL parses");
+    let types: Vec<_> = document
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            TypeSystemDefinition::Type(t) => Some(&t.node),
+            _ => None,
+        })
+        .collect();
+    let by_name = |name: &str| types.iter().find(|t| t.name.node == name);
+    let mut problems = Vec::new();
+    for t in &types {
+        let name = t.name.node.as_str();
+        // Every enum and scalar says what it is, so generated clients document it.
+        if matches!(t.kind, TypeKind::Enum(_) | TypeKind::Scalar) && t.description.is_none() {
+            problems.push(format!("{name} has no description"));
+        }
+    }
+    // Every mutation returns a payload with its `userErrors`.
+    let Some(mutation) = by_name("Mutation") else { panic!("no Mutation type") };
+    let TypeKind::Object(mutation) = &mutation.kind else { panic!("Mutation is not an object") };
+    for field in &mutation.fields {
+        let payload = field.node.ty.node.to_string().trim_end_matches('!').to_string();
+        let has_user_errors = by_name(&payload).is_some_and(|p| match &p.kind {
+            TypeKind::Object(o) => o.fields.iter().any(|f| f.node.name.node == "userErrors"),
+            _ => false,
+        });
+        if !has_user_errors {
+            problems.push(format!("mutation {} returns {payload}, which has no userErrors", field.node.name.node));
+        }
+    }
+    assert!(problems.is_empty(), "the schema breaks its conventions:\n  {}", problems.join("\n  "));
+}

@@ -17,11 +17,11 @@ const ADJUST: &str = r#"mutation($i: InventoryAdjustInput!) { inventoryAdjust(in
 fn new_product(slug: &str, sku: &str) -> Value {
     json!({
         "slug": slug,
-        "name": [{ "locale": "ar", "text": "زيت أركان بكر" }, { "locale": "fr", "text": "Huile d'argan vierge" }],
-        "description": [{ "locale": "fr", "text": "Pressée à froid." }],
+        "name": [{ "locale": "AR", "text": "زيت أركان بكر" }, { "locale": "FR", "text": "Huile d'argan vierge" }],
+        "description": [{ "locale": "FR", "text": "Pressée à froid." }],
         "status": "ACTIVE",
         "variants": [{ "sku": sku, "options": [{ "name": "size", "value": "100 ml" }], "price": "95.50", "stock": 12, "weightGrams": 150 }],
-        "media": [{ "url": "https://example.org/a.jpg", "alt": [{ "locale": "fr", "text": "Flacon" }] }],
+        "media": [{ "url": "https://example.org/a.jpg", "alt": [{ "locale": "FR", "text": "Flacon" }] }],
         "labels": [{ "type": "IGP", "officialName": "Argane", "validUntil": "2029-06-30" }]
     })
 }
@@ -54,7 +54,7 @@ async fn managers_manage_their_own_products(app: TestApp) {
     );
 
     let body = app
-        .gql_as(&manager, UPDATE, json!({ "i": { "id": id, "name": [{ "locale": "fr", "text": "Huile d'argan vierge bio" }], "status": "DRAFT" } }))
+        .gql_as(&manager, UPDATE, json!({ "i": { "id": id, "name": [{ "locale": "FR", "text": "Huile d'argan vierge bio" }], "status": "DRAFT" } }))
         .await;
     assert_eq!(ok_payload(&body, "productUpdate")["product"]["name"]["text"], "Huile d'argan vierge bio");
     // Drafts are invisible to the public, visible to their manager.
@@ -172,16 +172,10 @@ async fn bad_product_input_is_explained_and_changes_nothing(app: TestApp) {
             "CONFLICT",
             vec!["input", "variants", "0", "sku"],
         ),
-        (
-            "unknown locale",
-            json!({ "name": [{ "locale": "xx", "text": "?" }] }),
-            "BAD_USER_INPUT",
-            vec!["input", "name", "0", "locale"],
-        ),
         ("no name", json!({ "name": [] }), "BAD_USER_INPUT", vec!["input", "name"]),
         (
             "name too long",
-            json!({ "name": [{ "locale": "fr", "text": "x".repeat(201) }] }),
+            json!({ "name": [{ "locale": "FR", "text": "x".repeat(201) }] }),
             "BAD_USER_INPUT",
             vec!["input", "name", "0", "text"],
         ),
@@ -200,14 +194,14 @@ async fn bad_product_input_is_explained_and_changes_nothing(app: TestApp) {
             "BAD_USER_INPUT",
             vec!["input", "media", "0", "url"],
         ),
-        (
-            "bad label date",
-            json!({ "labels": [{ "type": "AOP", "officialName": "X", "validUntil": "31/12/2029" }] }),
-            "BAD_USER_INPUT",
-            vec!["input", "labels", "0", "validUntil"],
-        ),
         ("slug already used", json!({ "slug": "amlou-tighanimine" }), "CONFLICT", vec!["input", "slug"]),
     ];
+    // A date that is not a `Date` is refused by the schema before anything runs.
+    let mut input = new_product("bad-input-test", "BAD-INPUT-1");
+    input["labels"] = json!([{ "type": "AOP", "officialName": "X", "validUntil": "31/12/2029" }]);
+    let body = app.gql_as(&manager, CREATE, json!({ "i": input })).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("Date"), "{body}");
+    assert_eq!(body["data"], Value::Null, "{body}");
     for (case, patch, code, field) in cases {
         let mut input = new_product("bad-input-test", "BAD-INPUT-1");
         for (k, v) in patch.as_object().unwrap() {
@@ -252,7 +246,7 @@ async fn administrators_register_cooperatives_and_categories(app: TestApp) {
         userErrors { field code } } }"#;
     let input = json!({ "i": {
         "slug": "tamount-ouarzazate", "registrationNumber": "08/2026/00042",
-        "name": [{ "locale": "ar", "text": "تعاونية تامونت" }, { "locale": "fr", "text": "Coopérative Tamount" }, { "locale": "zgh", "text": "ⵜⴰⵎⵓⵏⵜ" }],
+        "name": [{ "locale": "AR", "text": "تعاونية تامونت" }, { "locale": "FR", "text": "Coopérative Tamount" }, { "locale": "ZGH", "text": "ⵜⴰⵎⵓⵏⵜ" }],
         "regionCode": "08", "sectorCode": "handicrafts", "isYouthCooperative": true, "contactPhone": "+212 6 61 23 45 67" } });
     assert_eq!(error_codes(&app.gql_as(&manager, create, input.clone()).await, "cooperativeCreate"), ["FORBIDDEN"]);
     let body = app.gql_as(&admin, create, input.clone()).await;
@@ -286,7 +280,7 @@ async fn administrators_register_cooperatives_and_categories(app: TestApp) {
 
     let category = r#"mutation($i: CategoryCreateInput!) { categoryCreate(input: $i) { category { slug parent { slug } } userErrors { field code } } }"#;
     let parent = app.gql("{ category(slug: \"crafts\") { id } }", json!({})).await["data"]["category"]["id"].clone();
-    let body = app.gql_as(&admin, category, json!({ "i": { "slug": "basketry", "parentId": parent, "name": [{ "locale": "fr", "text": "Vannerie" }] } })).await;
+    let body = app.gql_as(&admin, category, json!({ "i": { "slug": "basketry", "parentId": parent, "name": [{ "locale": "FR", "text": "Vannerie" }] } })).await;
     assert_eq!(ok_payload(&body, "categoryCreate")["category"]["parent"]["slug"], "crafts");
 }
 on_both_backends!(administrators_register_cooperatives_and_categories);

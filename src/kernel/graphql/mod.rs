@@ -19,7 +19,9 @@ use context::CtxExt;
 /// An ISO 8601 instant in UTC, e.g. `2026-11-29T10:15:00.000Z`.
 pub struct DateTime(pub NaiveDateTime);
 
-#[Scalar(name = "DateTime")]
+/// An instant in UTC as RFC 3339 / ISO 8601 text with milliseconds and `Z`, e.g.
+/// `2026-11-29T10:15:00.000Z`. Inputs accept any RFC 3339 offset.
+#[Scalar(name = "DateTime", specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339")]
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
@@ -38,7 +40,8 @@ impl ScalarType for DateTime {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub chrono::NaiveDate);
 
-#[Scalar(name = "Date")]
+/// A calendar date as ISO 8601 text `YYYY-MM-DD`, e.g. `2026-06-30`.
+#[Scalar(name = "Date", specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
