@@ -7,7 +7,7 @@ use super::model::*;
 use super::service;
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::context::CtxExt;
-use crate::kernel::graphql::relay::{Conn, connection_from_vec};
+use crate::kernel::graphql::relay::{Conn, Key, connection_from_vec};
 use crate::kernel::graphql::{Date, DateTime, ids, loader_error, page_cost, run_mutation};
 use crate::kernel::i18n::{Locale, LocalizedText, Translation};
 use crate::kernel::money::{CurrencyCode, Money};
@@ -115,6 +115,11 @@ impl Cooperative {
     }
 }
 
+/// The key of an item of a list ordered by position, then id (variants, media, categories).
+fn position_key(position: i32, id: i64) -> Key {
+    Key(vec![position.into(), id.into()])
+}
+
 pub struct Category(pub CategoryRow);
 
 impl Category {
@@ -205,7 +210,9 @@ impl Product {
     ) -> Result<Conn<Variant>> {
         let args = ctx.page_args(after, before, first, last)?;
         let rows = ctx.loader::<CatalogLoader>().load_one(VariantsOf(self.0.id)).await.map_err(loader_error)?;
-        Ok(connection_from_vec(args, rows.unwrap_or_default().into_iter().map(Variant).collect()))
+        Ok(connection_from_vec(args, rows.unwrap_or_default().into_iter().map(Variant).collect(), |v| {
+            position_key(v.0.position, v.0.id)
+        })?)
     }
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn media(
@@ -218,7 +225,9 @@ impl Product {
     ) -> Result<Conn<Media>> {
         let args = ctx.page_args(after, before, first, last)?;
         let rows = ctx.loader::<CatalogLoader>().load_one(MediaOf(self.0.id)).await.map_err(loader_error)?;
-        Ok(connection_from_vec(args, rows.unwrap_or_default().into_iter().map(Media).collect()))
+        Ok(connection_from_vec(args, rows.unwrap_or_default().into_iter().map(Media).collect(), |m| {
+            position_key(m.0.position, m.0.id)
+        })?)
     }
     /// The first image, for listings.
     async fn featured_image(&self, ctx: &Context<'_>) -> Result<Option<Media>> {
@@ -463,7 +472,9 @@ impl CatalogQuery {
             None => None,
         };
         let rows = ctx.db().run(move |conn| service::list_categories(conn, parent)).await?;
-        Ok(connection_from_vec(args, rows.into_iter().map(Category::new).collect()))
+        Ok(connection_from_vec(args, rows.into_iter().map(Category::new).collect(), |c| {
+            position_key(c.0.position, c.0.id)
+        })?)
     }
 
     async fn category(&self, ctx: &Context<'_>, id: Option<ID>, slug: Option<String>) -> Result<Option<Category>> {

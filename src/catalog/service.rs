@@ -262,13 +262,14 @@ pub fn list_products(
     args: PageArgs,
     want_total: bool,
 ) -> Result<Page<ProductRow>, AppError> {
-    Ok(paginate(
+    paginate(
         conn,
         args,
         want_total,
-        |c| store::count_products(c, query),
-        |c, offset, limit| store::list_products(c, query, offset, limit),
-    )?)
+        |c| Ok(store::count_products(c, query)?),
+        |c, seek| store::list_products(c, query, seek),
+        |p| store::product_key(query, p),
+    )
 }
 
 // ---- cooperatives ----

@@ -9,6 +9,8 @@ use diesel::prelude::*;
 use super::model::*;
 use crate::kernel::db::schema::{categories, cooperatives, product_labels, product_media, products, variants};
 use crate::kernel::db::{Backend, DbConn, by_id, group_by};
+use crate::kernel::error::AppError;
+use crate::kernel::graphql::relay::{Key, Seek, foreign_cursor};
 use crate::kernel::i18n::Locale;
 use crate::registry::model::CooperativeStatus;
 
@@ -111,30 +113,96 @@ fn products_filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Backend>
     query
 }
 
-pub fn list_products(conn: &mut DbConn, q: &ProductQuery, offset: usize, limit: usize) -> QueryResult<Vec<ProductRow>> {
-    let query = products_filtered(q);
-    macro_rules! by_name {
-        ($col:expr) => {
-            if q.reverse {
-                query.order(($col.is_null().asc(), $col.desc(), products::id.desc()))
-            } else {
-                query.order(($col.is_null().asc(), $col.asc(), products::id.asc()))
-            }
+/// Pages a listing ordered by a nullable column then the id, nulls last whichever the
+/// direction (`descending` flips the column and the id, not the nulls). The key is
+/// `[value or null, id]`; `$value` reads the value from a key part.
+macro_rules! seek_nulls_last {
+    ($conn:expr, $query:expr, $col:expr, $seek:expr, $descending:expr, $value:expr) => {{
+        let mut query = $query;
+        let part = |key: &Option<Key>, which: &str| -> Result<Option<(Option<_>, i64)>, AppError> {
+            let Some(key) = key else { return Ok(None) };
+            let id = key.int(1).filter(|_| key.0.len() == 2).ok_or_else(|| foreign_cursor(which))?;
+            let value = if key.is_null(0) { None } else { Some($value(key).ok_or_else(|| foreign_cursor(which))?) };
+            Ok(Some((value, id)))
         };
-    }
-    let query = match (q.sort, q.reverse) {
-        (ProductSort::Newest, false) => query.order(products::id.desc()),
-        (ProductSort::Newest, true) => query.order(products::id.asc()),
-        (ProductSort::Price, false) => query.order((products::min_price_minor.asc(), products::id.asc())),
-        (ProductSort::Price, true) => query.order((products::min_price_minor.desc(), products::id.desc())),
-        (ProductSort::Name, _) => match q.locale {
-            Locale::Ar => by_name!(products::name_ar),
-            Locale::Fr => by_name!(products::name_fr),
-            Locale::En => by_name!(products::name_en),
-            Locale::Zgh => by_name!(products::name_zgh),
+        let descending: bool = $descending;
+        // Rows strictly after the key in the listing's order (before it when `later` is false).
+        if let Some((value, id)) = part(&$seek.after, "after")? {
+            query = match (value, descending) {
+                (None, false) => query.filter($col.is_null().and(products::id.gt(id))),
+                (None, true) => query.filter($col.is_null().and(products::id.lt(id))),
+                (Some(v), false) => {
+                    query.filter($col.is_null().or($col.gt(v.clone())).or($col.eq(v).and(products::id.gt(id))))
+                }
+                (Some(v), true) => {
+                    query.filter($col.is_null().or($col.lt(v.clone())).or($col.eq(v).and(products::id.lt(id))))
+                }
+            };
+        }
+        if let Some((value, id)) = part(&$seek.before, "before")? {
+            query = match (value, descending) {
+                (None, false) => query.filter($col.is_not_null().or(products::id.lt(id))),
+                (None, true) => query.filter($col.is_not_null().or(products::id.gt(id))),
+                (Some(v), false) => {
+                    query.filter($col.is_not_null().and($col.lt(v.clone()).or($col.eq(v).and(products::id.lt(id)))))
+                }
+                (Some(v), true) => {
+                    query.filter($col.is_not_null().and($col.gt(v.clone()).or($col.eq(v).and(products::id.gt(id)))))
+                }
+            };
+        }
+        // Walking backwards reads the listing's order reversed, nulls first.
+        let query = match (descending, $seek.backwards) {
+            (false, false) => query.order(($col.is_null().asc(), $col.asc(), products::id.asc())),
+            (true, false) => query.order(($col.is_null().asc(), $col.desc(), products::id.desc())),
+            (false, true) => query.order(($col.is_null().desc(), $col.desc(), products::id.desc())),
+            (true, true) => query.order(($col.is_null().desc(), $col.asc(), products::id.asc())),
+        };
+        query.limit($seek.fetch as i64).select(ProductRow::as_select()).load($conn)?
+    }};
+}
+
+/// A page of a product listing, in its sort order (see `product_key`).
+pub fn list_products(conn: &mut DbConn, q: &ProductQuery, seek: &Seek) -> Result<Vec<ProductRow>, AppError> {
+    let query = products_filtered(q);
+    let text = |k: &Key| k.text(0).map(str::to_string);
+    Ok(match q.sort {
+        // Newest first: ids grow with creation.
+        ProductSort::Newest if q.reverse => {
+            crate::seek_by_id!(query, products::id, seek, ascending).select(ProductRow::as_select()).load(conn)?
+        }
+        ProductSort::Newest => {
+            crate::seek_by_id!(query, products::id, seek, descending).select(ProductRow::as_select()).load(conn)?
+        }
+        ProductSort::Price => {
+            seek_nulls_last!(conn, query, products::min_price_minor, seek, q.reverse, |k: &Key| k.int(0))
+        }
+        ProductSort::Name => match q.locale {
+            Locale::Ar => seek_nulls_last!(conn, query, products::name_ar, seek, q.reverse, text),
+            Locale::Fr => seek_nulls_last!(conn, query, products::name_fr, seek, q.reverse, text),
+            Locale::En => seek_nulls_last!(conn, query, products::name_en, seek, q.reverse, text),
+            Locale::Zgh => seek_nulls_last!(conn, query, products::name_zgh, seek, q.reverse, text),
         },
-    };
-    query.offset(offset as i64).limit(limit as i64).select(ProductRow::as_select()).load(conn)
+    })
+}
+
+/// A product's position in a listing: what the listing sorts by, then its id.
+pub fn product_key(q: &ProductQuery, p: &ProductRow) -> Key {
+    let text = |t: &Option<String>| t.clone().map(serde_json::Value::from).unwrap_or(serde_json::Value::Null);
+    let id = serde_json::Value::from(p.id);
+    match q.sort {
+        ProductSort::Newest => Key::id(p.id),
+        ProductSort::Price => Key(vec![p.min_price_minor.map(serde_json::Value::from).unwrap_or_default(), id]),
+        ProductSort::Name => Key(vec![
+            text(match q.locale {
+                Locale::Ar => &p.name_ar,
+                Locale::Fr => &p.name_fr,
+                Locale::En => &p.name_en,
+                Locale::Zgh => &p.name_zgh,
+            }),
+            id,
+        ]),
+    }
 }
 
 pub fn count_products(conn: &mut DbConn, q: &ProductQuery) -> QueryResult<i64> {

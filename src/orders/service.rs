@@ -13,7 +13,7 @@ use crate::catalog::service::{self as catalog, Sellable};
 use crate::kernel::db::{Db, DbConn, now, write_tx};
 use crate::kernel::error::{AppError, Checks, ErrorCode, UserError};
 use crate::kernel::graphql::ids;
-use crate::kernel::graphql::relay::{Page, PageArgs, paginate};
+use crate::kernel::graphql::relay::{Key, Page, PageArgs, paginate};
 use crate::kernel::i18n::Locale;
 use crate::kernel::money::{CurrencyCode, format_minor};
 use crate::kernel::viewer::{Viewer, require_staff, require_viewer};
@@ -1479,13 +1479,14 @@ pub fn list_orders(
     args: PageArgs,
     want_total: bool,
 ) -> Result<Page<OrderRow>, AppError> {
-    Ok(paginate(
+    paginate(
         conn,
         args,
         want_total,
-        |c| store::count_orders(c, account_id, status),
-        |c, offset, limit| store::list_orders(c, account_id, status, offset, limit),
-    )?)
+        |c| Ok(store::count_orders(c, account_id, status)?),
+        |c, seek| store::list_orders(c, account_id, status, seek),
+        |o| Key::id(o.id),
+    )
 }
 
 /// Every order: staff only.
@@ -1519,13 +1520,14 @@ pub fn list_fulfilments(
             _ => return Err(AppError::forbidden("you may only see your own cooperative's orders")),
         }
     };
-    Ok(paginate(
+    paginate(
         conn,
         args,
         want_total,
-        |c| store::count_fulfilments(c, cooperative, status),
-        |c, offset, limit| store::list_fulfilments(c, cooperative, status, offset, limit),
-    )?)
+        |c| Ok(store::count_fulfilments(c, cooperative, status)?),
+        |c, seek| store::list_fulfilments(c, cooperative, status, seek),
+        |f| Key::id(f.id),
+    )
 }
 
 /// A cooperative's ledger, newest first: its managers and staff.
@@ -1539,13 +1541,14 @@ pub fn list_ledger(
     if !can_see_money(viewer, cooperative_id) {
         return Err(AppError::forbidden("not your cooperative"));
     }
-    Ok(paginate(
+    paginate(
         conn,
         args,
         want_total,
-        |c| store::count_ledger_entries(c, cooperative_id),
-        |c, offset, limit| store::ledger_entries(c, cooperative_id, offset, limit),
-    )?)
+        |c| Ok(store::count_ledger_entries(c, cooperative_id)?),
+        |c, seek| store::ledger_entries(c, cooperative_id, seek),
+        |e| Key::id(e.id),
+    )
 }
 
 /// The token of the customer's open cart, if any.

@@ -12,6 +12,8 @@ use crate::kernel::db::schema::{
     cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, payment_events, refunds,
     shipping_rates,
 };
+use crate::kernel::error::AppError;
+use crate::kernel::graphql::relay::Seek;
 
 fn group_by<R>(rows: Vec<R>, key: impl Fn(&R) -> i64) -> HashMap<i64, Vec<R>> {
     let mut map: HashMap<i64, Vec<R>> = HashMap::new();
@@ -211,9 +213,8 @@ pub fn list_orders(
     conn: &mut DbConn,
     account_id: Option<i64>,
     status: Option<OrderStatus>,
-    offset: usize,
-    limit: usize,
-) -> QueryResult<Vec<OrderRow>> {
+    seek: &Seek,
+) -> Result<Vec<OrderRow>, AppError> {
     let mut q = orders::table.into_boxed();
     if let Some(a) = account_id {
         q = q.filter(orders::account_id.eq(a));
@@ -221,7 +222,7 @@ pub fn list_orders(
     if let Some(s) = status {
         q = q.filter(orders::status.eq(s.as_str()));
     }
-    q.order(orders::id.desc()).offset(offset as i64).limit(limit as i64).select(OrderRow::as_select()).load(conn)
+    Ok(crate::seek_by_id!(q, orders::id, seek, descending).select(OrderRow::as_select()).load(conn)?)
 }
 
 pub fn count_orders(conn: &mut DbConn, account_id: Option<i64>, status: Option<OrderStatus>) -> QueryResult<i64> {
@@ -289,9 +290,8 @@ pub fn list_fulfilments(
     conn: &mut DbConn,
     cooperative_id: Option<i64>,
     status: Option<FulfilmentStatus>,
-    offset: usize,
-    limit: usize,
-) -> QueryResult<Vec<FulfilmentRow>> {
+    seek: &Seek,
+) -> Result<Vec<FulfilmentRow>, AppError> {
     let mut q = fulfilments::table.into_boxed();
     if let Some(c) = cooperative_id {
         q = q.filter(fulfilments::cooperative_id.eq(c));
@@ -299,11 +299,7 @@ pub fn list_fulfilments(
     if let Some(s) = status {
         q = q.filter(fulfilments::status.eq(s.as_str()));
     }
-    q.order(fulfilments::id.desc())
-        .offset(offset as i64)
-        .limit(limit as i64)
-        .select(FulfilmentRow::as_select())
-        .load(conn)
+    Ok(crate::seek_by_id!(q, fulfilments::id, seek, descending).select(FulfilmentRow::as_select()).load(conn)?)
 }
 
 pub fn count_fulfilments(
@@ -401,19 +397,9 @@ pub fn ledger_balance(conn: &mut DbConn, cooperative_id: i64) -> QueryResult<Vec
     Ok(rows.into_iter().map(|(k, v)| (k, v.unwrap_or(0))).collect())
 }
 
-pub fn ledger_entries(
-    conn: &mut DbConn,
-    cooperative_id: i64,
-    offset: usize,
-    limit: usize,
-) -> QueryResult<Vec<LedgerEntryRow>> {
-    ledger_entries::table
-        .filter(ledger_entries::cooperative_id.eq(cooperative_id))
-        .order(ledger_entries::id.desc())
-        .offset(offset as i64)
-        .limit(limit as i64)
-        .select(LedgerEntryRow::as_select())
-        .load(conn)
+pub fn ledger_entries(conn: &mut DbConn, cooperative_id: i64, seek: &Seek) -> Result<Vec<LedgerEntryRow>, AppError> {
+    let q = ledger_entries::table.filter(ledger_entries::cooperative_id.eq(cooperative_id)).into_boxed();
+    Ok(crate::seek_by_id!(q, ledger_entries::id, seek, descending).select(LedgerEntryRow::as_select()).load(conn)?)
 }
 
 pub fn count_ledger_entries(conn: &mut DbConn, cooperative_id: i64) -> QueryResult<i64> {

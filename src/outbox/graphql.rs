@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::context::CtxExt;
-use crate::kernel::graphql::relay::{Conn, connection};
+use crate::kernel::graphql::relay::{Conn, Key, paginate};
 use crate::kernel::graphql::{DateTime, ids, run_mutation};
 
 #[derive(SimpleObject)]
@@ -63,15 +63,21 @@ impl OutboxQuery {
     ) -> Result<Conn<OutboxMessage>> {
         crate::kernel::viewer::require_admin(ctx.viewer())?;
         let args = ctx.page_args(after, None, first, None)?;
-        let (rows, window, total) = ctx
+        let want_total = ctx.wants_total();
+        let page = ctx
             .db()
             .run(move |conn| {
-                let total = super::count(conn, status.as_str())? as usize;
-                let window = args.window(Some(total));
-                Ok((super::list(conn, status.as_str(), window.offset, window.limit + 1)?, window, total))
+                paginate(
+                    conn,
+                    args,
+                    want_total,
+                    |c| Ok(super::count(c, status.as_str())?),
+                    |c, seek| super::list(c, status.as_str(), seek),
+                    |m| Key::id(m.id),
+                )
             })
             .await?;
-        Ok(connection(window, rows.into_iter().map(message).collect(), Some(total)))
+        Ok(page.into_connection(message))
     }
 }
 

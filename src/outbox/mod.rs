@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::outbox;
 use crate::kernel::error::AppError;
+use crate::kernel::graphql::relay::Seek;
 
 pub const PENDING: &str = "PENDING";
 pub const DONE: &str = "DONE";
@@ -132,14 +133,9 @@ pub fn mark_failed(
         .execute(conn)
 }
 
-pub fn list(conn: &mut DbConn, status: &str, offset: usize, limit: usize) -> QueryResult<Vec<OutboxRow>> {
-    outbox::table
-        .filter(outbox::status.eq(status))
-        .order(outbox::id.asc())
-        .offset(offset as i64)
-        .limit(limit as i64)
-        .select(OutboxRow::as_select())
-        .load(conn)
+pub fn list(conn: &mut DbConn, status: &str, seek: &Seek) -> Result<Vec<OutboxRow>, AppError> {
+    let q = outbox::table.filter(outbox::status.eq(status.to_string())).into_boxed();
+    Ok(crate::seek_by_id!(q, outbox::id, seek, ascending).select(OutboxRow::as_select()).load(conn)?)
 }
 
 pub fn count(conn: &mut DbConn, status: &str) -> QueryResult<i64> {

@@ -9,7 +9,7 @@ use super::service::{self, ApplicationView, Compliance};
 use crate::kernel::config::RegistryRules;
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::context::CtxExt;
-use crate::kernel::graphql::relay::{Conn, connection_from_vec};
+use crate::kernel::graphql::relay::{Conn, Key, connection_from_vec};
 use crate::kernel::graphql::{Date, DateTime, ids, loader_error, page_cost, run_mutation};
 use crate::kernel::i18n::{Locale, LocalizedText};
 use crate::kernel::money::Money;
@@ -863,7 +863,7 @@ impl ReferenceQuery {
     ) -> Result<Conn<Region>> {
         let args = ctx.page_args(after, before, first, last)?;
         let rows = ctx.db().run(service::list_regions).await?;
-        Ok(connection_from_vec(args, rows.into_iter().map(Region).collect()))
+        Ok(connection_from_vec(args, rows.into_iter().map(Region).collect(), |r| Key(vec![r.0.code.clone().into()]))?)
     }
 
     async fn sectors(
@@ -876,6 +876,6 @@ impl ReferenceQuery {
     ) -> Result<Conn<Sector>> {
         let args = ctx.page_args(after, before, first, last)?;
         let rows = ctx.db().run(service::list_sectors).await?;
-        Ok(connection_from_vec(args, rows.into_iter().map(Sector).collect()))
+        Ok(connection_from_vec(args, rows.into_iter().map(Sector).collect(), |s| Key::id(s.0.id))?)
     }
 }

@@ -13,7 +13,7 @@ use crate::kernel::config::RegistryRules;
 use crate::kernel::db::{DbConn, now, write_tx};
 use crate::kernel::error::{AppError, Checks};
 use crate::kernel::graphql::ids;
-use crate::kernel::graphql::relay::{Page, PageArgs, paginate};
+use crate::kernel::graphql::relay::{Key, Page, PageArgs, paginate};
 use crate::kernel::money::{CurrencyCode, parse_amount};
 use crate::kernel::validate::{is_valid_email, is_valid_phone, normalize_email, normalize_phone};
 use crate::kernel::viewer::{Role, Viewer, require_admin, require_staff, require_viewer};
@@ -242,13 +242,14 @@ pub fn search_register(
     args: PageArgs,
     want_total: bool,
 ) -> Result<Page<(CooperativeRow, RegisterEntryRow)>, AppError> {
-    Ok(paginate(
+    paginate(
         conn,
         args,
         want_total,
-        |c| store::count_entries(c, query),
-        |c, offset, limit| store::search_entries(c, query, offset, limit),
-    )?)
+        |c| Ok(store::count_entries(c, query)?),
+        |c, seek| store::search_entries(c, query, seek),
+        |(cooperative, _)| Key::id(cooperative.id),
+    )
 }
 
 /// Builds the register query from the public search's arguments; unknown codes are input errors.
@@ -323,13 +324,14 @@ pub fn list_applications(
 ) -> Result<Page<ApplicationRow>, AppError> {
     let viewer = require_viewer(viewer)?;
     let applicant = (!viewer.is_staff()).then_some(viewer.account_id);
-    Ok(paginate(
+    paginate(
         conn,
         args,
         want_total,
-        |c| store::count_applications(c, applicant, status),
-        |c, offset, limit| store::list_applications(c, applicant, status, offset, limit),
-    )?)
+        |c| Ok(store::count_applications(c, applicant, status)?),
+        |c, seek| store::list_applications(c, applicant, status, seek),
+        |a| Key::id(a.id),
+    )
 }
 
 fn share_value(checks: &mut Checks, rules: &RegistryRules, field: Vec<String>, text: &str) -> i64 {
@@ -1046,8 +1048,9 @@ pub fn members(
         conn,
         args,
         want_total,
-        |c| store::count_members(c, cooperative_id, current_only),
-        |c, offset, limit| store::list_members(c, cooperative_id, current_only, offset, limit),
+        |c| Ok(store::count_members(c, cooperative_id, current_only)?),
+        |c, seek| store::list_members(c, cooperative_id, current_only, seek),
+        |m| Key::id(m.id),
     )?;
     // Law 09-08: every read of members' personal data by the office is recorded.
     if viewer.is_staff() && !personal_fields.is_empty() && !page.rows.is_empty() {
@@ -1057,7 +1060,7 @@ pub fn members(
                 account_id: viewer.account_id,
                 cooperative_id,
                 fields: personal_fields.join(","),
-                member_count: page.rows.len().min(page.window.limit) as i32,
+                member_count: page.rows.len() as i32,
                 read_at: now(),
             },
         )?;
@@ -1176,13 +1179,14 @@ pub fn personal_data_reads(
         ),
         None => None,
     };
-    Ok(paginate(
+    paginate(
         conn,
         args,
         want_total,
-        |c| store::count_personal_data_reads(c, cooperative_id),
-        |c, offset, limit| store::personal_data_reads(c, cooperative_id, offset, limit),
-    )?)
+        |c| Ok(store::count_personal_data_reads(c, cooperative_id)?),
+        |c, seek| store::personal_data_reads(c, cooperative_id, seek),
+        |r| Key::id(r.id),
+    )
 }
 
 // ---- filings ----
@@ -1335,15 +1339,16 @@ pub fn missing_filings(
     };
     checks.finish()?;
     if today() <= deadlines(rules, fiscal_year).final_deadline() {
-        return Ok(Page::empty(args));
+        return Ok(Page::empty());
     }
-    Ok(paginate(
+    paginate(
         conn,
         args,
         want_total,
-        |c| store::count_missing_filings(c, fiscal_year, region),
-        |c, offset, limit| store::missing_filings(c, fiscal_year, region, offset, limit),
-    )?)
+        |c| Ok(store::count_missing_filings(c, fiscal_year, region)?),
+        |c, seek| store::missing_filings(c, fiscal_year, region, seek),
+        |(cooperative, _)| Key::id(cooperative.id),
+    )
 }
 
 /// Per region: (region id, cooperatives that owe the filing, of which missing).

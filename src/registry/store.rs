@@ -15,6 +15,8 @@ use crate::kernel::db::schema::{
     registry_documents, registry_version, sectors,
 };
 use crate::kernel::db::{Backend, DbConn, by_id};
+use crate::kernel::error::AppError;
+use crate::kernel::graphql::relay::Seek;
 
 // ---- the register's version ----
 
@@ -116,15 +118,12 @@ fn register_filtered(q: &RegisterQuery) -> diesel::dsl::IntoBoxed<'static, Entry
 pub fn search_entries(
     conn: &mut DbConn,
     q: &RegisterQuery,
-    offset: usize,
-    limit: usize,
-) -> QueryResult<Vec<(CooperativeRow, RegisterEntryRow)>> {
-    register_filtered(q)
-        .order(cooperatives::id.asc())
-        .offset(offset as i64)
-        .limit(limit as i64)
+    seek: &Seek,
+) -> Result<Vec<(CooperativeRow, RegisterEntryRow)>, AppError> {
+    let query = register_filtered(q);
+    Ok(crate::seek_by_id!(query, cooperatives::id, seek, ascending)
         .select((CooperativeRow::as_select(), RegisterEntryRow::as_select()))
-        .load(conn)
+        .load(conn)?)
 }
 
 pub fn count_entries(conn: &mut DbConn, q: &RegisterQuery) -> QueryResult<i64> {
@@ -323,15 +322,12 @@ pub fn list_applications(
     conn: &mut DbConn,
     applicant: Option<i64>,
     status: Option<ApplicationStatus>,
-    offset: usize,
-    limit: usize,
-) -> QueryResult<Vec<ApplicationRow>> {
-    applications_filtered(applicant, status)
-        .order(registration_applications::id.asc())
-        .offset(offset as i64)
-        .limit(limit as i64)
+    seek: &Seek,
+) -> Result<Vec<ApplicationRow>, AppError> {
+    let query = applications_filtered(applicant, status);
+    Ok(crate::seek_by_id!(query, registration_applications::id, seek, ascending)
         .select(ApplicationRow::as_select())
-        .load(conn)
+        .load(conn)?)
 }
 
 pub fn insert_application_event(conn: &mut DbConn, event: &NewApplicationEvent) -> QueryResult<usize> {
@@ -440,15 +436,10 @@ pub fn list_members(
     conn: &mut DbConn,
     cooperative_id: i64,
     current_only: bool,
-    offset: usize,
-    limit: usize,
-) -> QueryResult<Vec<MemberRow>> {
-    members_filtered(cooperative_id, current_only)
-        .order(members::id.asc())
-        .offset(offset as i64)
-        .limit(limit as i64)
-        .select(MemberRow::as_select())
-        .load(conn)
+    seek: &Seek,
+) -> Result<Vec<MemberRow>, AppError> {
+    let query = members_filtered(cooperative_id, current_only);
+    Ok(crate::seek_by_id!(query, members::id, seek, ascending).select(MemberRow::as_select()).load(conn)?)
 }
 
 /// Whether a current member of the cooperative already holds this national ID.
@@ -481,15 +472,12 @@ pub fn count_personal_data_reads(conn: &mut DbConn, cooperative_id: Option<i64>)
 pub fn personal_data_reads(
     conn: &mut DbConn,
     cooperative_id: Option<i64>,
-    offset: usize,
-    limit: usize,
-) -> QueryResult<Vec<PersonalDataReadRow>> {
-    personal_data_reads_filtered(cooperative_id)
-        .order(personal_data_reads::id.desc())
-        .offset(offset as i64)
-        .limit(limit as i64)
+    seek: &Seek,
+) -> Result<Vec<PersonalDataReadRow>, AppError> {
+    let query = personal_data_reads_filtered(cooperative_id);
+    Ok(crate::seek_by_id!(query, personal_data_reads::id, seek, descending)
         .select(PersonalDataReadRow::as_select())
-        .load(conn)
+        .load(conn)?)
 }
 
 // ---- filings ----
@@ -555,15 +543,12 @@ pub fn missing_filings(
     conn: &mut DbConn,
     fiscal_year: i32,
     region_id: Option<i64>,
-    offset: usize,
-    limit: usize,
-) -> QueryResult<Vec<(CooperativeRow, RegisterEntryRow)>> {
-    missing_filers(fiscal_year, region_id)
-        .order(cooperatives::id.asc())
-        .offset(offset as i64)
-        .limit(limit as i64)
+    seek: &Seek,
+) -> Result<Vec<(CooperativeRow, RegisterEntryRow)>, AppError> {
+    let query = missing_filers(fiscal_year, region_id);
+    Ok(crate::seek_by_id!(query, cooperatives::id, seek, ascending)
         .select((CooperativeRow::as_select(), RegisterEntryRow::as_select()))
-        .load(conn)
+        .load(conn)?)
 }
 
 #[derive(QueryableByName)]
@@ -704,15 +689,10 @@ fn cooperatives_filtered(q: &CooperativeQuery) -> cooperatives::BoxedQuery<'stat
 pub fn list_cooperatives(
     conn: &mut DbConn,
     q: &CooperativeQuery,
-    offset: usize,
-    limit: usize,
-) -> QueryResult<Vec<CooperativeRow>> {
-    cooperatives_filtered(q)
-        .order(cooperatives::id.asc())
-        .offset(offset as i64)
-        .limit(limit as i64)
-        .select(CooperativeRow::as_select())
-        .load(conn)
+    seek: &Seek,
+) -> Result<Vec<CooperativeRow>, AppError> {
+    let query = cooperatives_filtered(q);
+    Ok(crate::seek_by_id!(query, cooperatives::id, seek, ascending).select(CooperativeRow::as_select()).load(conn)?)
 }
 
 pub fn count_cooperatives(conn: &mut DbConn, q: &CooperativeQuery) -> QueryResult<i64> {

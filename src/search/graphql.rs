@@ -138,6 +138,8 @@ pub struct SearchQueryRoot;
 impl SearchQueryRoot {
     /// Full-text search over published products, in Arabic, French, English or Amazigh, with
     /// typo tolerance, synonyms, facets and highlights. An empty query browses.
+    /// Unlike lists, results are ranked: their cursors are positions in the ranking, so a
+    /// product indexed between two page loads can shift later pages by one.
     #[allow(clippy::too_many_arguments)]
     async fn product_search(
         &self,
@@ -154,7 +156,7 @@ impl SearchQueryRoot {
             return Err(AppError::bad_input(&["query"], "at most 200 characters").into());
         }
         let args = ctx.page_args(after, None, first, None)?;
-        let window = args.window(None);
+        let window = args.offset_window()?;
         let filter = filter.unwrap_or_default();
         let locale = ctx.locale(None);
         // Validates every code and id the same way the catalogue listing does.

@@ -365,3 +365,94 @@ async fn every_connection_pages_both_ways(app: TestApp) {
     }
 }
 on_both_backends!(every_connection_pages_both_ways);
+
+/// One page of the Tighanimine cooperative's products in one order: (ids, cursors, more).
+async fn products_page(
+    app: &TestApp,
+    sort: &str,
+    reverse: bool,
+    size: i64,
+    after: Option<&str>,
+) -> (Vec<String>, Vec<String>, bool) {
+    let body = app
+        .gql_with(
+            None,
+            &[("accept-language", "fr")],
+            "query($sort: ProductSortKey, $reverse: Boolean, $first: Int, $after: String) {
+               cooperative(slug: \"tighanimine\") { products(first: $first, after: $after, sortKey: $sort, reverse: $reverse) {
+                 edges { cursor node { id } } pageInfo { hasNextPage } } } }",
+            json!({ "sort": sort, "reverse": reverse, "first": size, "after": after }),
+        )
+        .await;
+    let products = &body["data"]["cooperative"]["products"];
+    let edges = products["edges"].as_array().unwrap_or_else(|| panic!("{body}"));
+    (
+        edges.iter().map(|e| e["node"]["id"].as_str().unwrap().to_string()).collect(),
+        edges.iter().map(|e| e["cursor"].as_str().unwrap().to_string()).collect(),
+        products["pageInfo"]["hasNextPage"].as_bool().unwrap(),
+    )
+}
+
+/// A product that sorts first in the listing (`name` and `price` chosen for that), created by
+/// the cooperative's manager.
+async fn product_sorting_first(app: &TestApp, manager: &str, k: usize, name: &str, price: &str) -> String {
+    let body = app
+        .gql_as(
+            manager,
+            "mutation($i: ProductCreateInput!) { productCreate(input: $i) { product { id } userErrors { field message } } }",
+            json!({ "i": { "slug": format!("inserted-between-pages-{k}"), "status": "ACTIVE",
+                "name": [{ "locale": "FR", "text": name }, { "locale": "AR", "text": name }],
+                "variants": [{ "sku": format!("INSERTED-{k}"), "price": price, "stock": 3 }] } }),
+        )
+        .await;
+    ok_payload(&body, "productCreate")["product"]["id"].as_str().unwrap().to_string()
+}
+
+async fn inserts_and_deletes_between_page_loads_never_duplicate_or_skip(app: TestApp) {
+    let manager = app.login_as("manager").await;
+    let cases = [
+        ("NEWEST", false, "Produit récent", "50.00"),
+        ("NEWEST", true, "Produit récent", "50.00"),
+        ("PRICE", false, "Produit le moins cher", "0.01"),
+        ("PRICE", true, "Produit le plus cher", "99999.00"),
+        ("NAME", false, "AAAA premier produit", "50.00"),
+        ("NAME", true, "zzzz dernier produit", "50.00"),
+    ];
+    for (k, (sort, reverse, name, price)) in cases.into_iter().enumerate() {
+        let (before, _, _) = products_page(&app, sort, reverse, 100, None).await;
+        assert!(before.len() >= 4, "{sort}: {before:?}");
+        let (mut seen, cursors, more) = products_page(&app, sort, reverse, 2, None).await;
+        assert!(more && before.len() >= 5, "{sort}: {before:?}");
+        // Between the first two page loads a product that sorts before the cursor appears;
+        // between the next two, one already seen disappears (each alone shifts offsets).
+        let inserted = product_sorting_first(&app, &manager, k, name, price).await;
+        let (ids, cursors, _) = products_page(&app, sort, reverse, 2, cursors.last().map(|c| c.as_str())).await;
+        seen.extend(ids);
+        let archived = app
+            .gql_as(
+                &manager,
+                "mutation($i: ProductArchiveInput!) { productArchive(input: $i) { product { status } userErrors { message } } }",
+                json!({ "i": { "id": seen[0] } }),
+            )
+            .await;
+        ok_payload(&archived, "productArchive");
+        let mut after = cursors.last().cloned();
+        loop {
+            let (ids, cursors, more) = products_page(&app, sort, reverse, 2, after.as_deref()).await;
+            seen.extend(ids);
+            after = cursors.last().cloned();
+            if !more {
+                break;
+            }
+        }
+        let distinct: BTreeSet<&String> = seen.iter().collect();
+        assert_eq!(distinct.len(), seen.len(), "{sort} reverse={reverse}: an item came twice: {seen:?}");
+        let missing: Vec<&String> = before.iter().filter(|id| !seen.contains(id)).collect();
+        assert!(missing.is_empty(), "{sort} reverse={reverse}: skipped {missing:?}");
+        // Where the inserted product sorts first, the walk had passed it.
+        if !(sort == "NEWEST" && reverse) {
+            assert!(!seen.contains(&inserted), "{sort} reverse={reverse}: the new product sorts first");
+        }
+    }
+}
+on_both_backends!(inserts_and_deletes_between_page_loads_never_duplicate_or_skip);

@@ -12,7 +12,7 @@ use super::{RegisterFacts, enter_in_register, record_status_change};
 use crate::kernel::db::{DbConn, now, write_tx};
 use crate::kernel::error::{AppError, Checks, ErrorCode, UserError};
 use crate::kernel::graphql::ids;
-use crate::kernel::graphql::relay::{Page, PageArgs};
+use crate::kernel::graphql::relay::{Key, Page, PageArgs, paginate};
 use crate::kernel::i18n::{MAX_DESCRIPTION_LEN, MAX_NAME_LEN, localized};
 use crate::kernel::text::check_slug;
 use crate::kernel::validate::{is_valid_email, is_valid_phone, is_valid_url, normalize_email, normalize_phone};
@@ -97,11 +97,14 @@ pub fn list_cooperatives(
     args: PageArgs,
     want_total: bool,
 ) -> Result<Page<CooperativeRow>, AppError> {
-    let total =
-        if want_total || args.needs_total() { Some(store::count_cooperatives(conn, query)? as usize) } else { None };
-    let window = args.window(total);
-    let rows = store::list_cooperatives(conn, query, window.offset, window.limit + 1)?;
-    Ok(Page { rows, window, total })
+    paginate(
+        conn,
+        args,
+        want_total,
+        |c| Ok(store::count_cooperatives(c, query)?),
+        |c, seek| store::list_cooperatives(c, query, seek),
+        |c| Key::id(c.id),
+    )
 }
 
 pub fn create_cooperative(
