@@ -249,6 +249,7 @@ async fn execute(
         .data(request_loader(CatalogLoader::new(state.db.clone())))
         .data(request_loader(OrdersLoader::new(state.db.clone())));
     let mut response = schema.execute(request).await;
+    give_every_error_a_code(&mut response);
     if token_rejected {
         response.extensions.insert(
             "authentication".into(),
@@ -291,6 +292,29 @@ async fn execute(
             tracing::error!(error = %e, "cannot serialise a GraphQL response");
             error_response(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR, media, "internal error", "INTERNAL")
         }
+    }
+}
+
+/// Errors the GraphQL layer raises itself (an unparsable document, a field that does not
+/// exist, an argument of the wrong type, a limit) carry no code; clients branch on codes,
+/// so each gets one: `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, `BAD_USER_INPUT`
+/// (an argument or variable that is not of its type), else `INTERNAL`.
+fn give_every_error_a_code(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        if error.extensions.as_ref().is_some_and(|x| x.get("code").is_some()) {
+            continue;
+        }
+        let coercion = error.message.starts_with("Failed to parse") || error.message.starts_with("Invalid value for");
+        let code = if error.message.contains(" --> ") && error.path.is_empty() {
+            "GRAPHQL_PARSE_FAILED"
+        } else if coercion {
+            "BAD_USER_INPUT"
+        } else if error.path.is_empty() {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            "INTERNAL"
+        };
+        error.extensions.get_or_insert_with(Default::default).set("code", code);
     }
 }
 

@@ -81,6 +81,7 @@ async fn bad_registrations_say_why_and_write_nothing(app: TestApp) {
         )
         .await;
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("locale"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
     assert_eq!(body["data"], serde_json::Value::Null);
     // Nothing was written: a valid registration with that email's corrected form works.
     let ok = app

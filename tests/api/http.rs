@@ -24,6 +24,14 @@ async fn limits_are_enforced(app: TestApp) {
     let deep = "{ categories { nodes { parent { parent { parent { parent { parent { parent { parent { slug } } } } } } } } } }";
     let body = app.gql(deep, json!({})).await;
     assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("nested"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
+    // Errors of the GraphQL layer carry a code too.
+    let body = app.gql("{ products(first: 1) { nodes { noSuchField } } }", json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
+    let body = app.gql("{ products(first: 1) { nodes { id }", json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED", "{body}");
+    let body = app.gql("query($n: Int) { products(first: $n) { nodes { id } } }", json!({ "n": "many" })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
     // Complexity: 100 products × 100 variants.
     let heavy = "{ products(first: 100) { nodes { variants(first: 100) { nodes { sku price { amount } } } } } }";
     let body = app.gql(heavy, json!({})).await;

@@ -201,6 +201,7 @@ async fn bad_product_input_is_explained_and_changes_nothing(app: TestApp) {
     input["labels"] = json!([{ "type": "AOP", "officialName": "X", "validUntil": "31/12/2029" }]);
     let body = app.gql_as(&manager, CREATE, json!({ "i": input })).await;
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("Date"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
     assert_eq!(body["data"], Value::Null, "{body}");
     for (case, patch, code, field) in cases {
         let mut input = new_product("bad-input-test", "BAD-INPUT-1");
