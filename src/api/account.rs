@@ -26,7 +26,7 @@ pub struct Account(pub AccountRow);
 
 #[Object]
 impl Account {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Account", self.0.id)
     }
     async fn email(&self) -> &str {

@@ -3,13 +3,21 @@
 
 use async_graphql::{Context, ID, Interface, Object, Result};
 
-use crate::catalog::graphql::{Category, Cooperative, Product, Variant, visible_product};
+use super::account::Account;
+use crate::auth::service as auth;
+use crate::catalog::graphql::{Category, Cooperative, Media, Product, QualityLabel, Variant, visible_product};
 use crate::catalog::loaders::{CatalogLoader, CategoryKey, ProductKey, VariantKey};
+use crate::catalog::service as catalog;
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::{ids, loader_error};
+use crate::orders::graphql::{Fulfilment, Order};
+use crate::orders::service as orders;
+use crate::outbox::graphql::{OutboxMessage, message};
+use crate::registry::graphql::RegistrationApplication;
 use crate::registry::graphql::{Region, Sector};
 use crate::registry::loaders::{CooperativeKey, RegionKey, RegistryLoader, SectorKey};
+use crate::registry::service as registry;
 
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
@@ -20,6 +28,13 @@ pub enum Node {
     Category(Category),
     Region(Region),
     Sector(Sector),
+    Media(Media),
+    QualityLabel(QualityLabel),
+    Order(Order),
+    Fulfilment(Fulfilment),
+    Account(Account),
+    OutboxMessage(OutboxMessage),
+    RegistrationApplication(RegistrationApplication),
 }
 
 #[derive(Default)]
@@ -51,6 +66,53 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         }
         "Region" => registry.load_one(RegionKey(raw)).await.map_err(loader_error)?.map(|r| Node::Region(Region(r))),
         "Sector" => registry.load_one(SectorKey(raw)).await.map_err(loader_error)?.map(|r| Node::Sector(Sector(r))),
+        "Media" => {
+            let media = ctx.db().run(move |conn| catalog::find_media(conn, raw)).await?;
+            of_visible_product(ctx, media, |m| m.product_id).await?.map(|m| Node::Media(Media(m)))
+        }
+        "QualityLabel" => {
+            let label = ctx.db().run(move |conn| catalog::find_label(conn, raw)).await?;
+            of_visible_product(ctx, label, |l| l.product_id).await?.map(|l| Node::QualityLabel(QualityLabel(l)))
+        }
+        _ => load_private_node(ctx, &type_name, raw).await?,
+    })
+}
+
+/// `item` when the product it belongs to is one the viewer may see.
+async fn of_visible_product<T>(
+    ctx: &Context<'_>,
+    item: Option<T>,
+    product_of: impl Fn(&T) -> i64,
+) -> Result<Option<T>> {
+    let Some(item) = item else { return Ok(None) };
+    let product = ctx.loader::<CatalogLoader>().load_one(ProductKey(product_of(&item))).await.map_err(loader_error)?;
+    Ok(visible_product(ctx, product).await?.map(|_| item))
+}
+
+/// The objects only some callers see: the same checks as the fields that return them, and
+/// null (never an error) for everyone else, so ids cannot be probed.
+async fn load_private_node(ctx: &Context<'_>, type_name: &str, raw: i64) -> Result<Option<Node>> {
+    let viewer = ctx.viewer().cloned();
+    let db = ctx.db();
+    Ok(match type_name {
+        "Order" => {
+            db.run(move |c| orders::visible_order(c, viewer.as_ref(), raw)).await?.map(|o| Node::Order(Order(o)))
+        }
+        "Fulfilment" => db
+            .run(move |c| orders::visible_fulfilment(c, viewer.as_ref(), raw))
+            .await?
+            .map(|f| Node::Fulfilment(Fulfilment(f))),
+        "Account" => {
+            db.run(move |c| auth::visible_account(c, viewer.as_ref(), raw)).await?.map(|a| Node::Account(Account(a)))
+        }
+        "OutboxMessage" => db
+            .run(move |c| crate::outbox::visible_message(c, viewer.as_ref(), raw))
+            .await?
+            .map(|m| Node::OutboxMessage(message(m))),
+        "RegistrationApplication" if viewer.is_some() => db
+            .run(move |c| registry::visible_application(c, viewer.as_ref(), raw))
+            .await?
+            .map(|a| Node::RegistrationApplication(RegistrationApplication(a))),
         _ => None,
     })
 }

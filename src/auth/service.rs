@@ -155,6 +155,15 @@ pub fn resolve_viewer(conn: &mut DbConn, token: &str) -> Result<Option<Viewer>, 
     }))
 }
 
+/// An account the viewer may see: their own, or any for administrators.
+pub fn visible_account(conn: &mut DbConn, viewer: Option<&Viewer>, id: i64) -> Result<Option<AccountRow>, AppError> {
+    let Some(viewer) = viewer else { return Ok(None) };
+    if viewer.account_id != id && !viewer.is_admin() {
+        return Ok(None);
+    }
+    Ok(store::find(conn, id)?)
+}
+
 /// An account by id (for the domains that write to a person).
 pub fn find_account(conn: &mut DbConn, id: i64) -> Result<Option<super::model::AccountRow>, AppError> {
     Ok(super::store::find(conn, id)?)

@@ -309,7 +309,7 @@ pub struct Media(pub MediaRow);
 
 #[Object]
 impl Media {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Media", self.0.id)
     }
     async fn url(&self) -> &str {
@@ -327,7 +327,7 @@ pub struct QualityLabel(pub LabelRow);
 
 #[Object]
 impl QualityLabel {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("QualityLabel", self.0.id)
     }
     #[graphql(name = "type")]

@@ -706,6 +706,16 @@ pub fn adjust_inventory(
 /// Outbox kind: these products changed; whatever shows them (the search index) refreshes them.
 pub const SEARCH_OUTBOX_KIND: &str = "search_index";
 
+/// A product image by id (its product's visibility applies to it).
+pub fn find_media(conn: &mut DbConn, id: i64) -> Result<Option<MediaRow>, AppError> {
+    Ok(store::find_media(conn, id)?)
+}
+
+/// A quality label by id (its product's visibility applies to it).
+pub fn find_label(conn: &mut DbConn, id: i64) -> Result<Option<LabelRow>, AppError> {
+    Ok(store::find_label(conn, id)?)
+}
+
 pub fn product_by_slug(conn: &mut DbConn, slug: &str) -> Result<Option<ProductRow>, AppError> {
     Ok(store::product_by_slug(conn, slug)?)
 }

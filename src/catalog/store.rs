@@ -353,6 +353,14 @@ pub fn adjust_stock(conn: &mut DbConn, id: i64, delta: i64, at: chrono::NaiveDat
 
 // ---- media and labels ----
 
+pub fn find_media(conn: &mut DbConn, id: i64) -> QueryResult<Option<MediaRow>> {
+    product_media::table.find(id).select(MediaRow::as_select()).first(conn).optional()
+}
+
+pub fn find_label(conn: &mut DbConn, id: i64) -> QueryResult<Option<LabelRow>> {
+    product_labels::table.find(id).select(LabelRow::as_select()).first(conn).optional()
+}
+
 pub fn media_of_products(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<MediaRow>>> {
     let rows = product_media::table
         .filter(product_media::product_id.eq_any(product_ids))

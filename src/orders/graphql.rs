@@ -214,7 +214,7 @@ pub struct OrderEvent {
 
 #[Object]
 impl Order {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Order", self.0.id)
     }
     /// Human-readable, e.g. TW-0000042.
@@ -293,7 +293,7 @@ pub struct Fulfilment(pub FulfilmentRow);
 
 #[Object]
 impl Fulfilment {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Fulfilment", self.0.id)
     }
     async fn status(&self) -> FulfilmentStatus {

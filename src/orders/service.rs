@@ -772,6 +772,21 @@ pub fn can_view_order(viewer: Option<&Viewer>, order: &OrderRow) -> bool {
     viewer.is_some_and(|v| v.is_staff() || order.account_id == Some(v.account_id))
 }
 
+/// An order the viewer may see (theirs, or any for staff), by its raw id; `None` otherwise.
+pub fn visible_order(conn: &mut DbConn, viewer: Option<&Viewer>, id: i64) -> Result<Option<OrderRow>, AppError> {
+    Ok(store::find_order(conn, id)?.filter(|o| can_view_order(viewer, o)))
+}
+
+/// A fulfilment the viewer may see: its cooperative's managers and staff.
+pub fn visible_fulfilment(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    id: i64,
+) -> Result<Option<FulfilmentRow>, AppError> {
+    let Some(viewer) = viewer else { return Ok(None) };
+    Ok(store::find_fulfilment(conn, id)?.filter(|f| viewer.is_staff() || viewer.can_manage(f.cooperative_id)))
+}
+
 pub fn find_order_for(
     conn: &mut DbConn,
     viewer: Option<&Viewer>,

@@ -9,6 +9,7 @@ use crate::kernel::graphql::{DateTime, ids, run_mutation};
 
 #[derive(SimpleObject)]
 pub struct OutboxMessage {
+    #[graphql(owned)]
     pub id: ID,
     pub kind: String,
     pub status: String,
@@ -18,7 +19,7 @@ pub struct OutboxMessage {
     pub created_at: DateTime,
 }
 
-fn message(row: super::OutboxRow) -> OutboxMessage {
+pub fn message(row: super::OutboxRow) -> OutboxMessage {
     OutboxMessage {
         id: ids::encode("OutboxMessage", row.id),
         kind: row.kind,

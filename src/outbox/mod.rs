@@ -149,6 +149,18 @@ pub fn retry(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
         .execute(conn)
 }
 
+/// An outbox message, for administrators only.
+pub fn visible_message(
+    conn: &mut DbConn,
+    viewer: Option<&crate::kernel::viewer::Viewer>,
+    id: i64,
+) -> Result<Option<OutboxRow>, AppError> {
+    if !viewer.is_some_and(|v| v.is_admin()) {
+        return Ok(None);
+    }
+    Ok(find(conn, id)?)
+}
+
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<OutboxRow>> {
     outbox::table.find(id).select(OutboxRow::as_select()).first(conn).optional()
 }

@@ -329,7 +329,7 @@ impl RegistryDocument {
 
 // ---- applications ----
 
-pub struct RegistrationApplication(ApplicationView);
+pub struct RegistrationApplication(pub ApplicationView);
 
 #[derive(SimpleObject)]
 pub struct ApplicationEvent {
@@ -393,7 +393,7 @@ impl Founder {
 
 #[Object]
 impl RegistrationApplication {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("RegistrationApplication", self.0.row.id)
     }
     async fn status(&self) -> ApplicationStatus {

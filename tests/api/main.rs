@@ -10,6 +10,7 @@ mod browse;
 mod contract;
 mod http;
 mod manage;
+mod nodes;
 mod orders;
 mod paging;
 mod registry;

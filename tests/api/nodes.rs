@@ -1,0 +1,196 @@
+//! `node(id:)` for every type that implements `Node`: it answers whoever may read the object
+//! through the field that returns it, and null (never an error) for everyone else.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, ok_payload};
+use crate::on_both_backends;
+
+/// Types that have an id but do not implement `Node` yet; the list may only shrink.
+const NOT_YET_NODE: &[&str] =
+    &["AnnualFiling", "Cart", "CartLine", "Member", "OrderLine", "RegistrationApplicationSummary", "RegistryDocument"];
+
+fn sdl() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/graphql/schema.graphql")).unwrap()
+}
+
+/// (type, implements Node) for every object type of the SDL that has an `id: ID!`.
+fn types_with_ids() -> Vec<(String, bool)> {
+    let sdl = sdl();
+    let mut out = Vec::new();
+    let mut current: Option<(String, bool)> = None;
+    for line in sdl.lines() {
+        if let Some(rest) = line.strip_prefix("type ") {
+            let name = rest.split([' ', '{']).next().unwrap().to_string();
+            current = Some((name, rest.contains("implements Node")));
+        } else if line.starts_with('}') {
+            current = None;
+        } else if line == "\tid: ID!"
+            && let Some(c) = current.clone()
+        {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_object_with_an_id_is_a_node_but_the_listed_ones() {
+    let not_node: Vec<String> = types_with_ids().into_iter().filter(|(_, node)| !node).map(|(n, _)| n).collect();
+    assert_eq!(not_node, NOT_YET_NODE, "implement Node (and node(id:)) for new types; shrink the list when you do");
+}
+
+/// Who may see each kind of object through `node(id:)`.
+struct Expect {
+    id: String,
+    visible_to: Vec<&'static str>,
+    hidden_from: Vec<&'static str>,
+}
+
+async fn node(app: &TestApp, token: Option<&str>, id: &str) -> Value {
+    let body =
+        app.gql_with(token, &[], "query($id: ID!) { node(id: $id) { __typename id } }", json!({ "id": id })).await;
+    assert!(body.get("errors").is_none(), "node({id}): {body}");
+    body["data"]["node"].clone()
+}
+
+async fn node_answers_only_those_who_may_see_it(app: TestApp) {
+    let tokens: Vec<(&str, Option<String>)> = vec![
+        ("anonymous", None),
+        ("customer", Some(app.login_as("customer").await)),
+        ("manager", Some(app.login_as("manager").await)),
+        ("other_manager", Some(app.login_as("other_manager").await)),
+        ("agent", Some(app.login_as("agent").await)),
+        ("admin", Some(app.login_as("admin").await)),
+    ];
+    let token = |who: &str| tokens.iter().find(|(w, _)| *w == who).unwrap().1.clone();
+    let customer = token("customer").unwrap();
+    let manager = token("manager").unwrap();
+    let admin = token("admin").unwrap();
+
+    // Public objects: a product's image and label.
+    let page = app
+        .gql(
+            r#"{ product(slug: "huile-argan-alimentaire-tighanimine") { id media(first: 1) { nodes { id } } labels { id } } }"#,
+            json!({}),
+        )
+        .await;
+    let product = &page["data"]["product"];
+    let mut cases = vec![
+        Expect {
+            id: product["media"]["nodes"][0]["id"].as_str().unwrap().into(),
+            visible_to: vec!["anonymous", "customer", "other_manager"],
+            hidden_from: vec![],
+        },
+        Expect {
+            id: product["labels"][0]["id"].as_str().unwrap().into(),
+            visible_to: vec!["anonymous", "customer"],
+            hidden_from: vec![],
+        },
+    ];
+    // A draft product's image: its cooperative's managers and staff only.
+    let draft = app
+        .gql_as(
+            &manager,
+            "mutation($i: ProductCreateInput!) { productCreate(input: $i) { product { media(first: 1) { nodes { id } } } userErrors { message } } }",
+            json!({ "i": { "slug": "draft-with-image", "status": "DRAFT", "name": [{ "locale": "FR", "text": "Brouillon" }],
+                "variants": [{ "sku": "DRAFT-IMG-1", "price": "10.00", "stock": 1 }],
+                "media": [{ "url": "https://example.org/draft.jpg" }] } }),
+        )
+        .await;
+    cases.push(Expect {
+        id: ok_payload(&draft, "productCreate")["product"]["media"]["nodes"][0]["id"].as_str().unwrap().into(),
+        visible_to: vec!["manager", "admin"],
+        hidden_from: vec!["anonymous", "customer", "other_manager"],
+    });
+
+    // An order of the customer's from the Tighanimine cooperative, and its fulfilment.
+    let variant = app
+        .gql(r#"{ product(slug: "amlou-tighanimine") { variants(first: 1) { nodes { id } } } }"#, json!({}))
+        .await["data"]["product"]["variants"]["nodes"][0]["id"]
+        .clone();
+    let cart = app
+        .gql_as(
+            &customer,
+            "mutation($i: CartCreateInput) { cartCreate(input: $i) { cart { id } userErrors { message } } }",
+            json!({ "i": { "lines": [{ "variantId": variant, "quantity": 1 }] } }),
+        )
+        .await;
+    let placed = app
+        .gql_as(
+            &customer,
+            "mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) { order { id fulfilments { id } } userErrors { message } } }",
+            json!({ "i": { "cartId": ok_payload(&cart, "cartCreate")["cart"]["id"], "email": "buyer@example.ma",
+                "phone": "0612345678", "paymentMethod": "CASH_ON_DELIVERY", "idempotencyKey": "node-order-1",
+                "shippingAddress": { "fullName": "Salma", "line1": "12 rue", "city": "Agadir", "regionCode": "09" } } }),
+        )
+        .await;
+    let order = ok_payload(&placed, "checkoutComplete")["order"].clone();
+    cases.push(Expect {
+        id: order["id"].as_str().unwrap().into(),
+        visible_to: vec!["customer", "admin"],
+        hidden_from: vec!["anonymous", "other_manager"],
+    });
+    cases.push(Expect {
+        id: order["fulfilments"][0]["id"].as_str().unwrap().into(),
+        visible_to: vec!["manager", "admin"],
+        hidden_from: vec!["anonymous", "customer", "other_manager"],
+    });
+
+    // The customer's account.
+    let me = app.gql_as(&customer, "{ me { id } }", json!({})).await;
+    cases.push(Expect {
+        id: me["data"]["me"]["id"].as_str().unwrap().into(),
+        visible_to: vec!["customer", "admin"],
+        hidden_from: vec!["anonymous", "manager", "agent"],
+    });
+
+    // A registration application of the customer's.
+    let created = app
+        .gql_as(
+            &customer,
+            "mutation($i: RegistrationApplicationCreateInput!) { registrationApplicationCreate(input: $i) { application { id } userErrors { message } } }",
+            json!({ "i": { "nameFr": "Coopérative Nœud", "regionCode": "09", "sectorCode": "argan", "shareValue": "100.00" } }),
+        )
+        .await;
+    cases.push(Expect {
+        id: ok_payload(&created, "registrationApplicationCreate")["application"]["id"].as_str().unwrap().into(),
+        visible_to: vec!["customer", "agent", "admin"],
+        hidden_from: vec!["anonymous", "manager"],
+    });
+
+    // An outbox message (the order's emails): administrators only.
+    app.eventually("an outbox message", || async {
+        let done = app.gql_as(&admin, "{ outboxMessages(status: DONE, first: 1) { nodes { id } } }", json!({})).await;
+        done["data"]["outboxMessages"]["nodes"].as_array().is_some_and(|n| !n.is_empty())
+    })
+    .await;
+    let done = app.gql_as(&admin, "{ outboxMessages(status: DONE, first: 1) { nodes { id } } }", json!({})).await;
+    cases.push(Expect {
+        id: done["data"]["outboxMessages"]["nodes"][0]["id"].as_str().unwrap().into(),
+        visible_to: vec!["admin"],
+        hidden_from: vec!["anonymous", "customer", "agent"],
+    });
+
+    for case in &cases {
+        for who in &case.visible_to {
+            let found = node(&app, token(who).as_deref(), &case.id).await;
+            assert_eq!(found["id"], case.id.as_str(), "{who} should see {}: {found}", case.id);
+        }
+        for who in &case.hidden_from {
+            let found = node(&app, token(who).as_deref(), &case.id).await;
+            assert_eq!(found, Value::Null, "{who} must not see {}", case.id);
+        }
+    }
+    // Every kind of Node was tried.
+    let mut kinds: Vec<String> = Vec::new();
+    for case in &cases {
+        let found = node(&app, Some(&admin), &case.id).await;
+        kinds.push(found["__typename"].as_str().unwrap_or("hidden").to_string());
+    }
+    for kind in ["Media", "QualityLabel", "Order", "Fulfilment", "Account", "RegistrationApplication", "OutboxMessage"]
+    {
+        assert!(kinds.iter().any(|k| k == kind), "no case for {kind}: {kinds:?}");
+    }
+}
+on_both_backends!(node_answers_only_those_who_may_see_it);
