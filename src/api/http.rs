@@ -129,7 +129,7 @@ pub async fn get(state: web::Data<ApiState>, req: HttpRequest) -> HttpResponse {
     let wants_html =
         req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if query_string.is_empty() && wants_html {
-        return HttpResponse::Ok().content_type("text/html; charset=utf-8").body(GRAPHIQL_HTML);
+        return HttpResponse::Ok().content_type("text/html; charset=utf-8").body(super::graphiql::page());
     }
     let request = match async_graphql::http::parse_query_string(query_string) {
         Ok(r) => r,
@@ -346,25 +346,3 @@ fn cacheable(
         .is_some_and(|v| v.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == etag || t == "*"));
     if held { builder.status(actix_web::http::StatusCode::NOT_MODIFIED).finish() } else { builder.body(body) }
 }
-
-const GRAPHIQL_HTML: &str = r#"<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>Taawun GraphQL</title>
-  <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
-  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css">
-</head>
-<body>
-  <div id="graphiql">Loading GraphiQL…</div>
-  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
-  <script>
-    const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
-    ReactDOM.createRoot(document.getElementById('graphiql'))
-      .render(React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true }));
-  </script>
-</body>
-</html>
-"#;

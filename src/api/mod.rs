@@ -4,6 +4,7 @@
 //! Every handler reads what it needs from one `ApiState`, built by `app`.
 
 pub mod account;
+pub mod graphiql;
 pub mod http;
 pub mod node;
 pub mod observability;
@@ -89,5 +90,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics))
-        .route("/webhooks/stripe", web::post().to(webhook::stripe));
+        .route("/webhooks/stripe", web::post().to(webhook::stripe))
+        .route("/graphiql/{name}", web::get().to(graphiql::asset));
 }

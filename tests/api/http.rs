@@ -418,3 +418,64 @@ async fn get_answers_can_be_cached(app: TestApp) {
     assert!(post.headers().get("etag").is_none());
 }
 on_both_backends!(get_answers_can_be_cached);
+
+/// The Chromium to drive: Debian's, which `.ci/run` installs. Elsewhere the test says it
+/// skipped; in CI a missing browser fails it.
+fn chromium() -> Option<&'static str> {
+    let path = "/usr/bin/chromium";
+    if std::path::Path::new(path).exists() {
+        return Some(path);
+    }
+    assert!(std::env::var("CI").is_err(), "CI must install chromium for the GraphiQL test");
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_renders_offline_and_loads_the_schema() {
+    let Some(chromium) = chromium() else {
+        eprintln!("skipped: no /usr/bin/chromium");
+        return;
+    };
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite, Options::default()).await.unwrap();
+    // The page and its assets come from this server, pinned and integrity-checked.
+    let page = app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("https://") && html.contains("integrity=\"sha384-"), "{html}");
+    let asset = app.client.get(app.url("/graphiql/graphiql-3.8.3.min.js")).send().await.unwrap();
+    assert_eq!(asset.status(), 200);
+    assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    // A real browser, with no network but this server, renders it and fetches the schema.
+    let profile = tempfile::tempdir().unwrap();
+    let url = app.url("/graphql");
+    let args = [
+        "--headless".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        format!("--user-data-dir={}", profile.path().display()),
+        "--virtual-time-budget=15000".into(),
+        "--dump-dom".into(),
+        url,
+    ];
+    let output = tokio::task::spawn_blocking(move || std::process::Command::new(chromium).args(args).output())
+        .await
+        .unwrap()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains("graphiql-container"),
+        "GraphiQL did not render: {}\n{}",
+        &dom[..dom.len().min(2000)],
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // GraphiQL ran its introspection query against this server.
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let posted = metrics
+        .lines()
+        .any(|l| l.contains("http_requests") && l.contains("\"/graphql\"") && l.contains("POST") && l.contains("200"));
+    assert!(posted, "no POST /graphql from the page:\n{metrics}");
+}
