@@ -11,10 +11,12 @@ use crate::catalog::service as catalog;
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::{ids, loader_error};
-use crate::orders::graphql::{Fulfilment, Order};
+use crate::orders::graphql::{Fulfilment, Order, OrderLine};
 use crate::orders::service as orders;
 use crate::outbox::graphql::{OutboxMessage, message};
-use crate::registry::graphql::RegistrationApplication;
+use crate::registry::graphql::{
+    AnnualFiling, Member, RegistrationApplication, RegistrationApplicationSummary, RegistryDocument,
+};
 use crate::registry::graphql::{Region, Sector};
 use crate::registry::loaders::{CooperativeKey, RegionKey, RegistryLoader, SectorKey};
 use crate::registry::service as registry;
@@ -35,6 +37,11 @@ pub enum Node {
     Account(Account),
     OutboxMessage(OutboxMessage),
     RegistrationApplication(RegistrationApplication),
+    RegistrationApplicationSummary(RegistrationApplicationSummary),
+    OrderLine(OrderLine),
+    Member(Member),
+    AnnualFiling(AnnualFiling),
+    RegistryDocument(RegistryDocument),
 }
 
 #[derive(Default)]
@@ -113,6 +120,31 @@ async fn load_private_node(ctx: &Context<'_>, type_name: &str, raw: i64) -> Resu
             .run(move |c| registry::visible_application(c, viewer.as_ref(), raw))
             .await?
             .map(|a| Node::RegistrationApplication(RegistrationApplication(a))),
+        "RegistrationApplicationSummary" => db
+            .run(move |c| registry::visible_application_row(c, viewer.as_ref(), raw))
+            .await?
+            .map(|a| Node::RegistrationApplicationSummary(RegistrationApplicationSummary(a))),
+        "OrderLine" => db
+            .run(move |c| orders::visible_order_line(c, viewer.as_ref(), raw))
+            .await?
+            .map(|l| Node::OrderLine(OrderLine(l))),
+        "Member" => {
+            // Reading personal fields through `node` is recorded like reading them in a list.
+            let look = ctx.look_ahead();
+            let personal: Vec<&'static str> =
+                ["nationalId", "birthDate", "phone"].into_iter().filter(|f| look.field(f).exists()).collect();
+            db.run(move |c| registry::visible_member(c, viewer.as_ref(), raw, &personal))
+                .await?
+                .map(|m| Node::Member(Member(m)))
+        }
+        "AnnualFiling" => db
+            .run(move |c| registry::visible_filing(c, viewer.as_ref(), raw))
+            .await?
+            .map(|f| Node::AnnualFiling(AnnualFiling(f))),
+        "RegistryDocument" => db
+            .run(move |c| registry::visible_document(c, viewer.as_ref(), raw))
+            .await?
+            .map(|d| Node::RegistryDocument(RegistryDocument(d))),
         _ => None,
     })
 }

@@ -177,11 +177,11 @@ async fn address(ctx: &Context<'_>, o: &OrderRow) -> Result<ShippingAddress> {
     })
 }
 
-pub struct OrderLine(OrderLineRow);
+pub struct OrderLine(pub OrderLineRow);
 
 #[Object]
 impl OrderLine {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("OrderLine", self.0.id)
     }
     /// The name when ordered, in the buyer's language.

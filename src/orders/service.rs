@@ -777,6 +777,21 @@ pub fn visible_order(conn: &mut DbConn, viewer: Option<&Viewer>, id: i64) -> Res
     Ok(store::find_order(conn, id)?.filter(|o| can_view_order(viewer, o)))
 }
 
+/// An order line the viewer may see: whoever sees its order, and its cooperative's managers.
+pub fn visible_order_line(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    id: i64,
+) -> Result<Option<OrderLineRow>, AppError> {
+    let Some(line) = store::find_order_line(conn, id)? else { return Ok(None) };
+    if viewer.is_some_and(|v| v.can_manage(line.cooperative_id))
+        || visible_order(conn, viewer, line.order_id)?.is_some()
+    {
+        return Ok(Some(line));
+    }
+    Ok(None)
+}
+
 /// A fulfilment the viewer may see: its cooperative's managers and staff.
 pub fn visible_fulfilment(
     conn: &mut DbConn,

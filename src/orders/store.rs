@@ -346,6 +346,10 @@ pub fn add_fulfilment_refunded(conn: &mut DbConn, id: i64, amount: i64) -> Query
         .execute(conn)
 }
 
+pub fn find_order_line(conn: &mut DbConn, id: i64) -> QueryResult<Option<OrderLineRow>> {
+    order_lines::table.find(id).select(OrderLineRow::as_select()).first(conn).optional()
+}
+
 pub fn lines_of_orders(conn: &mut DbConn, order_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<OrderLineRow>>> {
     let rows = order_lines::table
         .filter(order_lines::order_id.eq_any(order_ids))

@@ -186,7 +186,7 @@ impl Member {
 
 #[Object]
 impl Member {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Member", self.0.id)
     }
     async fn kind(&self) -> PartyKind {
@@ -239,7 +239,7 @@ pub struct AnnualFiling(pub FilingRow);
 
 #[Object]
 impl AnnualFiling {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("AnnualFiling", self.0.id)
     }
     async fn fiscal_year(&self) -> i32 {
@@ -303,7 +303,7 @@ pub struct RegistryDocument(pub DocumentRow);
 
 #[Object]
 impl RegistryDocument {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("RegistryDocument", self.0.id)
     }
     async fn document_type(&self) -> DocumentType {
@@ -493,12 +493,12 @@ impl RegistrationApplication {
 }
 
 /// Summary row of an application in lists.
-pub struct RegistrationApplicationSummary(ApplicationRow);
+pub struct RegistrationApplicationSummary(pub ApplicationRow);
 
 #[Object]
 impl RegistrationApplicationSummary {
-    async fn id(&self) -> ID {
-        ids::encode("RegistrationApplication", self.0.id)
+    pub async fn id(&self) -> ID {
+        ids::encode("RegistrationApplicationSummary", self.0.id)
     }
     async fn status(&self) -> ApplicationStatus {
         self.0.status()
@@ -603,7 +603,10 @@ impl RegistryQuery {
 
     /// An application, for its applicant and the office.
     async fn registration_application(&self, ctx: &Context<'_>, id: ID) -> Result<Option<RegistrationApplication>> {
-        let Some(raw) = ids::decode(&id, "RegistrationApplication") else { return Ok(None) };
+        // A summary's id names the same application.
+        let raw =
+            ids::decode(&id, "RegistrationApplication").or_else(|| ids::decode(&id, "RegistrationApplicationSummary"));
+        let Some(raw) = raw else { return Ok(None) };
         let viewer = ctx.viewer().cloned();
         let found = ctx.db().run(move |conn| service::visible_application(conn, viewer.as_ref(), raw)).await?;
         Ok(found.map(RegistrationApplication))

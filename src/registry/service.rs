@@ -301,6 +301,58 @@ pub fn application_view(conn: &mut DbConn, id: i64) -> Result<ApplicationView, A
     })
 }
 
+/// A member, for the cooperative's managers and the office; a staff read of personal
+/// fields (`personal_fields`, those the caller selected) is recorded, as in `members`.
+pub fn visible_member(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    id: i64,
+    personal_fields: &[&str],
+) -> Result<Option<MemberRow>, AppError> {
+    let Some(member) = store::find_member(conn, id)? else { return Ok(None) };
+    let Some(viewer) = viewer.filter(|v| can_read_register(Some(v), member.cooperative_id)) else { return Ok(None) };
+    if viewer.is_staff() && !personal_fields.is_empty() {
+        store::insert_personal_data_read(
+            conn,
+            &NewPersonalDataRead {
+                account_id: viewer.account_id,
+                cooperative_id: member.cooperative_id,
+                fields: personal_fields.join(","),
+                member_count: 1,
+                read_at: now(),
+            },
+        )?;
+    }
+    Ok(Some(member))
+}
+
+/// A filing, for the cooperative's managers and the office.
+pub fn visible_filing(conn: &mut DbConn, viewer: Option<&Viewer>, id: i64) -> Result<Option<FilingRow>, AppError> {
+    Ok(store::find_filing(conn, id)?.filter(|f| can_read_register(viewer, f.cooperative_id)))
+}
+
+/// A document: an application's for its applicant and the office, a filing's for the
+/// cooperative's managers and the office.
+pub fn visible_document(conn: &mut DbConn, viewer: Option<&Viewer>, id: i64) -> Result<Option<DocumentRow>, AppError> {
+    let Some(document) = store::find_document(conn, id)? else { return Ok(None) };
+    let visible = match (document.application_id, document.filing_id) {
+        (Some(application), _) if viewer.is_some() => visible_application(conn, viewer, application)?.is_some(),
+        (_, Some(filing)) => visible_filing(conn, viewer, filing)?.is_some(),
+        _ => false,
+    };
+    Ok(visible.then_some(document))
+}
+
+/// An application's summary, for its applicant and the office.
+pub fn visible_application_row(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    id: i64,
+) -> Result<Option<ApplicationRow>, AppError> {
+    let Some(viewer) = viewer else { return Ok(None) };
+    Ok(store::find_application(conn, id)?.filter(|a| a.applicant_account_id == viewer.account_id || viewer.is_staff()))
+}
+
 /// The applicant and the office see an application; nobody else learns it exists.
 pub fn visible_application(
     conn: &mut DbConn,

@@ -70,10 +70,17 @@ async fn application(app: &TestApp, token: &str, id: &str) -> Value {
 }
 
 /// A document sent with the GraphQL multipart request spec, built by hand so the test shows the wire format.
-async fn upload(app: &TestApp, token: &str, application_id: &str, doc_type: &str, bytes: &[u8], mime: &str) -> Value {
+pub(crate) async fn upload(
+    app: &TestApp,
+    token: &str,
+    application_id: &str,
+    doc_type: &str,
+    bytes: &[u8],
+    mime: &str,
+) -> Value {
     let boundary = "----taawun-test-boundary";
     let operations = json!({
-        "query": "mutation($i: RegistryDocumentUploadInput!) { registryDocumentUpload(input: $i) { document { documentType fileName size sha256 contentType } userErrors { field message code } } }",
+        "query": "mutation($i: RegistryDocumentUploadInput!) { registryDocumentUpload(input: $i) { document { id documentType fileName size sha256 contentType } userErrors { field message code } } }",
         "variables": { "i": { "applicationId": application_id, "documentType": doc_type, "file": null } }
     });
     let mut body = Vec::new();
@@ -105,7 +112,7 @@ async fn upload(app: &TestApp, token: &str, application_id: &str, doc_type: &str
     res.json().await.unwrap()
 }
 
-fn pdf(text: &str) -> Vec<u8> {
+pub(crate) fn pdf(text: &str) -> Vec<u8> {
     format!("%PDF-1.7\n% {text}\n%%EOF\n").into_bytes()
 }
 
