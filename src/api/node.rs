@@ -11,7 +11,7 @@ use crate::catalog::service as catalog;
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::{ids, loader_error};
-use crate::orders::graphql::{Fulfilment, Order, OrderLine};
+use crate::orders::graphql::{Cart, CartLine, Fulfilment, Order, OrderLine, cart_for, settings};
 use crate::orders::service as orders;
 use crate::outbox::graphql::{OutboxMessage, message};
 use crate::registry::graphql::{
@@ -21,6 +21,8 @@ use crate::registry::graphql::{Region, Sector};
 use crate::registry::loaders::{CooperativeKey, RegionKey, RegistryLoader, SectorKey};
 use crate::registry::service as registry;
 
+// Built once per `node(id:)` answer, so the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
@@ -42,12 +44,18 @@ pub enum Node {
     Member(Member),
     AnnualFiling(AnnualFiling),
     RegistryDocument(RegistryDocument),
+    Cart(Cart),
+    CartLine(CartLine),
 }
 
 #[derive(Default)]
 pub struct NodeQuery;
 
 async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
+    // A cart's id holds its token, not a number: whoever holds the id holds the cart.
+    if let Some(token) = ids::decode_text(id, "Cart") {
+        return Ok(cart_for(ctx, token).await?.map(Node::Cart));
+    }
     let Some((type_name, raw)) = ids::decode_any(id) else { return Ok(None) };
     let loader = ctx.loader::<CatalogLoader>();
     let registry = ctx.loader::<RegistryLoader>();
@@ -124,6 +132,12 @@ async fn load_private_node(ctx: &Context<'_>, type_name: &str, raw: i64) -> Resu
             .run(move |c| registry::visible_application_row(c, viewer.as_ref(), raw))
             .await?
             .map(|a| Node::RegistrationApplicationSummary(RegistrationApplicationSummary(a))),
+        "CartLine" => {
+            let settings = settings(ctx).clone();
+            db.run(move |c| orders::visible_cart_line(c, viewer.as_ref(), raw, &settings))
+                .await?
+                .map(|l| Node::CartLine(CartLine(l)))
+        }
         "OrderLine" => db
             .run(move |c| orders::visible_order_line(c, viewer.as_ref(), raw))
             .await?

@@ -11,7 +11,7 @@ use super::service::{self, CartView, CartWarningCode, CommerceSettings};
 use crate::catalog::graphql::{Cooperative, Variant};
 use crate::kernel::error::{AppError, UserError};
 use crate::kernel::graphql::context::CtxExt;
-use crate::kernel::graphql::relay::{Conn, PageArgs};
+use crate::kernel::graphql::relay::{Conn, Key, PageArgs, connection_from_vec};
 use crate::kernel::graphql::{DateTime, ids, loader_error, payload, run_mutation};
 use crate::kernel::i18n::Locale;
 use crate::kernel::money::Money;
@@ -23,7 +23,7 @@ fn orders_loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<OrdersLoader> {
     ctx.data_unchecked::<DataLoader<OrdersLoader>>()
 }
 
-fn settings<'a>(ctx: &'a Context<'_>) -> &'a CommerceSettings {
+pub fn settings<'a>(ctx: &'a Context<'_>) -> &'a CommerceSettings {
     ctx.data_unchecked::<CommerceSettings>()
 }
 
@@ -82,11 +82,11 @@ pub struct CartWarningObject {
     pub message: String,
 }
 
-pub struct CartLine(service::PricedLine);
+pub struct CartLine(pub service::PricedLine);
 
 #[Object]
 impl CartLine {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("CartLine", self.0.line.id)
     }
     async fn quantity(&self) -> i64 {
@@ -111,11 +111,21 @@ impl CartLine {
 #[Object]
 impl Cart {
     /// The cart's unguessable id: whoever holds it can use a guest cart.
-    async fn id(&self) -> ID {
-        ID(self.0.cart.token.clone())
+    pub async fn id(&self) -> ID {
+        ids::encode_text("Cart", &self.0.cart.token)
     }
-    async fn lines(&self) -> Vec<CartLine> {
-        self.0.lines.iter().cloned().map(CartLine).collect()
+    /// The lines, in the order they were added.
+    async fn lines(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Conn<CartLine>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let lines = self.0.lines.iter().cloned().map(CartLine).collect();
+        Ok(connection_from_vec(args, lines, |l| Key::id(l.0.line.id))?)
     }
     async fn total_quantity(&self) -> i64 {
         self.0.lines.iter().map(|l| l.line.quantity).sum()

@@ -44,8 +44,31 @@ fn new_token(prefix: &str) -> Result<String, AppError> {
 }
 
 /// A cart the caller may use: a guest cart by its unguessable id, a customer's only by them.
-pub fn load_cart(conn: &mut DbConn, viewer: Option<&Viewer>, token: &str, field: &[&str]) -> Result<CartRow, AppError> {
-    let cart = store::cart_by_token(conn, token)?.ok_or_else(|| AppError::not_found(field, "no such cart"))?;
+/// A cart's token from its id: the global id (`Cart:token`), or the bare token that carts
+/// had as their id before.
+pub fn cart_token(id: &str) -> String {
+    ids::decode_text(id, "Cart").unwrap_or_else(|| id.trim().to_string())
+}
+
+/// A line of the viewer's own cart, priced. A guest cart's lines are reached through the
+/// cart, whose id is its secret: by line id alone nobody may read them.
+pub fn visible_cart_line(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    line_id: i64,
+    settings: &CommerceSettings,
+) -> Result<Option<PricedLine>, AppError> {
+    let Some(viewer) = viewer else { return Ok(None) };
+    let Some(line) = store::find_cart_line(conn, line_id)? else { return Ok(None) };
+    let Some(cart) = store::find_cart(conn, line.cart_id)?.filter(|c| c.account_id == Some(viewer.account_id)) else {
+        return Ok(None);
+    };
+    Ok(cart_view(conn, cart, settings)?.lines.into_iter().find(|l| l.line.id == line_id))
+}
+
+pub fn load_cart(conn: &mut DbConn, viewer: Option<&Viewer>, id: &str, field: &[&str]) -> Result<CartRow, AppError> {
+    let cart =
+        store::cart_by_token(conn, &cart_token(id))?.ok_or_else(|| AppError::not_found(field, "no such cart"))?;
     match cart.account_id {
         Some(owner) if viewer.map(|v| v.account_id) != Some(owner) => Err(AppError::not_found(field, "no such cart")),
         _ => Ok(cart),
@@ -217,7 +240,7 @@ pub fn remove_lines(
 /// After sign-in: the guest cart becomes the customer's, merged with the one they had open.
 pub fn attach_cart(conn: &mut DbConn, account_id: i64, token: &str) -> Result<(), AppError> {
     write_tx(conn, |conn| {
-        let Some(guest) = store::cart_by_token(conn, token)? else { return Ok(()) };
+        let Some(guest) = store::cart_by_token(conn, &cart_token(token))? else { return Ok(()) };
         if guest.completed_at.is_some() || guest.account_id.is_some_and(|a| a != account_id) {
             return Ok(());
         }
@@ -489,7 +512,7 @@ pub fn checkout(
 }
 
 fn same_checkout(conn: &mut DbConn, existing: OrderRow, input: &CheckoutCompleteInput) -> Result<Checkout, AppError> {
-    let cart = store::cart_by_token(conn, &input.cart_id)?;
+    let cart = store::cart_by_token(conn, &cart_token(&input.cart_id))?;
     if cart.map(|c| c.id) != Some(existing.cart_id) {
         return Err(AppError::conflict(&["input", "idempotencyKey"], "this idempotency key was used for another cart"));
     }

@@ -29,6 +29,14 @@ pub fn cart_by_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<CartR
     carts::table.filter(carts::token.eq(token)).select(CartRow::as_select()).first(conn).optional()
 }
 
+pub fn find_cart(conn: &mut DbConn, id: i64) -> QueryResult<Option<CartRow>> {
+    carts::table.find(id).select(CartRow::as_select()).first(conn).optional()
+}
+
+pub fn find_cart_line(conn: &mut DbConn, id: i64) -> QueryResult<Option<CartLineRow>> {
+    cart_lines::table.find(id).select(CartLineRow::as_select()).first(conn).optional()
+}
+
 pub fn open_cart_of_account(conn: &mut DbConn, account_id: i64) -> QueryResult<Option<CartRow>> {
     carts::table
         .filter(carts::account_id.eq(account_id))

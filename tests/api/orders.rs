@@ -8,7 +8,7 @@ use crate::on_both_backends;
 use crate::stripe_mock::StripeMock;
 
 const CART_CREATE: &str = r#"mutation($i: CartCreateInput) { cartCreate(input: $i) {
-    cart { id totalQuantity lines { id quantity unitPrice { amount } } cost(regionCode: "09") { subtotal { amount } shipping { amount } total { amount } cooperatives { cooperative { slug } subtotal { amount } shipping { amount } } } warnings { code } }
+    cart { id totalQuantity lines(first: 50) { nodes { id quantity unitPrice { amount } } } cost(regionCode: "09") { subtotal { amount } shipping { amount } total { amount } cooperatives { cooperative { slug } subtotal { amount } shipping { amount } } } warnings { code } }
     userErrors { field message code } } }"#;
 const CHECKOUT: &str = r#"mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) {
     order { id number status paymentStatus paymentMethod total { amount } subtotal { amount } shipping { amount }
@@ -519,7 +519,7 @@ async fn carts_follow_the_customer_and_warn_of_changes(app: TestApp) {
         )
         .await;
     let token = ok_payload(&body, "login")["accessToken"]["token"].as_str().unwrap().to_string();
-    let me = app.gql_as(&token, "{ me { cart { id totalQuantity lines { quantity } } } }", json!({})).await;
+    let me = app.gql_as(&token, "{ me { cart { id totalQuantity lines { nodes { quantity } } } } }", json!({})).await;
     assert_eq!(me["data"]["me"]["cart"]["id"], guest["id"], "{me}");
     assert_eq!(me["data"]["me"]["cart"]["totalQuantity"], 3);
     // The cart is the customer's now: the bare id no longer opens it.

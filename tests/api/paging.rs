@@ -59,6 +59,13 @@ const CASES: &[Case] = &[
         Who::Anyone,
     ),
     case("Account.orders", "{ me { orders(ARGS) { PAGE } } }", "id", &["me", "orders"], Who::Customer),
+    case(
+        "Cart.lines",
+        r#"{ cart(id: "CART") { lines(ARGS) { PAGE } } }"#,
+        "id quantity",
+        &["cart", "lines"],
+        Who::Anyone,
+    ),
     case("Query.orders", "{ orders(ARGS) { PAGE } }", "id", &["orders"], Who::Admin),
     case("Query.fulfilments", "{ fulfilments(ARGS) { PAGE } }", "id", &["fulfilments"], Who::Admin),
     forward(
@@ -343,6 +350,21 @@ async fn every_connection_pages_both_ways(app: TestApp) {
         pending["data"]["outboxMessages"]["totalCount"] == 0
     })
     .await;
+    // A guest cart with a line from each of the first products.
+    let variants = app.gql("{ products(first: 5) { nodes { variants(first: 1) { nodes { id } } } } }", json!({})).await;
+    let lines: Vec<Value> = variants["data"]["products"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| json!({ "variantId": p["variants"]["nodes"][0]["id"], "quantity": 1 }))
+        .collect();
+    let cart = app
+        .gql(
+            "mutation($i: CartCreateInput) { cartCreate(input: $i) { cart { id } userErrors { message } } }",
+            json!({ "i": { "lines": lines } }),
+        )
+        .await;
+    let cart = ok_payload(&cart, "cartCreate")["cart"]["id"].as_str().unwrap().to_string();
     let cooperative = app.cooperative_id("tighanimine").await;
     let number = app
         .gql(r#"{ cooperative(slug: "tighanimine") { registrationNumber } }"#, json!({}))
@@ -354,6 +376,7 @@ async fn every_connection_pages_both_ways(app: TestApp) {
         app: &app,
         tokens: vec![(Who::Customer, customer), (Who::Agent, agent), (Who::Admin, admin)],
         substitutions: vec![
+            ("CART", cart),
             ("COOPERATIVE", cooperative),
             ("NUMBER", number),
             // Deadlines of this fiscal year are past, and the demo leaves some filings missing.

@@ -10,6 +10,19 @@ pub fn encode(type_name: &str, id: i64) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}")))
 }
 
+/// A global id around a key that is not a number (a cart's token).
+pub fn encode_text(type_name: &str, key: &str) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{key}")))
+}
+
+/// The key inside a global id of `type_name` made by `encode_text`.
+pub fn decode_text(id: &str, type_name: &str) -> Option<String> {
+    let bytes = URL_SAFE_NO_PAD.decode(id.trim()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (t, key) = text.split_once(':')?;
+    (t == type_name && !key.is_empty()).then(|| key.to_string())
+}
+
 /// The type name and database id inside a global id, if it is one of ours.
 pub fn decode_any(id: &str) -> Option<(String, i64)> {
     let bytes = URL_SAFE_NO_PAD.decode(id.trim()).ok()?;
@@ -43,5 +56,8 @@ mod tests {
         assert_eq!(decode(&id, "Variant"), None);
         assert_eq!(decode("not-an-id", "Product"), None);
         assert_eq!(decode(&encode("Product", -1), "Product"), None);
+        let cart = encode_text("Cart", "tw_abc-123");
+        assert_eq!(decode_text(&cart, "Cart").as_deref(), Some("tw_abc-123"));
+        assert_eq!(decode_text(&cart, "Order"), None);
     }
 }
