@@ -4,6 +4,7 @@
 //! Every handler reads what it needs from one `ApiState`, built by `app`.
 
 pub mod account;
+pub mod field_order;
 pub mod graphiql;
 pub mod http;
 pub mod node;

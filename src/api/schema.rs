@@ -5,6 +5,7 @@ use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use super::account::{AccountMutation, AccountQuery};
+use super::field_order::FieldOrder;
 use super::node::NodeQuery;
 use super::shop::ShopQuery;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
@@ -53,6 +54,7 @@ pub fn build_schema(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query,
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(ApolloPersistedQueries::new(LruCacheStorage::new(limits.apq_cache_entries.max(1))))
+        .extension(FieldOrder)
 }
 
 /// The SDL front ends generate code from (`graphql/schema.graphql`).

@@ -127,8 +127,36 @@ async fn storefront_examples_run_against_the_demo(app: TestApp) {
         };
         let variables: Value = serde_json::from_str(&resolve_placeholders(&app, &example.variables).await)
             .unwrap_or_else(|e| panic!("{}: variables are not JSON: {e}", example.name));
-        let body = app.gql_with(token.as_deref(), &[("accept-language", "ar")], &example.query, variables).await;
+        let body =
+            app.gql_with(token.as_deref(), &[("accept-language", "ar")], &example.query, variables.clone()).await;
         assert!(body.get("errors").is_none(), "{}: {body}", example.name);
+        // A read asked twice answers the same bytes: fields in the query's order, lists in
+        // a stable order (snapshot tests and HTTP caches rely on it).
+        if example.query.lines().any(|l| l.starts_with("query")) {
+            let raw = |variables: Value| {
+                let mut req = app.client.post(app.url("/graphql")).header("accept-language", "ar");
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
+                req.json(&json!({ "query": example.query, "variables": variables })).send()
+            };
+            let first = raw(variables.clone()).await.unwrap().text().await.unwrap();
+            let second = raw(variables).await.unwrap().text().await.unwrap();
+            assert_eq!(first, second, "{}: two identical reads answered differently", example.name);
+            if example.name.starts_with("01-") {
+                // Sync fields and fields that wait for a loader, in the query's order.
+                let keys = [
+                    "\"featuredImage\"",
+                    "\"priceRange\"",
+                    "\"inStock\"",
+                    "\"labels\"",
+                    "\"cooperative\"",
+                    "\"variants\"",
+                ];
+                let at: Vec<usize> = keys.iter().map(|k| first.find(k).unwrap()).collect();
+                assert!(at.windows(2).all(|w| w[0] < w[1]), "fields out of the query's order: {first}");
+            }
+        }
         assert!(body["data"].is_object(), "{}: {body}", example.name);
         assert_no_user_errors(&example.name, &body["data"]);
     }
