@@ -566,11 +566,18 @@ pub struct ShippingRatePayload {
     pub user_errors: Vec<UserError>,
 }
 
-async fn cart_payload(ctx: &Context<'_>, result: (Option<String>, Vec<UserError>)) -> Result<CartPayload> {
+/// The payload of a cart mutation: the cart as it now is, or, when the input was refused,
+/// the cart as it was (nothing changed), so a storefront shows both with the errors.
+async fn cart_payload(
+    ctx: &Context<'_>,
+    result: (Option<String>, Vec<UserError>),
+    refused_cart: Option<ID>,
+) -> Result<CartPayload> {
     let (token, user_errors) = result;
-    let cart = match token {
-        Some(t) => cart_for(ctx, t).await?,
-        None => None,
+    let cart = match (token, refused_cart) {
+        (Some(t), _) => cart_for(ctx, t).await?,
+        (None, Some(id)) => cart_for(ctx, id.0).await?,
+        (None, None) => None,
     };
     Ok(CartPayload { cart, user_errors })
 }
@@ -584,24 +591,27 @@ impl OrdersMutation {
         let s = settings(ctx).clone();
         let input = input.unwrap_or_default();
         let result = run_mutation(ctx, move |conn, v| service::create_cart(conn, v, input, &s)).await?;
-        cart_payload(ctx, result).await
+        cart_payload(ctx, result, None).await
     }
 
     async fn cart_lines_add(&self, ctx: &Context<'_>, input: CartLinesAddInput) -> Result<CartPayload> {
         let s = settings(ctx).clone();
+        let cart = input.cart_id.clone();
         let result = run_mutation(ctx, move |conn, v| service::add_lines(conn, v, input, &s)).await?;
-        cart_payload(ctx, result).await
+        cart_payload(ctx, result, Some(cart)).await
     }
 
     async fn cart_lines_update(&self, ctx: &Context<'_>, input: CartLinesUpdateInput) -> Result<CartPayload> {
         let s = settings(ctx).clone();
+        let cart = input.cart_id.clone();
         let result = run_mutation(ctx, move |conn, v| service::update_lines(conn, v, input, &s)).await?;
-        cart_payload(ctx, result).await
+        cart_payload(ctx, result, Some(cart)).await
     }
 
     async fn cart_lines_remove(&self, ctx: &Context<'_>, input: CartLinesRemoveInput) -> Result<CartPayload> {
+        let cart = input.cart_id.clone();
         let result = run_mutation(ctx, move |conn, v| service::remove_lines(conn, v, input)).await?;
-        cart_payload(ctx, result).await
+        cart_payload(ctx, result, Some(cart)).await
     }
 
     /// Places the order: one transaction re-prices the cart, takes the stock, splits the order

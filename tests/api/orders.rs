@@ -675,3 +675,20 @@ mod parked_emails_are_retried_by_admins_and_payouts_reduce_the_balance {
         }
     }
 }
+
+async fn a_refused_cart_change_answers_the_cart_as_it_was(app: TestApp) {
+    let (variant_id, _, _) = variant(&app, "amlou-tighanimine").await;
+    let cart = new_cart(&app, None, json!([{ "variantId": variant_id, "quantity": 2 }])).await;
+    let body = app
+        .gql(
+            "mutation($i: CartLinesAddInput!) { cartLinesAdd(input: $i) {
+                cart { id totalQuantity lines { nodes { quantity } } } userErrors { field code } } }",
+            json!({ "i": { "cartId": cart["id"], "lines": [{ "variantId": variant_id, "quantity": 0 }] } }),
+        )
+        .await;
+    let payload = &body["data"]["cartLinesAdd"];
+    assert_eq!(payload["userErrors"][0]["code"], "BAD_USER_INPUT", "{body}");
+    assert_eq!(payload["cart"]["id"], cart["id"], "the cart comes back with the errors: {body}");
+    assert_eq!(payload["cart"]["totalQuantity"], 2, "and nothing changed: {body}");
+}
+on_both_backends!(a_refused_cart_change_answers_the_cart_as_it_was);
