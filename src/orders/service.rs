@@ -46,8 +46,13 @@ fn new_token(prefix: &str) -> Result<String, AppError> {
 /// A cart the caller may use: a guest cart by its unguessable id, a customer's only by them.
 /// A cart's token from its id: the global id (`Cart:token`), or the bare token that carts
 /// had as their id before.
-pub fn cart_token(id: &str) -> String {
+fn cart_token(id: &str) -> String {
     ids::decode_text(id, "Cart").unwrap_or_else(|| id.trim().to_string())
+}
+
+/// The cart a cart id (global or bare token) names.
+fn cart_by_id(conn: &mut DbConn, id: &str) -> Result<Option<CartRow>, AppError> {
+    Ok(store::cart_by_token(conn, &cart_token(id))?)
 }
 
 /// A line of the viewer's own cart, priced. A guest cart's lines are reached through the
@@ -67,8 +72,7 @@ pub fn visible_cart_line(
 }
 
 pub fn load_cart(conn: &mut DbConn, viewer: Option<&Viewer>, id: &str, field: &[&str]) -> Result<CartRow, AppError> {
-    let cart =
-        store::cart_by_token(conn, &cart_token(id))?.ok_or_else(|| AppError::not_found(field, "no such cart"))?;
+    let cart = cart_by_id(conn, id)?.ok_or_else(|| AppError::not_found(field, "no such cart"))?;
     match cart.account_id {
         Some(owner) if viewer.map(|v| v.account_id) != Some(owner) => Err(AppError::not_found(field, "no such cart")),
         _ => Ok(cart),
@@ -240,7 +244,7 @@ pub fn remove_lines(
 /// After sign-in: the guest cart becomes the customer's, merged with the one they had open.
 pub fn attach_cart(conn: &mut DbConn, account_id: i64, token: &str) -> Result<(), AppError> {
     write_tx(conn, |conn| {
-        let Some(guest) = store::cart_by_token(conn, &cart_token(token))? else { return Ok(()) };
+        let Some(guest) = cart_by_id(conn, token)? else { return Ok(()) };
         if guest.completed_at.is_some() || guest.account_id.is_some_and(|a| a != account_id) {
             return Ok(());
         }
@@ -512,7 +516,7 @@ pub fn checkout(
 }
 
 fn same_checkout(conn: &mut DbConn, existing: OrderRow, input: &CheckoutCompleteInput) -> Result<Checkout, AppError> {
-    let cart = store::cart_by_token(conn, &cart_token(&input.cart_id))?;
+    let cart = cart_by_id(conn, &input.cart_id)?;
     if cart.map(|c| c.id) != Some(existing.cart_id) {
         return Err(AppError::conflict(&["input", "idempotencyKey"], "this idempotency key was used for another cart"));
     }
@@ -821,8 +825,12 @@ pub fn visible_fulfilment(
     viewer: Option<&Viewer>,
     id: i64,
 ) -> Result<Option<FulfilmentRow>, AppError> {
-    let Some(viewer) = viewer else { return Ok(None) };
-    Ok(store::find_fulfilment(conn, id)?.filter(|f| viewer.is_staff() || viewer.can_manage(f.cooperative_id)))
+    Ok(store::find_fulfilment(conn, id)?.filter(|f| can_handle_fulfilment(viewer, f)))
+}
+
+/// A cooperative's managers handle its part of an order; staff handle any.
+fn can_handle_fulfilment(viewer: Option<&Viewer>, fulfilment: &FulfilmentRow) -> bool {
+    viewer.is_some_and(|v| v.is_staff() || v.can_manage(fulfilment.cooperative_id))
 }
 
 pub fn find_order_for(
@@ -832,9 +840,7 @@ pub fn find_order_for(
     field: &[&str],
 ) -> Result<OrderRow, AppError> {
     let raw = ids::decode(id, "Order").ok_or_else(|| AppError::bad_input(field, "is not a valid Order id"))?;
-    store::find_order(conn, raw)?
-        .filter(|o| can_view_order(viewer, o))
-        .ok_or_else(|| AppError::not_found(field, "no such order"))
+    visible_order(conn, viewer, raw)?.ok_or_else(|| AppError::not_found(field, "no such order"))
 }
 
 /// A guest finds their order with its number and the email it was placed with.
@@ -931,9 +937,8 @@ pub fn update_fulfilment(
     let raw = ids::decode(&input.fulfilment_id, "Fulfilment")
         .ok_or_else(|| AppError::bad_input(&["input", "fulfilmentId"], "is not a valid Fulfilment id"))?;
     let current = store::find_fulfilment(conn, raw)?;
-    let allowed = |f: &FulfilmentRow| viewer.is_staff() || viewer.can_manage(f.cooperative_id);
     let current = match current {
-        Some(f) if allowed(&f) => f,
+        Some(f) if can_handle_fulfilment(Some(viewer), &f) => f,
         Some(_) => return Err(AppError::forbidden("you may only handle your own cooperative's orders")),
         None => return Err(AppError::not_found(&["input", "fulfilmentId"], "no such fulfilment")),
     };

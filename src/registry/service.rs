@@ -311,19 +311,32 @@ pub fn visible_member(
 ) -> Result<Option<MemberRow>, AppError> {
     let Some(member) = store::find_member(conn, id)? else { return Ok(None) };
     let Some(viewer) = viewer.filter(|v| can_read_register(Some(v), member.cooperative_id)) else { return Ok(None) };
-    if viewer.is_staff() && !personal_fields.is_empty() {
+    record_personal_data_read(conn, viewer, member.cooperative_id, personal_fields, 1)?;
+    Ok(Some(member))
+}
+
+/// Law 09-08: every read of members' personal data by the office is recorded, whichever
+/// path it takes (a cooperative's member list, a member by id).
+fn record_personal_data_read(
+    conn: &mut DbConn,
+    viewer: &Viewer,
+    cooperative_id: i64,
+    personal_fields: &[&str],
+    members: usize,
+) -> Result<(), AppError> {
+    if viewer.is_staff() && !personal_fields.is_empty() && members > 0 {
         store::insert_personal_data_read(
             conn,
             &NewPersonalDataRead {
                 account_id: viewer.account_id,
-                cooperative_id: member.cooperative_id,
+                cooperative_id,
                 fields: personal_fields.join(","),
-                member_count: 1,
+                member_count: members as i32,
                 read_at: now(),
             },
         )?;
     }
-    Ok(Some(member))
+    Ok(())
 }
 
 /// A filing, for the cooperative's managers and the office.
@@ -359,12 +372,11 @@ pub fn visible_application(
     viewer: Option<&Viewer>,
     id: i64,
 ) -> Result<Option<ApplicationView>, AppError> {
-    let viewer = require_viewer(viewer)?;
-    let Some(row) = store::find_application(conn, id)? else { return Ok(None) };
-    if row.applicant_account_id != viewer.account_id && !viewer.is_staff() {
-        return Ok(None);
+    require_viewer(viewer)?;
+    match visible_application_row(conn, viewer, id)? {
+        Some(_) => application_view(conn, id).map(Some),
+        None => Ok(None),
     }
-    application_view(conn, id).map(Some)
 }
 
 pub fn list_applications(
@@ -1104,19 +1116,7 @@ pub fn members(
         |c, seek| store::list_members(c, cooperative_id, current_only, seek),
         |m| Key::id(m.id),
     )?;
-    // Law 09-08: every read of members' personal data by the office is recorded.
-    if viewer.is_staff() && !personal_fields.is_empty() && !page.rows.is_empty() {
-        store::insert_personal_data_read(
-            conn,
-            &NewPersonalDataRead {
-                account_id: viewer.account_id,
-                cooperative_id,
-                fields: personal_fields.join(","),
-                member_count: page.rows.len() as i32,
-                read_at: now(),
-            },
-        )?;
-    }
+    record_personal_data_read(conn, viewer, cooperative_id, personal_fields, page.rows.len())?;
     Ok(page)
 }
 
