@@ -148,7 +148,8 @@ pub async fn get(state: web::Data<ApiState>, req: HttpRequest) -> HttpResponse {
             .content_type(media.content_type())
             .json(json!({ "errors": [{ "message": "mutations must be sent with POST", "extensions": { "code": "BAD_REQUEST" } }] }));
     }
-    execute(&state, &req, request, media, Caching::Get { max_age: state.http.cache_seconds }).await
+    let caching = Caching::Get { max_age: state.http.cache_seconds, shareable: reads_only_shareable(&request) };
+    execute(&state, &req, request, media, caching).await
 }
 
 /// The operation the request selects: its type and the names of its root fields (`None` for
@@ -195,7 +196,40 @@ fn is_introspection(request: &async_graphql::Request) -> bool {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Caching {
     None,
-    Get { max_age: u32 },
+    /// `shareable`: the operation reads only the public catalogue, register extract and
+    /// figures, so an anonymous answer may sit in a shared cache.
+    Get {
+        max_age: u32,
+        shareable: bool,
+    },
+}
+
+/// Root fields whose anonymous answers hold no one's personal data. Others (an order looked
+/// up by email, a guest cart, `node`) stay out of shared caches even when anonymous.
+const SHAREABLE_ROOTS: &[&str] = &[
+    "products",
+    "product",
+    "cooperatives",
+    "cooperative",
+    "categories",
+    "category",
+    "regions",
+    "sectors",
+    "productSearch",
+    "searchSuggest",
+    "registryEntry",
+    "registrySearch",
+    "nationalFigures",
+    "shop",
+    "__typename",
+    "__schema",
+    "__type",
+];
+
+fn reads_only_shareable(request: &async_graphql::Request) -> bool {
+    selected_operation(request).is_some_and(|(ty, roots)| {
+        ty == OperationType::Query && roots.iter().all(|r| r.as_deref().is_some_and(|r| SHAREABLE_ROOTS.contains(&r)))
+    })
 }
 
 async fn execute(
@@ -277,8 +311,8 @@ async fn execute(
                 builder.insert_header((header::WWW_AUTHENTICATE, REJECTED_TOKEN_CHALLENGE));
             }
             match caching {
-                Caching::Get { max_age } if clean && status == actix_web::http::StatusCode::OK => {
-                    let public = !signed_in && !token_rejected;
+                Caching::Get { max_age, shareable } if clean && status == actix_web::http::StatusCode::OK => {
+                    let public = shareable && !signed_in && !token_rejected;
                     cacheable(&mut builder, req, body, public, max_age)
                 }
                 Caching::Get { .. } => {

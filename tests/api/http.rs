@@ -409,6 +409,15 @@ async fn get_answers_can_be_cached(app: TestApp) {
     let customer = app.login_as("customer").await;
     let private = app.client.get(&url).bearer_auth(&customer).send().await.unwrap();
     assert_eq!(private.headers()["cache-control"], "private, no-cache");
+    // Anonymous but not catalogue data (an order looked up by email): not for shared caches.
+    let lookup = app
+        .client
+        .get(app.url("/graphql?query=%7B%20orderLookup(number%3A%20%22TW-1%22%2C%20email%3A%20%22a%40b.ma%22)%20%7B%20id%20%7D%20%7D"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lookup.status(), 200);
+    assert_eq!(lookup.headers()["cache-control"], "private, no-cache");
     // An answer with errors is never cached.
     let broken = app.client.get(app.url("/graphql?query=%7B%20nope%20%7D")).send().await.unwrap();
     assert_eq!(broken.headers()["cache-control"], "no-store");
