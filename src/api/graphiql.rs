@@ -41,8 +41,14 @@ const ASSETS: [Asset; 4] = [
     },
 ];
 
+/// The page, built once.
+pub fn page() -> &'static str {
+    static PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(build_page);
+    &PAGE
+}
+
 /// The page: the assets by path with their integrity hashes, a fetcher on this URL.
-pub fn page() -> String {
+fn build_page() -> String {
     let tag = |a: &Asset| {
         if a.name.ends_with(".css") {
             format!(r#"  <link rel="stylesheet" href="/graphiql/{}" integrity="{}">"#, a.name, a.integrity)
