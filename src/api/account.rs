@@ -10,12 +10,13 @@ use crate::auth::model::{
 };
 use crate::auth::service;
 use crate::catalog::graphql::Cooperative;
-use crate::kernel::error::{AppError, UserError};
+use crate::kernel::error::{AppError, ErrorCode, UserError};
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::relay::Conn;
 use crate::kernel::graphql::{DateTime, ids, loader_error, run_mutation};
 use crate::kernel::i18n::Locale;
 use crate::kernel::viewer::require_admin;
+use crate::msg;
 use crate::orders;
 use crate::orders::graphql::{Cart, Order};
 use crate::orders::model::OrderStatus;
@@ -60,7 +61,7 @@ impl Account {
         status: Option<OrderStatus>,
     ) -> Result<Conn<Order>> {
         if ctx.viewer().map(|v| v.account_id) != Some(self.0.id) {
-            return Err(AppError::forbidden("only your own orders").into());
+            return Err(AppError::forbidden(msg!("only your own orders")).into());
         }
         let args = ctx.page_args(after, before, first, last)?;
         orders::graphql::account_orders(ctx, self.0.id, status, args).await
@@ -181,7 +182,11 @@ impl AccountMutation {
         let (row, user_errors) = run_mutation(ctx, move |conn, viewer| {
             let cooperative_id = match &input.cooperative_id {
                 Some(id) => Some(ids::decode(id, "Cooperative").ok_or_else(|| {
-                    AppError::bad_input(&["input", "cooperativeId"], "is not a valid Cooperative id")
+                    AppError::user(
+                        ErrorCode::InvalidId,
+                        &["input", "cooperativeId"],
+                        msg!("is not a valid Cooperative id"),
+                    )
                 })?),
                 None => None,
             };
@@ -212,8 +217,9 @@ impl AccountMutation {
     ) -> Result<AccountPayload> {
         let (row, user_errors) = run_mutation(ctx, move |conn, viewer| {
             require_admin(viewer)?;
-            let cooperative_id = ids::decode(&input.cooperative_id, "Cooperative")
-                .ok_or_else(|| AppError::bad_input(&["input", "cooperativeId"], "is not a valid Cooperative id"))?;
+            let cooperative_id = ids::decode(&input.cooperative_id, "Cooperative").ok_or_else(|| {
+                AppError::user(ErrorCode::InvalidId, &["input", "cooperativeId"], msg!("is not a valid Cooperative id"))
+            })?;
             service::assign_manager(conn, viewer, &input.email, cooperative_id, cooperative_exists)
         })
         .await?;

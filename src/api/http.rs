@@ -11,6 +11,7 @@ use crate::auth;
 use crate::catalog::loaders::CatalogLoader;
 use crate::kernel::graphql::context::{RequestContext, request_loader};
 use crate::kernel::i18n::Locale;
+use crate::kernel::messages::Message;
 use crate::orders::loaders::OrdersLoader;
 use crate::registry::loaders::RegistryLoader;
 
@@ -284,6 +285,7 @@ async fn execute(
         .data(request_loader(OrdersLoader::new(state.db.clone())));
     let mut response = schema.execute(request).await;
     give_every_error_a_code(&mut response);
+    translate_errors(&mut response, locale);
     if token_rejected {
         response.extensions.insert(
             "authentication".into(),
@@ -333,6 +335,16 @@ async fn execute(
 /// exist, an argument of the wrong type, a limit) carry no code; clients branch on codes,
 /// so each gets one: `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, `BAD_USER_INPUT`
 /// (an argument or variable that is not of its type), else `INTERNAL`.
+/// Errors raised by the domains keep their `Message`: say it in the request's language.
+fn translate_errors(response: &mut async_graphql::Response, locale: Locale) {
+    let translations = super::messages::translations();
+    for error in &mut response.errors {
+        if let Some(message) = error.source::<Message>() {
+            error.message = translations.render(message, locale);
+        }
+    }
+}
+
 fn give_every_error_a_code(response: &mut async_graphql::Response) {
     for error in &mut response.errors {
         if error.extensions.as_ref().is_some_and(|x| x.get("code").is_some()) {

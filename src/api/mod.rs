@@ -7,6 +7,7 @@ pub mod account;
 pub mod field_order;
 pub mod graphiql;
 pub mod http;
+pub mod messages;
 pub mod node;
 pub mod observability;
 pub mod rate_limit;

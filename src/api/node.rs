@@ -5,20 +5,27 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::account::Account;
 use crate::auth::service as auth;
-use crate::catalog::graphql::{Category, Cooperative, Media, Product, QualityLabel, Variant, visible_product};
-use crate::catalog::loaders::{CatalogLoader, CategoryKey, ProductKey, VariantKey};
+use crate::catalog::graphql::{
+    Category, Cooperative, Media, Product, QualityLabel, Variant, cooperative_by_id, product_by_id, variant_by_id,
+    visible_product,
+};
+use crate::catalog::loaders::{CatalogLoader, CategoryKey, ProductKey};
 use crate::catalog::service as catalog;
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::{ids, loader_error};
-use crate::orders::graphql::{Cart, CartLine, Fulfilment, Order, OrderLine, cart_for, settings};
+use crate::msg;
+use crate::orders::graphql::{
+    Cart, CartLine, Fulfilment, Order, OrderLine, cart_for, fulfilment_by_id, order_by_id, settings,
+};
 use crate::orders::service as orders;
 use crate::outbox::graphql::{OutboxMessage, message};
 use crate::registry::graphql::{
-    AnnualFiling, Member, RegistrationApplication, RegistrationApplicationSummary, RegistryDocument,
+    AnnualFiling, Member, RegistrationApplication, RegistrationApplicationSummary, RegistryDocument, application_by_id,
+    member_by_id, personal_fields,
 };
 use crate::registry::graphql::{Region, Sector};
-use crate::registry::loaders::{CooperativeKey, RegionKey, RegistryLoader, SectorKey};
+use crate::registry::loaders::{RegionKey, RegistryLoader, SectorKey};
 use crate::registry::service as registry;
 
 // Built once per `node(id:)` answer, so the size of the largest variant does not matter.
@@ -60,22 +67,14 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
     let loader = ctx.loader::<CatalogLoader>();
     let registry = ctx.loader::<RegistryLoader>();
     Ok(match type_name.as_str() {
-        "Product" => {
-            let row = loader.load_one(ProductKey(raw)).await.map_err(loader_error)?;
-            visible_product(ctx, row).await?.map(Node::Product)
-        }
-        "Variant" => {
-            let Some(variant) = loader.load_one(VariantKey(raw)).await.map_err(loader_error)? else {
-                return Ok(None);
-            };
-            let product = loader.load_one(ProductKey(variant.product_id)).await.map_err(loader_error)?;
-            visible_product(ctx, product).await?.map(|_| Node::Variant(Variant(variant)))
-        }
-        "Cooperative" => registry
-            .load_one(CooperativeKey(raw))
-            .await
-            .map_err(loader_error)?
-            .map(|r| Node::Cooperative(Cooperative(r))),
+        "Product" => product_by_id(ctx, id).await?.map(Node::Product),
+        "Variant" => variant_by_id(ctx, id).await?.map(Node::Variant),
+        "Cooperative" => cooperative_by_id(ctx, id).await?.map(Node::Cooperative),
+        "Order" => order_by_id(ctx, id).await?.map(Node::Order),
+        "RegistrationApplication" => application_by_id(ctx, id).await?.map(Node::RegistrationApplication),
+        // Reading personal fields through `node` is recorded like reading them in a list.
+        "Member" => member_by_id(ctx, id, personal_fields(ctx.look_ahead())).await?.map(Node::Member),
+        "Fulfilment" => fulfilment_by_id(ctx, id).await?.map(Node::Fulfilment),
         "Category" => {
             loader.load_one(CategoryKey(raw)).await.map_err(loader_error)?.map(|r| Node::Category(Category(r)))
         }
@@ -110,13 +109,6 @@ async fn load_private_node(ctx: &Context<'_>, type_name: &str, raw: i64) -> Resu
     let viewer = ctx.viewer().cloned();
     let db = ctx.db();
     Ok(match type_name {
-        "Order" => {
-            db.run(move |c| orders::visible_order(c, viewer.as_ref(), raw)).await?.map(|o| Node::Order(Order(o)))
-        }
-        "Fulfilment" => db
-            .run(move |c| orders::visible_fulfilment(c, viewer.as_ref(), raw))
-            .await?
-            .map(|f| Node::Fulfilment(Fulfilment(f))),
         "Account" => {
             db.run(move |c| auth::visible_account(c, viewer.as_ref(), raw)).await?.map(|a| Node::Account(Account(a)))
         }
@@ -124,10 +116,6 @@ async fn load_private_node(ctx: &Context<'_>, type_name: &str, raw: i64) -> Resu
             .run(move |c| crate::outbox::visible_message(c, viewer.as_ref(), raw))
             .await?
             .map(|m| Node::OutboxMessage(message(m))),
-        "RegistrationApplication" if viewer.is_some() => db
-            .run(move |c| registry::visible_application(c, viewer.as_ref(), raw))
-            .await?
-            .map(|a| Node::RegistrationApplication(RegistrationApplication(a))),
         "RegistrationApplicationSummary" => db
             .run(move |c| registry::visible_application_row(c, viewer.as_ref(), raw))
             .await?
@@ -142,15 +130,6 @@ async fn load_private_node(ctx: &Context<'_>, type_name: &str, raw: i64) -> Resu
             .run(move |c| orders::visible_order_line(c, viewer.as_ref(), raw))
             .await?
             .map(|l| Node::OrderLine(OrderLine(l))),
-        "Member" => {
-            // Reading personal fields through `node` is recorded like reading them in a list.
-            let look = ctx.look_ahead();
-            let personal: Vec<&'static str> =
-                ["nationalId", "birthDate", "phone"].into_iter().filter(|f| look.field(f).exists()).collect();
-            db.run(move |c| registry::visible_member(c, viewer.as_ref(), raw, &personal))
-                .await?
-                .map(|m| Node::Member(Member(m)))
-        }
         "AnnualFiling" => db
             .run(move |c| registry::visible_filing(c, viewer.as_ref(), raw))
             .await?
@@ -173,7 +152,9 @@ impl NodeQuery {
     /// Several objects by global id, in the order asked (null where not found); at most 100.
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         if ids.len() > ctx.limits().max_page_size {
-            return Err(AppError::bad_input(&["ids"], format!("at most {} ids", ctx.limits().max_page_size)).into());
+            return Err(
+                AppError::bad_input(&["ids"], msg!("at most {max} ids", max = ctx.limits().max_page_size)).into()
+            );
         }
         let lookups = ids.iter().map(|id| load_node(ctx, id));
         futures_util::future::try_join_all(lookups).await

@@ -55,6 +55,7 @@ pub fn build_schema(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query,
         .limit_complexity(limits.max_complexity)
         .extension(ApolloPersistedQueries::new(LruCacheStorage::new(limits.apq_cache_entries.max(1))))
         .extension(FieldOrder)
+        .data(super::messages::translations())
 }
 
 /// The SDL front ends generate code from (`graphql/schema.graphql`).

@@ -12,10 +12,11 @@ use sha2::{Digest, Sha256};
 use super::model::{AccountCreateInput, AccountRow, NewAccessToken, NewAccount, RegisterInput};
 use super::store;
 use crate::kernel::db::{DbConn, now, write_tx};
-use crate::kernel::error::{AppError, Checks};
+use crate::kernel::error::{AppError, Checks, ErrorCode};
 use crate::kernel::i18n::Locale;
 use crate::kernel::validate::{is_valid_email, normalize_email};
 use crate::kernel::viewer::{Role, Viewer, require_admin};
+use crate::msg;
 use crate::path;
 
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -50,13 +51,17 @@ fn check_password(checks: &mut Checks, password: &str) {
     checks.check(
         (MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&len),
         path!["input", "password"],
-        format!("must be {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters"),
+        msg!(
+            "must be {min_password_len} to {max_password_len} characters",
+            min_password_len = MIN_PASSWORD_LEN,
+            max_password_len = MAX_PASSWORD_LEN
+        ),
     );
 }
 
 fn check_full_name(checks: &mut Checks, name: &str) {
     let len = name.trim().chars().count();
-    checks.check((1..=200).contains(&len), path!["input", "fullName"], "must be 1 to 200 characters");
+    checks.check((1..=200).contains(&len), path!["input", "fullName"], msg!("must be 1 to 200 characters"));
 }
 
 /// A new bearer token for `account_id`; only its hash is stored.
@@ -83,7 +88,7 @@ pub fn register_customer(
 ) -> Result<(AccountRow, IssuedToken), AppError> {
     let email = normalize_email(&input.email);
     let mut checks = Checks::new();
-    checks.check(is_valid_email(&email), path!["input", "email"], "is not a valid email address");
+    checks.check(is_valid_email(&email), path!["input", "email"], msg!("is not a valid email address"));
     check_password(&mut checks, &input.password);
     check_full_name(&mut checks, &input.full_name);
     let locale = input.locale.unwrap_or(default_locale);
@@ -91,7 +96,11 @@ pub fn register_customer(
     let password_hash = hash_password(&input.password)?;
     write_tx(conn, |conn| {
         if store::find_by_email(conn, &email)?.is_some() {
-            return Err(AppError::conflict(&["input", "email"], "an account with this email already exists"));
+            return Err(AppError::user(
+                ErrorCode::Taken,
+                &["input", "email"],
+                msg!("an account with this email already exists"),
+            ));
         }
         let id = store::insert(
             conn,
@@ -132,11 +141,7 @@ pub fn login(
             let token = issue_token(conn, account.id, ttl_hours)?;
             Ok((account, token))
         }
-        _ => Err(AppError::Invalid(vec![crate::kernel::error::UserError::new(
-            crate::kernel::error::ErrorCode::Unauthenticated,
-            &["input"],
-            "invalid email or password",
-        )])),
+        _ => Err(AppError::user(ErrorCode::InvalidCredentials, &["input"], msg!("invalid email or password"))),
     }
 }
 
@@ -194,17 +199,17 @@ pub fn create_account_unchecked(
 ) -> Result<AccountRow, AppError> {
     let email = normalize_email(&input.email);
     let mut checks = Checks::new();
-    checks.check(is_valid_email(&email), path!["input", "email"], "is not a valid email address");
+    checks.check(is_valid_email(&email), path!["input", "email"], msg!("is not a valid email address"));
     check_password(&mut checks, &input.password);
     check_full_name(&mut checks, &input.full_name);
     let locale = input.locale.unwrap_or(default_locale);
     match (input.role, input.cooperative_id) {
         (Role::CooperativeManager, None) => {
-            checks.fail(path!["input", "cooperativeId"], "a cooperative manager needs a cooperative")
+            checks.fail(path!["input", "cooperativeId"], msg!("a cooperative manager needs a cooperative"))
         }
         (Role::CooperativeManager, Some(_)) | (_, None) => {}
         (_, Some(_)) => {
-            checks.fail(path!["input", "cooperativeId"], "only cooperative managers belong to a cooperative")
+            checks.fail(path!["input", "cooperativeId"], msg!("only cooperative managers belong to a cooperative"))
         }
     }
     checks.finish()?;
@@ -213,10 +218,18 @@ pub fn create_account_unchecked(
         if let Some(cid) = input.cooperative_id
             && !cooperative_exists(conn, cid)?
         {
-            return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
+            return Err(AppError::user(
+                ErrorCode::CooperativeNotFound,
+                &["input", "cooperativeId"],
+                msg!("no such cooperative"),
+            ));
         }
         if store::find_by_email(conn, &email)?.is_some() {
-            return Err(AppError::conflict(&["input", "email"], "an account with this email already exists"));
+            return Err(AppError::user(
+                ErrorCode::Taken,
+                &["input", "email"],
+                msg!("an account with this email already exists"),
+            ));
         }
         let id = store::insert(
             conn,
@@ -247,12 +260,17 @@ pub fn assign_manager(
     let email = normalize_email(email);
     write_tx(conn, |conn| {
         if !cooperative_exists(conn, cooperative_id)? {
-            return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
+            return Err(AppError::user(
+                ErrorCode::CooperativeNotFound,
+                &["input", "cooperativeId"],
+                msg!("no such cooperative"),
+            ));
         }
-        let account = store::find_by_email(conn, &email)?
-            .ok_or_else(|| AppError::not_found(&["input", "email"], "no account with this email"))?;
+        let account = store::find_by_email(conn, &email)?.ok_or_else(|| {
+            AppError::user(ErrorCode::AccountNotFound, &["input", "email"], msg!("no account with this email"))
+        })?;
         if matches!(account.role(), Role::Admin | Role::Agent) {
-            return Err(AppError::bad_input(&["input", "email"], "staff accounts cannot manage a cooperative"));
+            return Err(AppError::bad_input(&["input", "email"], msg!("staff accounts cannot manage a cooperative")));
         }
         store::set_role(conn, account.id, Role::CooperativeManager.as_str(), Some(cooperative_id))?;
         store::find(conn, account.id)?.ok_or_else(|| AppError::internal("account vanished"))

@@ -5,12 +5,13 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use super::loaders::*;
 use super::model::*;
 use super::service;
-use crate::kernel::error::AppError;
+use crate::kernel::error::{AppError, ErrorCode};
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::relay::{Conn, Key, connection_from_vec};
-use crate::kernel::graphql::{Date, DateTime, ids, loader_error, page_cost, run_mutation};
+use crate::kernel::graphql::{Date, DateTime, ids, loader_error, or_unchanged, page_cost, run_mutation};
 use crate::kernel::i18n::{Locale, LocalizedText, Translation};
 use crate::kernel::money::{CurrencyCode, Money};
+use crate::msg;
 use crate::registry::graphql::{Region, Sector};
 use crate::registry::loaders::{CooperativeKey, RegionKey, RegistryLoader, SectorKey};
 use crate::registry::model::{
@@ -403,7 +404,7 @@ impl CatalogQuery {
                 ctx.loader::<CatalogLoader>().load_one(ProductKey(raw)).await.map_err(loader_error)?
             }
             (None, Some(slug)) => ctx.db().run(move |conn| service::product_by_slug(conn, &slug)).await?,
-            _ => return Err(AppError::bad_input(&["id"], "give exactly one of `id` and `slug`").into()),
+            _ => return Err(AppError::bad_input(&["id"], msg!("give exactly one of `id` and `slug`")).into()),
         };
         visible_product(ctx, row).await
     }
@@ -444,7 +445,7 @@ impl CatalogQuery {
                 ctx.loader::<RegistryLoader>().load_one(CooperativeKey(raw)).await.map_err(loader_error)?
             }
             (None, Some(slug)) => ctx.db().run(move |conn| registry::cooperative_by_slug(conn, &slug)).await?,
-            _ => return Err(AppError::bad_input(&["id"], "give exactly one of `id` and `slug`").into()),
+            _ => return Err(AppError::bad_input(&["id"], msg!("give exactly one of `id` and `slug`")).into()),
         };
         Ok(row.map(Cooperative))
     }
@@ -463,14 +464,14 @@ impl CatalogQuery {
         #[graphql(default_with = "Some(true)")] roots_only: Option<bool>,
     ) -> Result<Conn<Category>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let parent = match parent_id {
-            Some(id) => Some(Some(
-                ids::decode(&id, "Category")
-                    .ok_or_else(|| AppError::bad_input(&["parentId"], "is not a Category id"))?,
-            )),
-            None if roots_only.unwrap_or(true) => Some(None),
-            None => None,
-        };
+        let parent =
+            match parent_id {
+                Some(id) => Some(Some(ids::decode(&id, "Category").ok_or_else(|| {
+                    AppError::user(ErrorCode::InvalidId, &["parentId"], msg!("is not a Category id"))
+                })?)),
+                None if roots_only.unwrap_or(true) => Some(None),
+                None => None,
+            };
         let rows = ctx.db().run(move |conn| service::list_categories(conn, parent)).await?;
         Ok(connection_from_vec(args, rows.into_iter().map(Category::new).collect(), |c| {
             position_key(c.0.position, c.0.id)
@@ -484,7 +485,7 @@ impl CatalogQuery {
                 ctx.loader::<CatalogLoader>().load_one(CategoryKey(raw)).await.map_err(loader_error)?
             }
             (None, Some(slug)) => ctx.db().run(move |conn| service::category_by_slug(conn, &slug)).await?,
-            _ => return Err(AppError::bad_input(&["id"], "give exactly one of `id` and `slug`").into()),
+            _ => return Err(AppError::bad_input(&["id"], msg!("give exactly one of `id` and `slug`")).into()),
         };
         Ok(row.map(Category::new))
     }
@@ -520,6 +521,29 @@ pub async fn visible_product(ctx: &Context<'_>, row: Option<ProductRow>) -> Resu
     Ok(cooperative.filter(|c| service::can_view_product(ctx.viewer(), &row, c)).map(|_| Product(row)))
 }
 
+/// A product by global id, as `node(id:)` shows it: null when it is not one the viewer may see.
+pub async fn product_by_id(ctx: &Context<'_>, id: &ID) -> Result<Option<Product>> {
+    let Some(raw) = ids::decode(id, "Product") else { return Ok(None) };
+    let row = ctx.loader::<CatalogLoader>().load_one(ProductKey(raw)).await.map_err(loader_error)?;
+    visible_product(ctx, row).await
+}
+
+/// A variant by global id, when its product is one the viewer may see.
+pub async fn variant_by_id(ctx: &Context<'_>, id: &ID) -> Result<Option<Variant>> {
+    let Some(raw) = ids::decode(id, "Variant") else { return Ok(None) };
+    let loader = ctx.loader::<CatalogLoader>();
+    let Some(variant) = loader.load_one(VariantKey(raw)).await.map_err(loader_error)? else { return Ok(None) };
+    let product = loader.load_one(ProductKey(variant.product_id)).await.map_err(loader_error)?;
+    Ok(visible_product(ctx, product).await?.map(|_| Variant(variant)))
+}
+
+/// A cooperative by global id (the register is public).
+pub async fn cooperative_by_id(ctx: &Context<'_>, id: &ID) -> Result<Option<Cooperative>> {
+    let Some(raw) = ids::decode(id, "Cooperative") else { return Ok(None) };
+    let row = ctx.loader::<RegistryLoader>().load_one(CooperativeKey(raw)).await.map_err(loader_error)?;
+    Ok(row.map(Cooperative))
+}
+
 // ---- mutations ----
 
 crate::mutation_payload!(ProductPayload, product: Product);
@@ -540,9 +564,11 @@ impl CatalogMutation {
     }
 
     async fn cooperative_update(&self, ctx: &Context<'_>, input: CooperativeUpdateInput) -> Result<CooperativePayload> {
-        let (row, user_errors) =
-            run_mutation(ctx, move |conn, viewer| registry::update_cooperative(conn, viewer, input)).await?;
-        Ok(CooperativePayload { cooperative: row.map(Cooperative), user_errors })
+        let id = input.id.clone();
+        let outcome = run_mutation(ctx, move |conn, viewer| registry::update_cooperative(conn, viewer, input)).await?;
+        let (cooperative, user_errors) =
+            or_unchanged((outcome.0.map(Cooperative), outcome.1), || cooperative_by_id(ctx, &id)).await?;
+        Ok(CooperativePayload { cooperative, user_errors })
     }
 
     async fn category_create(&self, ctx: &Context<'_>, input: CategoryCreateInput) -> Result<CategoryPayload> {
@@ -559,15 +585,19 @@ impl CatalogMutation {
     }
 
     async fn product_update(&self, ctx: &Context<'_>, input: ProductUpdateInput) -> Result<ProductPayload> {
-        let (row, user_errors) =
-            run_mutation(ctx, move |conn, viewer| service::update_product(conn, viewer, input)).await?;
-        Ok(ProductPayload { product: row.map(Product), user_errors })
+        let id = input.id.clone();
+        let outcome = run_mutation(ctx, move |conn, viewer| service::update_product(conn, viewer, input)).await?;
+        let (product, user_errors) =
+            or_unchanged((outcome.0.map(Product), outcome.1), || product_by_id(ctx, &id)).await?;
+        Ok(ProductPayload { product, user_errors })
     }
 
     async fn product_archive(&self, ctx: &Context<'_>, input: ProductArchiveInput) -> Result<ProductPayload> {
-        let (row, user_errors) =
-            run_mutation(ctx, move |conn, viewer| service::archive_product(conn, viewer, input)).await?;
-        Ok(ProductPayload { product: row.map(Product), user_errors })
+        let id = input.id.clone();
+        let outcome = run_mutation(ctx, move |conn, viewer| service::archive_product(conn, viewer, input)).await?;
+        let (product, user_errors) =
+            or_unchanged((outcome.0.map(Product), outcome.1), || product_by_id(ctx, &id)).await?;
+        Ok(ProductPayload { product, user_errors })
     }
 
     async fn variant_create(&self, ctx: &Context<'_>, input: VariantCreateInput) -> Result<VariantPayload> {
@@ -577,15 +607,19 @@ impl CatalogMutation {
     }
 
     async fn variant_update(&self, ctx: &Context<'_>, input: VariantUpdateInput) -> Result<VariantPayload> {
-        let (row, user_errors) =
-            run_mutation(ctx, move |conn, viewer| service::update_variant(conn, viewer, input)).await?;
-        Ok(VariantPayload { variant: row.map(Variant), user_errors })
+        let id = input.id.clone();
+        let outcome = run_mutation(ctx, move |conn, viewer| service::update_variant(conn, viewer, input)).await?;
+        let (variant, user_errors) =
+            or_unchanged((outcome.0.map(Variant), outcome.1), || variant_by_id(ctx, &id)).await?;
+        Ok(VariantPayload { variant, user_errors })
     }
 
     /// Adds or removes stock with one conditional update; never below zero.
     async fn inventory_adjust(&self, ctx: &Context<'_>, input: InventoryAdjustInput) -> Result<VariantPayload> {
-        let (row, user_errors) =
-            run_mutation(ctx, move |conn, viewer| service::adjust_inventory(conn, viewer, input)).await?;
-        Ok(VariantPayload { variant: row.map(Variant), user_errors })
+        let id = input.variant_id.clone();
+        let outcome = run_mutation(ctx, move |conn, viewer| service::adjust_inventory(conn, viewer, input)).await?;
+        let (variant, user_errors) =
+            or_unchanged((outcome.0.map(Variant), outcome.1), || variant_by_id(ctx, &id)).await?;
+        Ok(VariantPayload { variant, user_errors })
     }
 }

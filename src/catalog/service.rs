@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::model::*;
 use super::store;
 use crate::kernel::db::{DbConn, now, write_tx};
-use crate::kernel::error::{AppError, Checks, ErrorCode, UserError};
+use crate::kernel::error::{AppError, Checks, ErrorCode};
 use crate::kernel::graphql::ids;
 use crate::kernel::graphql::relay::{Page, PageArgs, paginate};
 use crate::kernel::i18n::{Locale, Localized, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, localized};
@@ -15,6 +15,7 @@ use crate::kernel::money::{CurrencyCode, parse_amount};
 use crate::kernel::text::check_slug;
 use crate::kernel::validate::is_valid_url;
 use crate::kernel::viewer::{Viewer, require_manage, require_viewer};
+use crate::msg;
 use crate::path;
 use crate::registry::model::{CooperativeRow, CooperativeStatus};
 use crate::registry::service::{self as registry, region_id, sector_id};
@@ -34,7 +35,7 @@ fn amount(checks: &mut Checks, field: Vec<String>, text: &str) -> Option<i64> {
     match parse_amount(text, CurrencyCode::Mad.exponent()) {
         Ok(v) => Some(v),
         Err(e) => {
-            checks.fail(field, format!("{e}"));
+            checks.fail_with(e.code(), field, e.message());
             None
         }
     }
@@ -42,7 +43,7 @@ fn amount(checks: &mut Checks, field: Vec<String>, text: &str) -> Option<i64> {
 
 fn options_json(checks: &mut Checks, field: &[String], options: &[SelectedOptionInput]) -> String {
     if options.len() > 5 {
-        checks.fail(field.to_vec(), "at most 5 options");
+        checks.fail(field.to_vec(), msg!("at most 5 options"));
     }
     let mut out = Vec::new();
     for (i, o) in options.iter().enumerate() {
@@ -51,12 +52,12 @@ fn options_json(checks: &mut Checks, field: &[String], options: &[SelectedOption
         checks.check(
             (1..=50).contains(&name.chars().count()),
             [field.to_vec(), path![i, "name"]].concat(),
-            "must be 1 to 50 characters",
+            msg!("must be 1 to 50 characters"),
         );
         checks.check(
             (1..=100).contains(&value.chars().count()),
             [field.to_vec(), path![i, "value"]].concat(),
-            "must be 1 to 100 characters",
+            msg!("must be 1 to 100 characters"),
         );
         out.push(SelectedOption { name: name.to_string(), value: value.to_string() });
     }
@@ -65,7 +66,12 @@ fn options_json(checks: &mut Checks, field: &[String], options: &[SelectedOption
 
 fn weight(checks: &mut Checks, field: Vec<String>, grams: Option<i32>) -> Option<i32> {
     if let Some(g) = grams {
-        checks.check((0..=1_000_000).contains(&g), field, "must be between 0 and 1,000,000 grams");
+        checks.check_with(
+            ErrorCode::OutOfRange,
+            (0..=1_000_000).contains(&g),
+            field,
+            msg!("must be between 0 and 1,000,000 grams"),
+        );
     }
     grams
 }
@@ -78,14 +84,24 @@ struct ValidVariant {
 fn variant(checks: &mut Checks, field: &[String], input: &VariantInput) -> ValidVariant {
     let at = |name: &str| [field.to_vec(), path![name]].concat();
     let sku = input.sku.trim().to_string();
-    checks.check(is_valid_sku(&sku), at("sku"), "must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_' and '.'");
+    checks.check(is_valid_sku(&sku), at("sku"), msg!("must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_' and '.'"));
     let price = amount(checks, at("price"), &input.price.0).unwrap_or(0);
     let compare_at = input.compare_at_price.as_ref().and_then(|c| amount(checks, at("compareAtPrice"), &c.0));
     if let Some(c) = compare_at {
-        checks.check(c >= price, at("compareAtPrice"), "must not be lower than the price");
+        checks.check_with(
+            ErrorCode::OutOfRange,
+            c >= price,
+            at("compareAtPrice"),
+            msg!("must not be lower than the price"),
+        );
     }
     let stock = i64::from(input.stock);
-    checks.check((0..=MAX_STOCK).contains(&stock), at("stock"), format!("must be between 0 and {MAX_STOCK}"));
+    checks.check_with(
+        ErrorCode::OutOfRange,
+        (0..=MAX_STOCK).contains(&stock),
+        at("stock"),
+        msg!("must be between 0 and {max_stock}", max_stock = MAX_STOCK),
+    );
     let options_json = options_json(checks, &at("options"), &input.options);
     let weight_grams = weight(checks, at("weightGrams"), input.weight_grams);
     ValidVariant {
@@ -103,14 +119,18 @@ fn variant(checks: &mut Checks, field: &[String], input: &VariantInput) -> Valid
 
 fn media(checks: &mut Checks, field: &[String], inputs: &[MediaInput]) -> Vec<NewMedia> {
     if inputs.len() > MAX_MEDIA {
-        checks.fail(field.to_vec(), format!("at most {MAX_MEDIA} media"));
+        checks.fail(field.to_vec(), msg!("at most {max_media} media", max_media = MAX_MEDIA));
     }
     inputs
         .iter()
         .enumerate()
         .map(|(i, m)| {
             let at = [field.to_vec(), path![i]].concat();
-            checks.check(is_valid_url(m.url.trim()), [at.clone(), path!["url"]].concat(), "must be an http(s) URL");
+            checks.check(
+                is_valid_url(m.url.trim()),
+                [at.clone(), path!["url"]].concat(),
+                msg!("must be an http(s) URL"),
+            );
             let alt = localized(checks, &[at, path!["alt"]].concat(), &m.alt, 500, false);
             NewMedia {
                 product_id: 0,
@@ -127,7 +147,7 @@ fn media(checks: &mut Checks, field: &[String], inputs: &[MediaInput]) -> Vec<Ne
 
 fn labels(checks: &mut Checks, field: &[String], inputs: &[QualityLabelInput]) -> Vec<NewLabel> {
     if inputs.len() > MAX_LABELS {
-        checks.fail(field.to_vec(), format!("at most {MAX_LABELS} labels"));
+        checks.fail(field.to_vec(), msg!("at most {max_labels} labels", max_labels = MAX_LABELS));
     }
     inputs
         .iter()
@@ -138,7 +158,7 @@ fn labels(checks: &mut Checks, field: &[String], inputs: &[QualityLabelInput]) -
             checks.check(
                 (1..=MAX_NAME_LEN).contains(&official_name.chars().count()),
                 at("officialName"),
-                format!("must be 1 to {MAX_NAME_LEN} characters"),
+                msg!("must be 1 to {max_name_len} characters", max_name_len = MAX_NAME_LEN),
             );
             let short = |checks: &mut Checks, name: &str, v: &Option<String>| {
                 let v = v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
@@ -146,7 +166,7 @@ fn labels(checks: &mut Checks, field: &[String], inputs: &[QualityLabelInput]) -
                     checks.check(
                         s.chars().count() <= MAX_NAME_LEN,
                         at(name),
-                        format!("must be at most {MAX_NAME_LEN} characters"),
+                        msg!("must be at most {max_name_len} characters", max_name_len = MAX_NAME_LEN),
                     );
                 }
                 v
@@ -173,7 +193,7 @@ fn require_catalogue_role(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> 
     {
         Ok(viewer)
     } else {
-        Err(AppError::forbidden("only cooperative managers and administrators manage products"))
+        Err(AppError::forbidden(msg!("only cooperative managers and administrators manage products")))
     }
 }
 
@@ -183,7 +203,7 @@ fn category_id(conn: &mut DbConn, checks: &mut Checks, field: Vec<String>, id: &
     };
     let found = store::find_category(conn, raw)?;
     if found.is_none() {
-        checks.fail(field, "no such category");
+        checks.fail_with(ErrorCode::CategoryNotFound, field, msg!("no such category"));
     }
     Ok(found.map(|c| c.id))
 }
@@ -220,7 +240,11 @@ pub fn product_query(
             Some(raw) => match store::find_category(conn, raw)? {
                 Some(c) => Some(c.path),
                 None => {
-                    checks.fail(path!["filter", "category"], "no such category");
+                    checks.fail_with(
+                        ErrorCode::CategoryNotFound,
+                        path!["filter", "category"],
+                        msg!("no such category"),
+                    );
                     None
                 }
             },
@@ -291,7 +315,7 @@ pub fn create_category(
             Some(raw) => {
                 let p = store::find_category(conn, raw)?;
                 if p.is_none() {
-                    checks.fail(path!["input", "parentId"], "no such category");
+                    checks.fail_with(ErrorCode::CategoryNotFound, path!["input", "parentId"], msg!("no such category"));
                 }
                 p
             }
@@ -302,7 +326,7 @@ pub fn create_category(
     checks.finish()?;
     write_tx(conn, |conn| {
         if store::category_by_slug(conn, &slug)?.is_some() {
-            return Err(AppError::conflict(&["input", "slug"], "is already used"));
+            return Err(AppError::user(ErrorCode::Taken, &["input", "slug"], msg!("is already used")));
         }
         let id = store::insert_category(
             conn,
@@ -329,11 +353,7 @@ fn check_skus_free(conn: &mut DbConn, skus: &[(Vec<String>, String)], except: Op
     let mut checks = Checks::new();
     for (field, sku) in skus {
         if taken.contains(sku) {
-            checks.push(UserError {
-                field: Some(field.clone()),
-                message: format!("SKU `{sku}` is already used"),
-                code: ErrorCode::Conflict,
-            });
+            checks.fail_with(ErrorCode::Taken, field.clone(), msg!("SKU `{sku}` is already used", sku = sku));
         }
     }
     checks.finish()
@@ -366,7 +386,7 @@ pub fn create_product(
 
     write_tx(conn, |conn| {
         if store::product_slug_taken(conn, &slug, None)? {
-            return Err(AppError::conflict(&["input", "slug"], "is already used"));
+            return Err(AppError::user(ErrorCode::Taken, &["input", "slug"], msg!("is already used")));
         }
         check_skus_free(conn, &skus, None)?;
         let at = now();
@@ -430,7 +450,7 @@ fn seller_of_new_product(
         (Some(id), _) => ids::decode_input(id, "Cooperative", path!["input", "cooperativeId"], &mut checks),
         (None, Some(own)) => Some(own),
         (None, None) => {
-            checks.fail(path!["input", "cooperativeId"], "is required");
+            checks.fail_with(ErrorCode::Required, path!["input", "cooperativeId"], msg!("is required"));
             None
         }
     };
@@ -438,20 +458,25 @@ fn seller_of_new_product(
     let cooperative_id = cooperative_id.unwrap_or_default();
     let cooperative = registry::find_cooperative(conn, cooperative_id)?;
     require_manage(viewer, cooperative_id)?;
-    cooperative.ok_or_else(|| AppError::not_found(&["input", "cooperativeId"], "no such cooperative"))
+    cooperative.ok_or_else(|| {
+        AppError::user(ErrorCode::CooperativeNotFound, &["input", "cooperativeId"], msg!("no such cooperative"))
+    })
 }
 
 /// Checks a new product's variants; returns them with each SKU and the field it came from.
 fn new_variants(checks: &mut Checks, inputs: &[VariantInput]) -> (Vec<ValidVariant>, Vec<(Vec<String>, String)>) {
     if inputs.is_empty() || inputs.len() > MAX_VARIANTS {
-        checks.fail(path!["input", "variants"], format!("a product needs 1 to {MAX_VARIANTS} variants"));
+        checks.fail(
+            path!["input", "variants"],
+            msg!("a product needs 1 to {max_variants} variants", max_variants = MAX_VARIANTS),
+        );
     }
     let variants: Vec<ValidVariant> =
         inputs.iter().enumerate().map(|(i, v)| variant(checks, &path!["input", "variants", i], v)).collect();
     let mut skus: Vec<(Vec<String>, String)> = Vec::new();
     for (i, v) in variants.iter().enumerate() {
         if skus.iter().any(|(_, s)| *s == v.fields.sku) {
-            checks.fail(path!["input", "variants", i, "sku"], "is given twice");
+            checks.fail_with(ErrorCode::Duplicate, path!["input", "variants", i, "sku"], msg!("is given twice"));
         }
         skus.push((path!["input", "variants", i, "sku"], v.fields.sku.clone()));
     }
@@ -475,7 +500,7 @@ fn managed_product(
             require_manage(viewer, p.cooperative_id)?;
             Ok(p)
         }
-        None => Err(AppError::not_found(field, "no such product")),
+        None => Err(AppError::user(ErrorCode::ProductNotFound, field, msg!("no such product"))),
     }
 }
 
@@ -534,7 +559,7 @@ pub fn update_product(
     let id = current.id;
     write_tx(conn, |conn| {
         if fields.slug != current.slug && store::product_slug_taken(conn, &fields.slug, Some(id))? {
-            return Err(AppError::conflict(&["input", "slug"], "is already used"));
+            return Err(AppError::user(ErrorCode::Taken, &["input", "slug"], msg!("is already used")));
         }
         store::update_product(conn, id, &fields)?;
         if let Some(media) = media {
@@ -582,7 +607,7 @@ pub fn create_variant(
         if count as usize >= MAX_VARIANTS {
             return Err(AppError::bad_input(
                 &["input", "productId"],
-                format!("a product has at most {MAX_VARIANTS} variants"),
+                msg!("a product has at most {max_variants} variants", max_variants = MAX_VARIANTS),
             ));
         }
         check_skus_free(conn, &[(path!["input", "variant", "sku"], v.fields.sku.clone())], None)?;
@@ -615,9 +640,9 @@ fn managed_variant(
     let raw = ids::decode_input(id, "Variant", field.iter().map(|s| s.to_string()).collect(), &mut checks);
     checks.finish()?;
     let variant = store::find_variant(conn, raw.unwrap_or_default())?
-        .ok_or_else(|| AppError::not_found(field, "no such variant"))?;
-    let product =
-        store::find_product(conn, variant.product_id)?.ok_or_else(|| AppError::not_found(field, "no such variant"))?;
+        .ok_or_else(|| AppError::user(ErrorCode::VariantNotFound, field, msg!("no such variant")))?;
+    let product = store::find_product(conn, variant.product_id)?
+        .ok_or_else(|| AppError::user(ErrorCode::VariantNotFound, field, msg!("no such variant")))?;
     require_manage(viewer, product.cooperative_id)?;
     Ok(variant)
 }
@@ -633,7 +658,7 @@ pub fn update_variant(
     checks.check(
         is_valid_sku(&sku),
         path!["input", "sku"],
-        "must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_' and '.'",
+        msg!("must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_' and '.'"),
     );
     let price = match &input.price {
         Some(p) => amount(&mut checks, path!["input", "price"], &p.0).unwrap_or(current.price_minor),
@@ -645,7 +670,7 @@ pub fn update_variant(
         MaybeUndefined::Value(c) => amount(&mut checks, path!["input", "compareAtPrice"], &c.0),
     };
     if let Some(c) = compare_at {
-        checks.check(c >= price, path!["input", "compareAtPrice"], "must not be lower than the price");
+        checks.check(c >= price, path!["input", "compareAtPrice"], msg!("must not be lower than the price"));
     }
     let options_json = match &input.options {
         Some(o) => options_json(&mut checks, &path!["input", "options"], o),
@@ -686,14 +711,15 @@ pub fn adjust_inventory(
         let delta = i64::from(input.delta);
         let updated = store::adjust_stock(conn, current.id, delta, now())?;
         if updated == 0 {
-            return Err(AppError::OutOfStock {
-                field: path!["input", "delta"],
-                message: "stock cannot go below zero".into(),
-            });
+            return Err(AppError::user(ErrorCode::OutOfStock, &["input", "delta"], msg!("stock cannot go below zero")));
         }
         let variant = store::find_variant(conn, current.id)?.ok_or_else(|| AppError::internal("variant vanished"))?;
         if variant.stock > MAX_STOCK {
-            return Err(AppError::bad_input(&["input", "delta"], format!("stock cannot exceed {MAX_STOCK}")));
+            return Err(AppError::user(
+                ErrorCode::OutOfRange,
+                &["input", "delta"],
+                msg!("stock cannot exceed {max_stock}", max_stock = MAX_STOCK),
+            ));
         }
         store::refresh_product_rollups(conn, current.product_id)?;
         enqueue_search_sync(conn, &[current.product_id])?;
@@ -800,10 +826,12 @@ pub fn reserve_stock(conn: &mut DbConn, items: &[(i64, i64)]) -> Result<(), AppE
     let at = now();
     for (variant_id, quantity) in &items {
         if store::adjust_stock(conn, *variant_id, -quantity, at)? == 0 {
-            return Err(AppError::OutOfStock {
-                field: path!["input", "cartId"],
-                message: format!("not enough stock for variant {}", ids::encode("Variant", *variant_id).0),
-            });
+            let variant = ids::encode("Variant", *variant_id).0;
+            return Err(AppError::user(
+                ErrorCode::OutOfStock,
+                &["input", "cartId"],
+                msg!("not enough stock for variant {variant}", variant = variant),
+            ));
         }
     }
     refresh_rollups_of(conn, &items)

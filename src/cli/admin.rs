@@ -35,7 +35,7 @@ pub fn run(config: &Config, what: AdminCommand) -> anyhow::Result<()> {
     match account {
         Ok(a) => println!("administrator {} created", a.email),
         Err(e) => match e.user_errors() {
-            Some(errors) => bail!("{}", errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ")),
+            Some(errors) => bail!("{}", errors.iter().map(|e| e.message.english()).collect::<Vec<_>>().join("; ")),
             None => bail!("{}", e.detail()),
         },
     }

@@ -1,51 +1,157 @@
-//! The one error type. Each variant is one code; mutations turn the expected ones into
-//! `userErrors`, everything else reaches the client as a generic message with its code.
+//! The one error type. Expected failures carry `UserError`s (field, code, message); a mutation
+//! answers them as `userErrors`, a query as GraphQL errors with `extensions.code`. Internal
+//! failures reach the client as a generic message and are logged with their cause.
 
-use async_graphql::{Enum, ErrorExtensions, SimpleObject};
+use async_graphql::{Context, Enum, ErrorExtensions, Object};
 
-/// What kind of mistake a `userErrors` entry reports (also `extensions.code` of errors).
+use crate::kernel::graphql::context::CtxExt;
+use crate::kernel::messages::Message;
+use crate::msg;
+
+/// Why a `userErrors` entry (or a GraphQL error's `extensions.code`) was raised. The generic
+/// codes apply in every domain; the others say exactly what a client may want to act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ErrorCode {
+    /// A value breaks a rule of its field (format, allowed values); the message says which.
     BadUserInput,
+    /// A value that must be given is missing or empty.
+    Required,
+    /// A text or a list is longer than allowed.
+    TooLong,
+    /// A number, an amount or a date is outside its allowed range.
+    OutOfRange,
+    /// An id is not a global id of the expected type.
+    InvalidId,
+    /// A cursor is not one of this list's (for instance from another list or sort).
+    InvalidCursor,
+    /// The same value is given twice in one input.
+    Duplicate,
+    /// A value that must be unique (email, slug, SKU, registration number, national ID) is already used.
+    Taken,
+    /// The request needs a signed-in account.
     Unauthenticated,
+    /// The caller's role may not do this.
     Forbidden,
+    /// The object does not exist, or the caller may not see it.
     NotFound,
+    /// The object changed while the request ran; reload it and try again.
     Conflict,
-    OutOfStock,
-    PaymentFailed,
+    /// The object's current state does not allow this action (an application already decided,
+    /// an order already shipped…); the message names the state.
+    InvalidTransition,
+    /// Something failed on the server; nothing was changed. Retrying may help.
     Internal,
+
+    /// Accounts: the email and password do not match an account.
+    InvalidCredentials,
+    /// Accounts: no account has this email.
+    AccountNotFound,
+
+    /// Registry: no cooperative with this id or registration number.
+    CooperativeNotFound,
+    /// Registry: no region with this code.
+    RegionNotFound,
+    /// Registry: no sector with this code.
+    SectorNotFound,
+    /// Registry: no registration application with this id (or not the caller's).
+    ApplicationNotFound,
+    /// Registry: no member with this id in a register the caller may read.
+    MemberNotFound,
+    /// Registry: no annual filing with this id.
+    FilingNotFound,
+    /// Registry: the proposed name is already registered to another cooperative.
+    NameTaken,
+    /// Registry: documents the law requires are missing from the application.
+    DocumentsMissing,
+    /// Registry: an uploaded document was refused (type, size or content).
+    DocumentRejected,
+    /// Registry: this fiscal year's filing was already submitted.
+    AlreadyFiled,
+
+    /// Catalogue: no product with this id or slug (or not visible to the caller).
+    ProductNotFound,
+    /// Catalogue: no variant with this id.
+    VariantNotFound,
+    /// Catalogue: no category with this id or slug.
+    CategoryNotFound,
+    /// Catalogue: the cooperative is not active, so it cannot sell.
+    CooperativeNotActive,
+
+    /// Cart: no cart with this id (or it belongs to another account).
+    CartNotFound,
+    /// Cart: no line with this id in this cart.
+    CartLineNotFound,
+    /// Cart: the cart was already checked out; start a new one.
+    CartCompleted,
+    /// Cart: the cart has no lines to check out.
+    CartEmpty,
+    /// Cart: a quantity is below 1 or above the most one line may hold.
+    QuantityOutOfRange,
+    /// Cart: the product is no longer on sale.
+    ProductUnavailable,
+    /// Cart and inventory: not enough stock for the quantity asked.
+    OutOfStock,
+    /// Checkout: the idempotency key was already used for another cart.
+    IdempotencyKeyReused,
+    /// Checkout: this payment method is not offered (see `shop.paymentMethods`).
+    PaymentMethodUnavailable,
+    /// Payments: the provider refused the payment or could not be reached; nothing was charged.
+    PaymentFailed,
+
+    /// Orders: no order with this id among those the caller may see.
+    OrderNotFound,
+    /// Orders: no fulfilment with this id among those the caller may handle.
+    FulfilmentNotFound,
+    /// Orders: the order is not paid, so it cannot move on or be refunded.
+    OrderNotPaid,
 }
 
 impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::BadUserInput => "BAD_USER_INPUT",
-            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
-            ErrorCode::Forbidden => "FORBIDDEN",
-            ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::Conflict => "CONFLICT",
-            ErrorCode::OutOfStock => "OUT_OF_STOCK",
-            ErrorCode::PaymentFailed => "PAYMENT_FAILED",
-            ErrorCode::Internal => "INTERNAL",
+    /// The code as the schema spells it (`NOT_FOUND`), for `extensions.code`.
+    pub fn as_str(self) -> String {
+        let name = format!("{self:?}");
+        let mut out = String::with_capacity(name.len() + 4);
+        for (i, c) in name.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_uppercase());
         }
+        out
     }
 }
 
 /// Something the caller got wrong, pointing at the input field (`["input", "variants", "0", "sku"]`).
-#[derive(Debug, Clone, PartialEq, Eq, SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserError {
     pub field: Option<Vec<String>>,
-    pub message: String,
+    pub message: Message,
     pub code: ErrorCode,
 }
 
 impl UserError {
-    pub fn new(code: ErrorCode, field: &[&str], message: impl Into<String>) -> Self {
-        UserError {
-            field: (!field.is_empty()).then(|| field.iter().map(|s| s.to_string()).collect()),
-            message: message.into(),
-            code,
-        }
+    pub fn new(code: ErrorCode, field: &[&str], message: Message) -> Self {
+        UserError { field: (!field.is_empty()).then(|| field.iter().map(|s| s.to_string()).collect()), message, code }
+    }
+}
+
+#[Object]
+impl UserError {
+    /// The path to the input field at fault, from the argument's name; null when the whole
+    /// input is at fault.
+    async fn field(&self) -> Option<&Vec<String>> {
+        self.field.as_ref()
+    }
+
+    /// What went wrong, for people, in the request's language (ar, fr or en; zgh falls back
+    /// to Arabic).
+    async fn message(&self, ctx: &Context<'_>) -> String {
+        ctx.translate(&self.message)
+    }
+
+    /// What went wrong, for programs.
+    async fn code(&self) -> ErrorCode {
+        self.code
     }
 }
 
@@ -55,62 +161,41 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// below (with its code and logging) instead of async-graphql's blanket one.
 #[derive(Debug)]
 pub enum AppError {
-    /// One or more problems with the input, each with its field.
-    Invalid(Vec<UserError>),
+    /// Expected failures, each with its field and code; nothing was changed.
+    Rejected(Vec<UserError>),
     Unauthenticated,
-    Forbidden(String),
-    NotFound {
-        field: Vec<String>,
-        message: String,
-    },
-    Conflict {
-        field: Vec<String>,
-        message: String,
-    },
-    OutOfStock {
-        field: Vec<String>,
-        message: String,
-    },
-    PaymentFailed {
-        message: String,
-    },
+    Forbidden(Message),
     Internal(BoxError),
 }
 
 impl AppError {
-    pub fn bad_input(field: &[&str], message: impl Into<String>) -> Self {
-        AppError::Invalid(vec![UserError::new(ErrorCode::BadUserInput, field, message)])
+    /// One expected failure with a specific code.
+    pub fn user(code: ErrorCode, field: &[&str], message: Message) -> Self {
+        AppError::Rejected(vec![UserError::new(code, field, message)])
     }
-    pub fn not_found(field: &[&str], message: impl Into<String>) -> Self {
-        AppError::NotFound { field: field.iter().map(|s| s.to_string()).collect(), message: message.into() }
+    pub fn bad_input(field: &[&str], message: Message) -> Self {
+        AppError::user(ErrorCode::BadUserInput, field, message)
     }
-    pub fn conflict(field: &[&str], message: impl Into<String>) -> Self {
-        AppError::Conflict { field: field.iter().map(|s| s.to_string()).collect(), message: message.into() }
-    }
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        AppError::Forbidden(message.into())
+    pub fn forbidden(message: Message) -> Self {
+        AppError::Forbidden(message)
     }
     pub fn internal(e: impl Into<BoxError>) -> Self {
         AppError::Internal(e.into())
     }
 
-    /// What the caller is told (internal failures stay generic).
-    pub fn message(&self) -> String {
+    /// What the caller is told (internal failures stay generic), before translation.
+    pub fn message(&self) -> Message {
         match self {
-            AppError::Invalid(errors) => {
-                errors.first().map(|e| e.message.clone()).unwrap_or_else(|| "invalid input".into())
+            AppError::Rejected(errors) => {
+                errors.first().map(|e| e.message.clone()).unwrap_or_else(|| msg!("invalid input"))
             }
-            AppError::Unauthenticated => "authentication required".into(),
+            AppError::Unauthenticated => msg!("authentication required"),
             AppError::Forbidden(m) => m.clone(),
-            AppError::NotFound { message, .. }
-            | AppError::Conflict { message, .. }
-            | AppError::OutOfStock { message, .. } => message.clone(),
-            AppError::PaymentFailed { message } => message.clone(),
-            AppError::Internal(_) => "internal error".into(),
+            AppError::Internal(_) => msg!("internal error"),
         }
     }
 
-    /// The message with the cause chain, for logs and the CLI.
+    /// The message with the cause chain, in English, for logs and the CLI.
     pub fn detail(&self) -> String {
         match self {
             AppError::Internal(e) => {
@@ -123,39 +208,25 @@ impl AppError {
                 }
                 chain
             }
-            other => other.message(),
+            other => other.message().english(),
         }
     }
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Invalid(errors) => errors.first().map(|e| e.code).unwrap_or(ErrorCode::BadUserInput),
+            AppError::Rejected(errors) => errors.first().map(|e| e.code).unwrap_or(ErrorCode::BadUserInput),
             AppError::Unauthenticated => ErrorCode::Unauthenticated,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
-            AppError::NotFound { .. } => ErrorCode::NotFound,
-            AppError::Conflict { .. } => ErrorCode::Conflict,
-            AppError::OutOfStock { .. } => ErrorCode::OutOfStock,
-            AppError::PaymentFailed { .. } => ErrorCode::PaymentFailed,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
 
     /// The errors a mutation payload carries; `None` for internal failures, which are not the caller's.
     pub fn user_errors(&self) -> Option<Vec<UserError>> {
-        let single = |field: &Vec<String>, message: &str| UserError {
-            field: (!field.is_empty()).then(|| field.clone()),
-            message: message.to_string(),
-            code: self.code(),
-        };
         Some(match self {
-            AppError::Invalid(errors) => errors.clone(),
-            AppError::Unauthenticated => vec![UserError::new(ErrorCode::Unauthenticated, &[], self.message())],
-            AppError::Forbidden(m) => vec![UserError::new(ErrorCode::Forbidden, &[], m.clone())],
-            AppError::NotFound { field, message }
-            | AppError::Conflict { field, message }
-            | AppError::OutOfStock { field, message } => vec![single(field, message)],
-            AppError::PaymentFailed { message } => vec![UserError::new(ErrorCode::PaymentFailed, &[], message.clone())],
+            AppError::Rejected(errors) => errors.clone(),
             AppError::Internal(_) => return None,
+            other => vec![UserError::new(other.code(), &[], other.message())],
         })
     }
 
@@ -171,12 +242,12 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            Error::NotFound => AppError::not_found(&[], "not found"),
+            Error::NotFound => AppError::user(ErrorCode::NotFound, &[], msg!("not found")),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                AppError::conflict(&[], "a record with the same unique value already exists")
+                AppError::user(ErrorCode::Taken, &[], msg!("a record with the same unique value already exists"))
             }
             Error::DatabaseError(DatabaseErrorKind::CheckViolation, _) => {
-                AppError::bad_input(&[], "the change would break a rule of the data (e.g. negative stock)")
+                AppError::bad_input(&[], msg!("the change would break a rule of the data (e.g. negative stock)"))
             }
             other => AppError::internal(other),
         }
@@ -190,11 +261,12 @@ impl From<diesel::r2d2::PoolError> for AppError {
 }
 
 impl AppError {
-    /// The GraphQL error for this failure: its message and `extensions.code`.
+    /// The GraphQL error for this failure: its message (in English here; the HTTP layer
+    /// translates it through the `Message` kept as the error's source) and `extensions.code`.
     pub fn to_graphql(&self) -> async_graphql::Error {
         self.log_if_internal();
         let code = self.code();
-        async_graphql::Error::new(self.message()).extend_with(|_, ext| ext.set("code", code.as_str()))
+        async_graphql::Error::new_with_source(self.message()).extend_with(|_, ext| ext.set("code", code.as_str()))
     }
 }
 
@@ -214,12 +286,18 @@ impl Checks {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn fail(&mut self, field: Vec<String>, message: impl Into<String>) {
-        self.errors.push(UserError { field: Some(field), message: message.into(), code: ErrorCode::BadUserInput });
+    pub fn fail(&mut self, field: Vec<String>, message: Message) {
+        self.fail_with(ErrorCode::BadUserInput, field, message);
     }
-    pub fn check(&mut self, ok: bool, field: Vec<String>, message: impl Into<String>) {
+    pub fn fail_with(&mut self, code: ErrorCode, field: Vec<String>, message: Message) {
+        self.errors.push(UserError { field: Some(field), message, code });
+    }
+    pub fn check(&mut self, ok: bool, field: Vec<String>, message: Message) {
+        self.check_with(ErrorCode::BadUserInput, ok, field, message);
+    }
+    pub fn check_with(&mut self, code: ErrorCode, ok: bool, field: Vec<String>, message: Message) {
         if !ok {
-            self.fail(field, message);
+            self.fail_with(code, field, message);
         }
     }
     pub fn push(&mut self, error: UserError) {
@@ -229,7 +307,7 @@ impl Checks {
         self.errors.is_empty()
     }
     pub fn finish(self) -> Result<(), AppError> {
-        if self.errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(self.errors)) }
+        if self.errors.is_empty() { Ok(()) } else { Err(AppError::Rejected(self.errors)) }
     }
 }
 

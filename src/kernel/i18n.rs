@@ -3,7 +3,8 @@
 
 use async_graphql::{Enum, InputObject, SimpleObject};
 
-use crate::kernel::error::Checks;
+use crate::kernel::error::{Checks, ErrorCode};
+use crate::msg;
 use crate::path;
 
 /// Longest name in any locale (products, cooperatives, categories…), in characters.
@@ -190,20 +191,28 @@ pub fn localized(
         at.push(i.to_string());
         let locale = input.locale;
         if seen.contains(&locale) {
-            checks.fail([at, path!["locale"]].concat(), format!("`{}` is given twice", locale.code()));
+            checks.fail_with(
+                ErrorCode::Duplicate,
+                [at, path!["locale"]].concat(),
+                msg!("`{locale}` is given twice", locale = locale.code()),
+            );
             continue;
         }
         seen.push(locale);
         let text = input.text.trim();
         let len = text.chars().count();
         if len > max_len {
-            checks.fail([at, path!["text"]].concat(), format!("must be at most {max_len} characters"));
+            checks.fail_with(
+                ErrorCode::TooLong,
+                [at, path!["text"]].concat(),
+                msg!("must be at most {max_len} characters", max_len = max_len),
+            );
             continue;
         }
         out.set(locale, (!text.is_empty()).then(|| text.to_string()));
     }
     if required && out.is_empty() && checks.is_empty() {
-        checks.fail(field.to_vec(), "needs a text in at least one locale");
+        checks.fail_with(ErrorCode::Required, field.to_vec(), msg!("needs a text in at least one locale"));
     }
     out
 }
@@ -238,7 +247,7 @@ mod tests {
         let t = |l: Locale, s: &str| LocalizedTextInput { locale: l, text: s.into() };
         let inputs = [t(Locale::Ar, "أركان"), t(Locale::Fr, "trop long pour dix"), t(Locale::Ar, "b")];
         localized(&mut checks, &path!["input", "name"], &inputs, 10, true);
-        let Err(AppError::Invalid(errors)) = checks.finish() else { panic!("expected errors") };
+        let Err(AppError::Rejected(errors)) = checks.finish() else { panic!("expected errors") };
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].field.as_ref().unwrap(), &path!["input", "name", 1, "text"]);
         assert_eq!(errors[1].field.as_ref().unwrap(), &path!["input", "name", 2, "locale"]);

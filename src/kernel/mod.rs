@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod i18n;
+pub mod messages;
 pub mod money;
 pub mod text;
 pub mod validate;

@@ -1,5 +1,8 @@
 //! Money in minor units (centimes for MAD); decimals only at the API edge, never floats.
 
+use crate::kernel::error::ErrorCode;
+use crate::kernel::messages::Message;
+use crate::msg;
 use async_graphql::{Enum, InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value};
 
 /// ISO 4217 currency code.
@@ -65,7 +68,7 @@ pub fn format_minor(minor: i64, exponent: u32) -> String {
     format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exponent as usize)
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmountError {
     Malformed,
     TooPrecise,
@@ -73,14 +76,27 @@ pub enum AmountError {
     TooLarge,
 }
 
+impl AmountError {
+    pub fn message(self) -> Message {
+        match self {
+            AmountError::Malformed => msg!("must be a decimal number such as 120.50"),
+            AmountError::TooPrecise => msg!("has more decimals than the currency allows"),
+            AmountError::Negative => msg!("must not be negative"),
+            AmountError::TooLarge => msg!("is too large"),
+        }
+    }
+
+    pub fn code(self) -> ErrorCode {
+        match self {
+            AmountError::Malformed | AmountError::TooPrecise => ErrorCode::BadUserInput,
+            AmountError::Negative | AmountError::TooLarge => ErrorCode::OutOfRange,
+        }
+    }
+}
+
 impl std::fmt::Display for AmountError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            AmountError::Malformed => "must be a decimal number such as 120.50",
-            AmountError::TooPrecise => "has more decimals than the currency allows",
-            AmountError::Negative => "must not be negative",
-            AmountError::TooLarge => "is too large",
-        })
+        f.write_str(&self.message().english())
     }
 }
 

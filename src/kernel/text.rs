@@ -3,6 +3,7 @@
 //! is stored; only the folded form is indexed. Also URL slugs.
 
 use crate::kernel::error::Checks;
+use crate::msg;
 
 /// Folds one character of Arabic script; `None` drops it (harakat, tatweel).
 fn fold_arabic(c: char) -> Option<char> {
@@ -171,7 +172,7 @@ pub fn check_slug(checks: &mut Checks, field: Vec<String>, slug: &str) {
     checks.check(
         is_valid_slug(slug),
         field,
-        "must be 3 to 120 characters of a-z, 0-9 and single hyphens (e.g. argan-oil-250ml)",
+        msg!("must be 3 to 120 characters of a-z, 0-9 and single hyphens (e.g. argan-oil-250ml)"),
     );
 }
 

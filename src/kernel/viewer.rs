@@ -4,6 +4,7 @@
 use async_graphql::Enum;
 
 use crate::kernel::error::AppError;
+use crate::msg;
 
 /// What an account may do: buy, run one cooperative, work for the office, administer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -66,14 +67,14 @@ pub fn require_viewer(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
 /// Office agents and administrators.
 pub fn require_staff(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
     let viewer = require_viewer(viewer)?;
-    if viewer.is_staff() { Ok(viewer) } else { Err(AppError::forbidden("only office agents may do this")) }
+    if viewer.is_staff() { Ok(viewer) } else { Err(AppError::forbidden(msg!("only office agents may do this"))) }
 }
 
 pub fn require_admin(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
     match viewer {
         None => Err(AppError::Unauthenticated),
         Some(v) if v.is_admin() => Ok(v),
-        Some(_) => Err(AppError::forbidden("only administrators may do this")),
+        Some(_) => Err(AppError::forbidden(msg!("only administrators may do this"))),
     }
 }
 
@@ -83,6 +84,6 @@ pub fn require_manage(viewer: Option<&Viewer>, cooperative_id: i64) -> Result<&V
     if viewer.can_manage(cooperative_id) {
         Ok(viewer)
     } else {
-        Err(AppError::forbidden("you may only manage your own cooperative"))
+        Err(AppError::forbidden(msg!("you may only manage your own cooperative")))
     }
 }

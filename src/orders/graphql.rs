@@ -9,12 +9,13 @@ use super::loaders::*;
 use super::model::*;
 use super::service::{self, CartView, CartWarningCode, CommerceSettings};
 use crate::catalog::graphql::{Cooperative, Variant};
-use crate::kernel::error::{AppError, UserError};
+use crate::kernel::error::{AppError, ErrorCode, UserError};
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::relay::{Conn, Key, PageArgs, connection_from_vec};
-use crate::kernel::graphql::{DateTime, ids, loader_error, payload, run_mutation};
+use crate::kernel::graphql::{DateTime, ids, loader_error, or_unchanged, payload, run_mutation};
 use crate::kernel::i18n::Locale;
 use crate::kernel::money::Money;
+use crate::msg;
 use crate::payments::{PaymentMethod, Payments};
 use crate::registry::graphql::Region;
 use crate::registry::loaders::{CooperativeKey, RegionKey, RegistryLoader};
@@ -135,21 +136,27 @@ impl Cart {
         let region_id = match region_code {
             Some(code) => {
                 let region = ctx.db().run(move |conn| crate::registry::service::region_by_code(conn, &code)).await?;
-                Some(region.ok_or_else(|| AppError::bad_input(&["regionCode"], "unknown region code"))?.id)
+                Some(
+                    region
+                        .ok_or_else(|| {
+                            AppError::user(ErrorCode::RegionNotFound, &["regionCode"], msg!("unknown region code"))
+                        })?
+                        .id,
+                )
             }
             None => None,
         };
         Ok(CartCostObject { cost: self.0.cost(region_id) })
     }
     /// What changed since lines were added: prices, stock, availability.
-    async fn warnings(&self) -> Vec<CartWarningObject> {
+    async fn warnings(&self, ctx: &Context<'_>) -> Vec<CartWarningObject> {
         self.0
             .warnings
             .iter()
             .map(|w| CartWarningObject {
                 code: w.code,
                 line_id: ids::encode("CartLine", w.line_id),
-                message: w.message.clone(),
+                message: ctx.translate(&w.message),
             })
             .collect()
     }
@@ -404,6 +411,20 @@ pub struct LedgerEntry {
 }
 
 /// Loads a cart for the viewer and prices it.
+/// An order by global id, when the viewer may see it.
+pub async fn order_by_id(ctx: &Context<'_>, id: &ID) -> Result<Option<Order>> {
+    let Some(raw) = ids::decode(id, "Order") else { return Ok(None) };
+    let viewer = ctx.viewer().cloned();
+    Ok(ctx.db().run(move |c| service::visible_order(c, viewer.as_ref(), raw)).await?.map(Order))
+}
+
+/// A fulfilment by global id, when the viewer may see it.
+pub async fn fulfilment_by_id(ctx: &Context<'_>, id: &ID) -> Result<Option<Fulfilment>> {
+    let Some(raw) = ids::decode(id, "Fulfilment") else { return Ok(None) };
+    let viewer = ctx.viewer().cloned();
+    Ok(ctx.db().run(move |c| service::visible_fulfilment(c, viewer.as_ref(), raw)).await?.map(Fulfilment))
+}
+
 pub async fn cart_for(ctx: &Context<'_>, token: String) -> Result<Option<Cart>> {
     let viewer = ctx.viewer().cloned();
     let settings = settings(ctx).clone();
@@ -411,7 +432,7 @@ pub async fn cart_for(ctx: &Context<'_>, token: String) -> Result<Option<Cart>> 
         .db()
         .run(move |conn| match service::load_cart(conn, viewer.as_ref(), &token, &["id"]) {
             Ok(cart) => service::cart_view(conn, cart, &settings).map(Some),
-            Err(AppError::NotFound { .. }) => Ok(None),
+            Err(e) if e.code() == ErrorCode::CartNotFound => Ok(None),
             Err(e) => Err(e),
         })
         .await?;
@@ -456,7 +477,7 @@ impl OrdersQuery {
             .db()
             .run(move |conn| match service::find_order_for(conn, viewer.as_ref(), &id, &["id"]) {
                 Ok(o) => Ok(Some(o)),
-                Err(AppError::NotFound { .. }) | Err(AppError::Invalid(_)) => Ok(None),
+                Err(AppError::Rejected(_)) => Ok(None),
                 Err(e) => Err(e),
             })
             .await?;
@@ -500,8 +521,9 @@ impl OrdersQuery {
         let args = ctx.page_args(after, before, first, last)?;
         let wanted = cooperative_id
             .map(|id| {
-                ids::decode(&id, "Cooperative")
-                    .ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))
+                ids::decode(&id, "Cooperative").ok_or_else(|| {
+                    AppError::user(ErrorCode::InvalidId, &["cooperativeId"], msg!("is not a Cooperative id"))
+                })
             })
             .transpose()?;
         let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
@@ -515,7 +537,7 @@ impl OrdersQuery {
     /// A cooperative's sales, commission and what it is owed: its managers and staff.
     async fn cooperative_balance(&self, ctx: &Context<'_>, cooperative_id: ID) -> Result<CooperativeBalance> {
         let id = ids::decode(&cooperative_id, "Cooperative")
-            .ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))?;
+            .ok_or_else(|| AppError::user(ErrorCode::InvalidId, &["cooperativeId"], msg!("is not a Cooperative id")))?;
         let viewer = ctx.viewer().cloned();
         Ok(balance_object(ctx.db().run(move |conn| service::balance(conn, viewer.as_ref(), id)).await?))
     }
@@ -529,7 +551,7 @@ impl OrdersQuery {
     ) -> Result<Conn<LedgerEntry>> {
         let args = ctx.page_args(after, None, first, None)?;
         let id = ids::decode(&cooperative_id, "Cooperative")
-            .ok_or_else(|| AppError::bad_input(&["cooperativeId"], "is not a Cooperative id"))?;
+            .ok_or_else(|| AppError::user(ErrorCode::InvalidId, &["cooperativeId"], msg!("is not a Cooperative id")))?;
         let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
         let page = ctx.db().run(move |conn| service::list_ledger(conn, viewer.as_ref(), id, args, want_total)).await?;
         Ok(page.into_connection(|e| LedgerEntry {
@@ -637,21 +659,28 @@ impl OrdersMutation {
     /// Managers move their cooperative's part of an order: PROCESSING, SHIPPED (with carrier and
     /// tracking number), DELIVERED (with the cash, for cash on delivery), or CANCELLED.
     async fn fulfilment_update(&self, ctx: &Context<'_>, input: FulfilmentUpdateInput) -> Result<FulfilmentPayload> {
+        let id = input.fulfilment_id.clone();
         let (row, user_errors) = run_mutation(ctx, move |conn, v| service::update_fulfilment(conn, v, input)).await?;
-        Ok(FulfilmentPayload { fulfilment: row.map(Fulfilment), user_errors })
+        let (fulfilment, user_errors) =
+            or_unchanged((row.map(Fulfilment), user_errors), || fulfilment_by_id(ctx, &id)).await?;
+        Ok(FulfilmentPayload { fulfilment, user_errors })
     }
 
     async fn order_cancel(&self, ctx: &Context<'_>, input: OrderCancelInput) -> Result<OrderPayload> {
+        let id = input.order_id.clone();
         let (row, user_errors) = run_mutation(ctx, move |conn, v| service::cancel_order(conn, v, input)).await?;
-        Ok(OrderPayload { order: row.map(Order), user_errors })
+        let (order, user_errors) = or_unchanged((row.map(Order), user_errors), || order_by_id(ctx, &id)).await?;
+        Ok(OrderPayload { order, user_errors })
     }
 
     /// Staff refund a paid order, whole or one cooperative's part, through its payment provider.
     async fn order_refund(&self, ctx: &Context<'_>, input: OrderRefundInput) -> Result<OrderPayload> {
         let payments = ctx.data_unchecked::<Arc<Payments>>();
+        let id = input.order_id.clone();
         let refunded = service::refund_order(ctx.db(), payments, ctx.viewer().cloned(), input).await;
         let (row, user_errors) = payload(refunded)?;
-        Ok(OrderPayload { order: row.map(Order), user_errors })
+        let (order, user_errors) = or_unchanged((row.map(Order), user_errors), || order_by_id(ctx, &id)).await?;
+        Ok(OrderPayload { order, user_errors })
     }
 
     /// Administrators record money paid out to a cooperative.

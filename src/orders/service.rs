@@ -15,8 +15,10 @@ use crate::kernel::error::{AppError, Checks, ErrorCode, UserError};
 use crate::kernel::graphql::ids;
 use crate::kernel::graphql::relay::{Key, Page, PageArgs, paginate};
 use crate::kernel::i18n::Locale;
+use crate::kernel::messages::Message;
 use crate::kernel::money::{CurrencyCode, format_minor};
 use crate::kernel::viewer::{Viewer, require_staff, require_viewer};
+use crate::msg;
 use crate::notify::{self, EmailJob, EmailTemplate};
 use crate::path;
 use crate::payments::webhook::StripeEvent;
@@ -72,9 +74,12 @@ pub fn visible_cart_line(
 }
 
 pub fn load_cart(conn: &mut DbConn, viewer: Option<&Viewer>, id: &str, field: &[&str]) -> Result<CartRow, AppError> {
-    let cart = cart_by_id(conn, id)?.ok_or_else(|| AppError::not_found(field, "no such cart"))?;
+    let cart =
+        cart_by_id(conn, id)?.ok_or_else(|| AppError::user(ErrorCode::CartNotFound, field, msg!("no such cart")))?;
     match cart.account_id {
-        Some(owner) if viewer.map(|v| v.account_id) != Some(owner) => Err(AppError::not_found(field, "no such cart")),
+        Some(owner) if viewer.map(|v| v.account_id) != Some(owner) => {
+            Err(AppError::user(ErrorCode::CartNotFound, field, msg!("no such cart")))
+        }
         _ => Ok(cart),
     }
 }
@@ -82,7 +87,11 @@ pub fn load_cart(conn: &mut DbConn, viewer: Option<&Viewer>, id: &str, field: &[
 fn open_cart(conn: &mut DbConn, viewer: Option<&Viewer>, token: &ID) -> Result<CartRow, AppError> {
     let cart = load_cart(conn, viewer, token, &["input", "cartId"])?;
     if cart.completed_at.is_some() {
-        return Err(AppError::conflict(&["input", "cartId"], "this cart was already checked out"));
+        return Err(AppError::user(
+            ErrorCode::CartCompleted,
+            &["input", "cartId"],
+            msg!("this cart was already checked out"),
+        ));
     }
     Ok(cart)
 }
@@ -95,17 +104,23 @@ fn line_inputs(
 ) -> Result<Vec<(i64, i64, Sellable)>, AppError> {
     let mut checks = Checks::new();
     if lines.len() > settings.max_cart_lines {
-        checks.fail(path!["input", "lines"], format!("at most {} lines", settings.max_cart_lines));
+        checks.fail_with(
+            ErrorCode::TooLong,
+            path!["input", "lines"],
+            msg!("at most {max_cart_lines} lines", max_cart_lines = settings.max_cart_lines),
+        );
     }
     let mut parsed = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let id = ids::decode_input(&line.variant_id, "Variant", path!["input", "lines", i, "variantId"], &mut checks);
         let quantity = i64::from(line.quantity);
-        checks.check(
-            (1..=settings.max_line_quantity).contains(&quantity),
-            path!["input", "lines", i, "quantity"],
-            format!("must be between 1 and {}", settings.max_line_quantity),
-        );
+        if !(1..=settings.max_line_quantity).contains(&quantity) {
+            checks.fail_with(
+                ErrorCode::QuantityOutOfRange,
+                path!["input", "lines", i, "quantity"],
+                msg!("must be between 1 and {max_line_quantity}", max_line_quantity = settings.max_line_quantity),
+            );
+        }
         if let Some(id) = id {
             parsed.push((i, id, quantity));
         }
@@ -116,13 +131,22 @@ fn line_inputs(
     let mut checks = Checks::new();
     let mut out = Vec::new();
     for (i, id, quantity) in parsed {
-        match sellables.get(&id).filter(|s| s.on_sale()) {
-            None => checks.fail(path!["input", "lines", i, "variantId"], "no such product on sale"),
-            Some(s) if s.variant.stock < quantity => checks.push(UserError {
-                field: Some(path!["input", "lines", i, "quantity"]),
-                message: format!("only {} left in stock", s.variant.stock),
-                code: ErrorCode::OutOfStock,
-            }),
+        match sellables.get(&id) {
+            None => checks.fail_with(
+                ErrorCode::VariantNotFound,
+                path!["input", "lines", i, "variantId"],
+                msg!("no such product variant"),
+            ),
+            Some(s) if !s.on_sale() => checks.fail_with(
+                ErrorCode::ProductUnavailable,
+                path!["input", "lines", i, "variantId"],
+                msg!("this product is no longer on sale"),
+            ),
+            Some(s) if s.variant.stock < quantity => checks.fail_with(
+                ErrorCode::OutOfStock,
+                path!["input", "lines", i, "quantity"],
+                msg!("only {left} left in stock", left = s.variant.stock),
+            ),
             Some(s) => out.push((id, quantity, s.clone())),
         }
     }
@@ -170,15 +194,17 @@ pub fn add_lines(
 fn check_cart_limits(conn: &mut DbConn, cart_id: i64, settings: &CommerceSettings) -> Result<(), AppError> {
     let lines = store::cart_lines(conn, cart_id)?;
     if lines.len() > settings.max_cart_lines {
-        return Err(AppError::bad_input(
+        return Err(AppError::user(
+            ErrorCode::TooLong,
             &["input", "lines"],
-            format!("a cart has at most {} lines", settings.max_cart_lines),
+            msg!("a cart has at most {max_cart_lines} lines", max_cart_lines = settings.max_cart_lines),
         ));
     }
     if lines.iter().any(|l| l.quantity > settings.max_line_quantity) {
-        return Err(AppError::bad_input(
+        return Err(AppError::user(
+            ErrorCode::QuantityOutOfRange,
             &["input", "lines"],
-            format!("at most {} of one item per order", settings.max_line_quantity),
+            msg!("at most {max_line_quantity} of one item per order", max_line_quantity = settings.max_line_quantity),
         ));
     }
     Ok(())
@@ -196,11 +222,13 @@ pub fn update_lines(
     for (i, line) in input.lines.iter().enumerate() {
         let id = ids::decode_input(&line.id, "CartLine", path!["input", "lines", i, "id"], &mut checks);
         let quantity = i64::from(line.quantity);
-        checks.check(
-            (0..=settings.max_line_quantity).contains(&quantity),
-            path!["input", "lines", i, "quantity"],
-            format!("must be between 0 and {}", settings.max_line_quantity),
-        );
+        if !(0..=settings.max_line_quantity).contains(&quantity) {
+            checks.fail_with(
+                ErrorCode::QuantityOutOfRange,
+                path!["input", "lines", i, "quantity"],
+                msg!("must be between 0 and {max_line_quantity}", max_line_quantity = settings.max_line_quantity),
+            );
+        }
         if let Some(id) = id {
             updates.push((i, id, quantity));
         }
@@ -209,9 +237,10 @@ pub fn update_lines(
     write_tx(conn, |conn| {
         for (i, id, quantity) in &updates {
             if store::set_cart_line_quantity(conn, cart.id, *id, *quantity)? == 0 {
-                return Err(AppError::not_found(
+                return Err(AppError::user(
+                    ErrorCode::CartLineNotFound,
                     &["input", "lines", &i.to_string(), "id"],
-                    "no such line in this cart",
+                    msg!("no such line in this cart"),
                 ));
             }
         }
@@ -279,7 +308,7 @@ pub enum CartWarningCode {
 pub struct CartWarning {
     pub code: CartWarningCode,
     pub line_id: i64,
-    pub message: String,
+    pub message: Message,
 }
 
 #[derive(Debug, Clone)]
@@ -375,22 +404,22 @@ pub fn cart_view(conn: &mut DbConn, cart: CartRow, settings: &CommerceSettings) 
                 Some(s) if !s.on_sale() => warnings.push(CartWarning {
                     code: CartWarningCode::Unavailable,
                     line_id: line.id,
-                    message: "this product is no longer on sale".into(),
+                    message: msg!("this product is no longer on sale"),
                 }),
                 None => warnings.push(CartWarning {
                     code: CartWarningCode::Unavailable,
                     line_id: line.id,
-                    message: "this product is no longer on sale".into(),
+                    message: msg!("this product is no longer on sale"),
                 }),
                 Some(s) => {
                     if s.variant.price_minor != line.unit_price_minor {
                         warnings.push(CartWarning {
                             code: CartWarningCode::PriceChanged,
                             line_id: line.id,
-                            message: format!(
-                                "the price changed from {} to {} MAD",
-                                format_minor(line.unit_price_minor, 2),
-                                format_minor(s.variant.price_minor, 2)
+                            message: msg!(
+                                "the price changed from {before} to {now} MAD",
+                                before = format_minor(line.unit_price_minor, 2),
+                                now = format_minor(s.variant.price_minor, 2)
                             ),
                         });
                     }
@@ -398,7 +427,7 @@ pub fn cart_view(conn: &mut DbConn, cart: CartRow, settings: &CommerceSettings) 
                         warnings.push(CartWarning {
                             code: CartWarningCode::InsufficientStock,
                             line_id: line.id,
-                            message: format!("only {} left in stock", s.variant.stock),
+                            message: msg!("only {left} left in stock", left = s.variant.stock),
                         });
                     }
                 }
@@ -438,13 +467,13 @@ fn check_checkout(
     checks.check(
         crate::kernel::validate::is_valid_email(&email),
         path!["input", "email"],
-        "is not a valid email address",
+        msg!("is not a valid email address"),
     );
     let phone = crate::kernel::validate::normalize_phone(&input.phone);
     checks.check(
         crate::kernel::validate::is_valid_phone(&phone),
         path!["input", "phone"],
-        "must be a phone number such as +212612345678 or 0612345678",
+        msg!("must be a phone number such as +212612345678 or 0612345678"),
     );
     let a = &input.shipping_address;
     let text = |checks: &mut Checks, name: &str, value: &str, max: usize, required: bool| {
@@ -452,7 +481,10 @@ fn check_checkout(
         checks.check(
             (if required { 1 } else { 0 }..=max).contains(&len),
             path!["input", "shippingAddress", name],
-            format!("must be {} to {max} characters", if required { 1 } else { 0 }),
+            msg!(
+                "must be {if_required___1___else___0} to {max} characters",
+                if_required___1___else___0 = if required { 1 } else { 0 }
+            ),
         );
     };
     text(&mut checks, "fullName", &a.full_name, 200, true);
@@ -463,7 +495,7 @@ fn check_checkout(
         checks.check(
             code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()),
             path!["input", "shippingAddress", "postalCode"],
-            "must be 5 digits",
+            msg!("must be 5 digits"),
         );
     }
     let region_id =
@@ -472,13 +504,13 @@ fn check_checkout(
     checks.check(
         is_valid_idempotency_key(&input.idempotency_key),
         path!["input", "idempotencyKey"],
-        "must be 8 to 200 characters of A-Z, a-z, 0-9, '-', '_', ':' and '.'",
+        msg!("must be 8 to 200 characters of A-Z, a-z, 0-9, '-', '_', ':' and '.'"),
     );
     if input.payment_method == PaymentMethod::Card && !settings.card_enabled {
         checks.push(UserError::new(
-            ErrorCode::PaymentFailed,
+            ErrorCode::PaymentMethodUnavailable,
             &["input", "paymentMethod"],
-            "card payments are not available",
+            msg!("card payments are not available"),
         ));
     }
     checks.finish()?;
@@ -518,7 +550,11 @@ pub fn checkout(
 fn same_checkout(conn: &mut DbConn, existing: OrderRow, input: &CheckoutCompleteInput) -> Result<Checkout, AppError> {
     let cart = cart_by_id(conn, &input.cart_id)?;
     if cart.map(|c| c.id) != Some(existing.cart_id) {
-        return Err(AppError::conflict(&["input", "idempotencyKey"], "this idempotency key was used for another cart"));
+        return Err(AppError::user(
+            ErrorCode::IdempotencyKeyReused,
+            &["input", "idempotencyKey"],
+            msg!("this idempotency key was used for another cart"),
+        ));
     }
     Ok(Checkout { order: existing, created: false })
 }
@@ -533,12 +569,14 @@ fn place_order(
     let cart = open_cart(conn, viewer, &input.cart_id)?;
     let view = cart_view(conn, cart.clone(), settings)?;
     if view.lines.is_empty() {
-        return Err(AppError::bad_input(&["input", "cartId"], "the cart is empty"));
+        return Err(AppError::user(ErrorCode::CartEmpty, &["input", "cartId"], msg!("the cart is empty")));
     }
     if let Some(w) = view.warnings.iter().find(|w| w.code == CartWarningCode::Unavailable) {
-        return Err(AppError::bad_input(
+        let line = ids::encode("CartLine", w.line_id).0;
+        return Err(AppError::user(
+            ErrorCode::ProductUnavailable,
             &["input", "cartId"],
-            format!("line {}: {}", ids::encode("CartLine", w.line_id).0, w.message),
+            msg!("a product in the cart is no longer on sale (line {line})", line = line),
         ));
     }
     let items: Vec<(i64, i64)> = view.lines.iter().map(|l| (l.line.variant_id, l.line.quantity)).collect();
@@ -839,8 +877,10 @@ pub fn find_order_for(
     id: &ID,
     field: &[&str],
 ) -> Result<OrderRow, AppError> {
-    let raw = ids::decode(id, "Order").ok_or_else(|| AppError::bad_input(field, "is not a valid Order id"))?;
-    visible_order(conn, viewer, raw)?.ok_or_else(|| AppError::not_found(field, "no such order"))
+    let raw = ids::decode(id, "Order")
+        .ok_or_else(|| AppError::user(ErrorCode::InvalidId, field, msg!("is not a valid Order id")))?;
+    visible_order(conn, viewer, raw)?
+        .ok_or_else(|| AppError::user(ErrorCode::OrderNotFound, field, msg!("no such order")))
 }
 
 /// A guest finds their order with its number and the email it was placed with.
@@ -934,21 +974,28 @@ pub fn update_fulfilment(
     input: FulfilmentUpdateInput,
 ) -> Result<FulfilmentRow, AppError> {
     let viewer = viewer.ok_or(AppError::Unauthenticated)?;
-    let raw = ids::decode(&input.fulfilment_id, "Fulfilment")
-        .ok_or_else(|| AppError::bad_input(&["input", "fulfilmentId"], "is not a valid Fulfilment id"))?;
+    let raw = ids::decode(&input.fulfilment_id, "Fulfilment").ok_or_else(|| {
+        AppError::user(ErrorCode::InvalidId, &["input", "fulfilmentId"], msg!("is not a valid Fulfilment id"))
+    })?;
     let current = store::find_fulfilment(conn, raw)?;
     let current = match current {
         Some(f) if can_handle_fulfilment(Some(viewer), &f) => f,
-        Some(_) => return Err(AppError::forbidden("you may only handle your own cooperative's orders")),
-        None => return Err(AppError::not_found(&["input", "fulfilmentId"], "no such fulfilment")),
+        Some(_) => return Err(AppError::forbidden(msg!("you may only handle your own cooperative's orders"))),
+        None => {
+            return Err(AppError::user(
+                ErrorCode::FulfilmentNotFound,
+                &["input", "fulfilmentId"],
+                msg!("no such fulfilment"),
+            ));
+        }
     };
     let from = current.status();
     let to = input.status;
     if !from.can_become(to) {
-        return Err(AppError::Invalid(vec![UserError::new(
-            ErrorCode::Conflict,
+        return Err(AppError::Rejected(vec![UserError::new(
+            ErrorCode::InvalidTransition,
             &["input", "status"],
-            format!("a fulfilment cannot go from {} to {}", from.as_str(), to.as_str()),
+            msg!("a fulfilment cannot go from {from} to {to}", from = from.as_str(), to = to.as_str()),
         )]));
     }
     let mut checks = Checks::new();
@@ -957,10 +1004,10 @@ pub fn update_fulfilment(
     let cod = order.payment_method() == PaymentMethod::CashOnDelivery;
     let cash_collected = input.cash_collected.unwrap_or(false);
     if cash_collected && (!cod || to != FulfilmentStatus::Delivered) {
-        checks.fail(path!["input", "cashCollected"], "only for cash-on-delivery orders, when delivering");
+        checks.fail(path!["input", "cashCollected"], msg!("only for cash-on-delivery orders, when delivering"));
     }
     if order.status() == OrderStatus::PendingPayment && to != FulfilmentStatus::Cancelled {
-        checks.push(UserError::new(ErrorCode::Conflict, &["input", "status"], "the order is not paid yet"));
+        checks.push(UserError::new(ErrorCode::OrderNotPaid, &["input", "status"], msg!("the order is not paid yet")));
     }
     checks.finish()?;
     write_tx(conn, |conn| {
@@ -975,7 +1022,11 @@ pub fn update_fulfilment(
             now(),
         )?;
         if moved == 0 {
-            return Err(AppError::conflict(&["input", "status"], "the fulfilment changed meanwhile; reload it"));
+            return Err(AppError::user(
+                ErrorCode::Conflict,
+                &["input", "status"],
+                msg!("the fulfilment changed meanwhile; reload it"),
+            ));
         }
         event(conn, &order, Some(current.id), Some(viewer), Some(from.as_str()), to.as_str(), input.note.clone())?;
         if to == FulfilmentStatus::Cancelled {
@@ -1016,12 +1067,12 @@ fn shipping_details(
         checks.check(
             carrier.as_ref().is_some_and(|c| c.chars().count() <= 100),
             path!["input", "carrier"],
-            "is required to ship (at most 100 characters)",
+            msg!("is required to ship (at most 100 characters)"),
         );
         checks.check(
             tracking.as_ref().is_some_and(|t| t.chars().count() <= 100),
             path!["input", "trackingNumber"],
-            "is required to ship (at most 100 characters)",
+            msg!("is required to ship (at most 100 characters)"),
         );
     }
     (carrier, tracking)
@@ -1058,17 +1109,17 @@ pub fn cancel_order(conn: &mut DbConn, viewer: Option<&Viewer>, input: OrderCanc
     let viewer_ref = viewer.ok_or(AppError::Unauthenticated)?;
     let order = find_order_for(conn, viewer, &input.order_id, &["input", "orderId"])?;
     if !order.status().can_become(OrderStatus::Cancelled) {
-        return Err(AppError::Invalid(vec![UserError::new(
-            ErrorCode::Conflict,
+        return Err(AppError::Rejected(vec![UserError::new(
+            ErrorCode::InvalidTransition,
             &["input", "orderId"],
-            format!("an order that is {} cannot be cancelled", order.status().as_str()),
+            msg!("an order that is {status} cannot be cancelled", status = order.status().as_str()),
         )]));
     }
     if order.payment_status() == PaymentStatus::Paid {
-        return Err(AppError::Invalid(vec![UserError::new(
-            ErrorCode::Conflict,
+        return Err(AppError::Rejected(vec![UserError::new(
+            ErrorCode::InvalidTransition,
             &["input", "orderId"],
-            "this order is paid: it is refunded by the marketplace's staff instead",
+            msg!("this order is paid: it is refunded by the marketplace's staff instead"),
         )]));
     }
     write_tx(conn, |conn| {
@@ -1079,13 +1130,21 @@ pub fn cancel_order(conn: &mut DbConn, viewer: Option<&Viewer>, input: OrderCanc
                 FulfilmentStatus::Pending | FulfilmentStatus::Processing | FulfilmentStatus::Cancelled
             )
         }) {
-            return Err(AppError::conflict(&["input", "orderId"], "part of the order has already shipped"));
+            return Err(AppError::user(
+                ErrorCode::InvalidTransition,
+                &["input", "orderId"],
+                msg!("part of the order has already shipped"),
+            ));
         }
         for f in fulfilments.iter().filter(|f| f.status() != FulfilmentStatus::Cancelled) {
             if store::move_fulfilment(conn, f.id, f.status(), FulfilmentStatus::Cancelled, None, None, false, now())?
                 == 0
             {
-                return Err(AppError::conflict(&["input", "orderId"], "the order changed meanwhile; reload it"));
+                return Err(AppError::user(
+                    ErrorCode::Conflict,
+                    &["input", "orderId"],
+                    msg!("the order changed meanwhile; reload it"),
+                ));
             }
             cancel_fulfilment(conn, f)?;
         }
@@ -1119,23 +1178,28 @@ pub fn plan_refund(
 ) -> Result<RefundPlan, AppError> {
     let v = viewer.ok_or(AppError::Unauthenticated)?;
     if !v.is_staff() {
-        return Err(AppError::forbidden("only the marketplace's staff refund orders"));
+        return Err(AppError::forbidden(msg!("only the marketplace's staff refund orders")));
     }
     let order = find_order_for(conn, viewer, &input.order_id, &["input", "orderId"])?;
     if !matches!(order.payment_status(), PaymentStatus::Paid | PaymentStatus::PartiallyRefunded) {
-        return Err(AppError::Invalid(vec![UserError::new(
-            ErrorCode::Conflict,
+        return Err(AppError::Rejected(vec![UserError::new(
+            ErrorCode::OrderNotPaid,
             &["input", "orderId"],
-            "only paid orders are refunded",
+            msg!("only paid orders are refunded"),
         )]));
     }
     let fulfilment = match &input.fulfilment_id {
         Some(id) => {
-            let raw = ids::decode(id, "Fulfilment")
-                .ok_or_else(|| AppError::bad_input(&["input", "fulfilmentId"], "is not a valid Fulfilment id"))?;
-            let f = store::find_fulfilment(conn, raw)?
-                .filter(|f| f.order_id == order.id)
-                .ok_or_else(|| AppError::not_found(&["input", "fulfilmentId"], "no such fulfilment in this order"))?;
+            let raw = ids::decode(id, "Fulfilment").ok_or_else(|| {
+                AppError::user(ErrorCode::InvalidId, &["input", "fulfilmentId"], msg!("is not a valid Fulfilment id"))
+            })?;
+            let f = store::find_fulfilment(conn, raw)?.filter(|f| f.order_id == order.id).ok_or_else(|| {
+                AppError::user(
+                    ErrorCode::FulfilmentNotFound,
+                    &["input", "fulfilmentId"],
+                    msg!("no such fulfilment in this order"),
+                )
+            })?;
             Some(f)
         }
         None => None,
@@ -1145,10 +1209,10 @@ pub fn plan_refund(
         None => order.total_minor - order.refunded_minor,
     };
     if amount_minor <= 0 {
-        return Err(AppError::Invalid(vec![UserError::new(
-            ErrorCode::Conflict,
+        return Err(AppError::Rejected(vec![UserError::new(
+            ErrorCode::InvalidTransition,
             &["input", "orderId"],
-            "already refunded",
+            msg!("already refunded"),
         )]));
     }
     let idempotency_key =
@@ -1341,7 +1405,7 @@ pub fn balance(conn: &mut DbConn, viewer: Option<&Viewer>, cooperative_id: i64) 
         return Err(if viewer.is_none() {
             AppError::Unauthenticated
         } else {
-            AppError::forbidden("not your cooperative")
+            AppError::forbidden(msg!("not your cooperative"))
         });
     }
     let mut b = Balance::default();
@@ -1372,11 +1436,11 @@ pub fn record_payout(
     let amount = match crate::kernel::money::parse_amount(&input.amount.0, 2) {
         Ok(a) if a > 0 => Some(a),
         Ok(_) => {
-            checks.fail(path!["input", "amount"], "must be more than zero");
+            checks.fail(path!["input", "amount"], msg!("must be more than zero"));
             None
         }
         Err(e) => {
-            checks.fail(path!["input", "amount"], e.to_string());
+            checks.fail_with(e.code(), path!["input", "amount"], e.message());
             None
         }
     };
@@ -1384,19 +1448,23 @@ pub fn record_payout(
     checks.check(
         (1..=100).contains(&reference.chars().count()),
         path!["input", "reference"],
-        "must be 1 to 100 characters",
+        msg!("must be 1 to 100 characters"),
     );
     checks.finish()?;
     let (cooperative_id, amount) = (cooperative_id.unwrap_or_default(), amount.unwrap_or_default());
     write_tx(conn, |conn| {
         if registry::find_cooperative(conn, cooperative_id)?.is_none() {
-            return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
+            return Err(AppError::user(
+                ErrorCode::CooperativeNotFound,
+                &["input", "cooperativeId"],
+                msg!("no such cooperative"),
+            ));
         }
         let owed = balance(conn, viewer, cooperative_id)?.balance_minor;
         if amount > owed {
             return Err(AppError::bad_input(
                 &["input", "amount"],
-                format!("the cooperative is owed {}", mad(owed.max(0))),
+                msg!("the cooperative is owed {owed}", owed = mad(owed.max(0))),
             ));
         }
         ledger(
@@ -1424,20 +1492,20 @@ pub fn set_shipping_rate(
         (Some(id), _) => ids::decode_input(id, "Cooperative", path!["input", "cooperativeId"], &mut checks),
         (None, Some(own)) => Some(own),
         (None, None) => {
-            checks.fail(path!["input", "cooperativeId"], "is required");
+            checks.fail(path!["input", "cooperativeId"], msg!("is required"));
             None
         }
     };
     checks.finish()?;
     let cooperative_id = cooperative_id.unwrap_or_default();
     if !v.can_manage(cooperative_id) {
-        return Err(AppError::forbidden("you may only set your own cooperative's shipping rates"));
+        return Err(AppError::forbidden(msg!("you may only set your own cooperative's shipping rates")));
     }
     let mut checks = Checks::new();
     let parse = |checks: &mut Checks, field: &str, text: &str| match crate::kernel::money::parse_amount(text, 2) {
         Ok(v) => Some(v),
         Err(e) => {
-            checks.fail(path!["input", field], e.to_string());
+            checks.fail_with(e.code(), path!["input", field], e.message());
             None
         }
     };
@@ -1450,7 +1518,11 @@ pub fn set_shipping_rate(
     checks.finish()?;
     write_tx(conn, |conn| {
         if registry::find_cooperative(conn, cooperative_id)?.is_none() {
-            return Err(AppError::not_found(&["input", "cooperativeId"], "no such cooperative"));
+            return Err(AppError::user(
+                ErrorCode::CooperativeNotFound,
+                &["input", "cooperativeId"],
+                msg!("no such cooperative"),
+            ));
         }
         store::set_shipping_rate(conn, cooperative_id, region_id, rate.unwrap_or_default(), free_above)?;
         Ok(())
@@ -1575,7 +1647,7 @@ pub fn list_fulfilments(
         match (viewer.cooperative_id, wanted) {
             (Some(own), None) => Some(own),
             (Some(own), Some(w)) if w == own => Some(own),
-            _ => return Err(AppError::forbidden("you may only see your own cooperative's orders")),
+            _ => return Err(AppError::forbidden(msg!("you may only see your own cooperative's orders"))),
         }
     };
     paginate(
@@ -1597,7 +1669,7 @@ pub fn list_ledger(
     want_total: bool,
 ) -> Result<Page<LedgerEntryRow>, AppError> {
     if !can_see_money(viewer, cooperative_id) {
-        return Err(AppError::forbidden("not your cooperative"));
+        return Err(AppError::forbidden(msg!("not your cooperative")));
     }
     paginate(
         conn,

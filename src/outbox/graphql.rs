@@ -2,10 +2,11 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
-use crate::kernel::error::AppError;
+use crate::kernel::error::{AppError, ErrorCode};
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::relay::{Conn, Key, paginate};
 use crate::kernel::graphql::{DateTime, ids, run_mutation};
+use crate::msg;
 
 #[derive(SimpleObject)]
 pub struct OutboxMessage {
@@ -94,9 +95,9 @@ impl OutboxMutation {
         let (row, user_errors) = run_mutation(ctx, move |conn, viewer| {
             crate::kernel::viewer::require_admin(viewer)?;
             let raw = ids::decode(&id, "OutboxMessage")
-                .ok_or_else(|| AppError::bad_input(&["id"], "is not an OutboxMessage id"))?;
+                .ok_or_else(|| AppError::user(ErrorCode::InvalidId, &["id"], msg!("is not an OutboxMessage id")))?;
             if super::retry(conn, raw)? == 0 {
-                return Err(AppError::not_found(&["id"], "no failed message with this id"));
+                return Err(AppError::user(ErrorCode::NotFound, &["id"], msg!("no failed message with this id")));
             }
             super::find(conn, raw)?.ok_or_else(|| AppError::internal("outbox row vanished"))
         })

@@ -11,7 +11,8 @@ use stripe_core::refund::CreateRefund;
 
 use super::PaymentMethod;
 use super::{PaymentProvider, PaymentRequest, PaymentStart};
-use crate::kernel::error::AppError;
+use crate::kernel::error::{AppError, ErrorCode};
+use crate::msg;
 
 pub struct StripeProvider {
     client: Client,
@@ -38,7 +39,11 @@ fn key(raw: &str) -> Result<RequestStrategy, AppError> {
 
 fn payment_error(e: stripe::StripeError) -> AppError {
     tracing::warn!(error = %e, "stripe request failed");
-    AppError::PaymentFailed { message: "the payment provider refused or could not be reached; try again".into() }
+    AppError::user(
+        ErrorCode::PaymentFailed,
+        &[],
+        msg!("the payment provider refused or could not be reached; try again"),
+    )
 }
 
 impl PaymentProvider for StripeProvider {

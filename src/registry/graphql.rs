@@ -7,12 +7,13 @@ use super::loaders::{RegionKey, RegistryLoader, SectorKey};
 use super::model::*;
 use super::service::{self, ApplicationView, Compliance};
 use crate::kernel::config::RegistryRules;
-use crate::kernel::error::AppError;
+use crate::kernel::error::{AppError, ErrorCode};
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::relay::{Conn, Key, connection_from_vec};
-use crate::kernel::graphql::{Date, DateTime, ids, loader_error, page_cost, run_mutation};
+use crate::kernel::graphql::{Date, DateTime, ids, loader_error, or_unchanged, page_cost, run_mutation};
 use crate::kernel::i18n::{Locale, LocalizedText};
 use crate::kernel::money::Money;
+use crate::msg;
 
 // ---- the public extract ----
 
@@ -139,7 +140,7 @@ impl CooperativeRegisterRecord {
         #[graphql(default = 3)] years: i32,
     ) -> Result<Vec<FilingCompliance>> {
         if !(1..=30).contains(&years) {
-            return Err(AppError::bad_input(&["years"], "must be 1 to 30").into());
+            return Err(AppError::bad_input(&["years"], msg!("must be 1 to 30")).into());
         }
         let rules = ctx.data_unchecked::<RegistryRules>().clone();
         let entry = self.0.entry.clone();
@@ -179,7 +180,7 @@ impl Member {
         if service::can_read_register(ctx.viewer(), self.0.cooperative_id) {
             Ok(value.as_deref())
         } else {
-            Err(AppError::forbidden("personal data").into())
+            Err(AppError::forbidden(msg!("personal data")).into())
         }
     }
 }
@@ -230,7 +231,7 @@ impl Member {
         if service::can_read_register(ctx.viewer(), self.0.cooperative_id) {
             Ok(self.0.birth_date.map(Date))
         } else {
-            Err(AppError::forbidden("personal data").into())
+            Err(AppError::forbidden(msg!("personal data")).into())
         }
     }
 }
@@ -466,7 +467,7 @@ impl RegistrationApplication {
     /// Existing or pending names equal or near-equal to the proposed one (office only).
     async fn name_matches(&self, ctx: &Context<'_>) -> Result<Vec<NameMatch>> {
         if !ctx.viewer().is_some_and(|v| v.is_staff()) {
-            return Err(AppError::forbidden("only office agents see name matches").into());
+            return Err(AppError::forbidden(msg!("only office agents see name matches")).into());
         }
         let row = self.0.row.clone();
         let found = ctx.db().run(move |conn| service::name_matches(conn, &row)).await?;
@@ -709,6 +710,26 @@ crate::mutation_payload!(CooperativeStatusChangePayload, entry: RegistryEntry);
 crate::mutation_payload!(MemberPayload, member: Member);
 crate::mutation_payload!(AnnualFilingSubmitPayload, filing: AnnualFiling);
 
+/// An application by global id, when the viewer may see it (its applicant and the office).
+pub async fn application_by_id(ctx: &Context<'_>, id: &ID) -> Result<Option<RegistrationApplication>> {
+    let Some(raw) = ids::decode(id, "RegistrationApplication") else { return Ok(None) };
+    let Some(viewer) = ctx.viewer().cloned() else { return Ok(None) };
+    let found = ctx.db().run(move |c| service::visible_application(c, Some(&viewer), raw)).await?;
+    Ok(found.map(RegistrationApplication))
+}
+
+/// The personal fields (national ID, birth date, phone) a selection asks for: their reads are recorded.
+pub fn personal_fields(selection: async_graphql::Lookahead<'_>) -> Vec<&'static str> {
+    ["nationalId", "birthDate", "phone"].into_iter().filter(|f| selection.field(f).exists()).collect()
+}
+
+/// A member by global id, when the viewer may read that register; reading `personal` fields is recorded.
+pub async fn member_by_id(ctx: &Context<'_>, id: &ID, personal: Vec<&'static str>) -> Result<Option<Member>> {
+    let Some(raw) = ids::decode(id, "Member") else { return Ok(None) };
+    let viewer = ctx.viewer().cloned();
+    Ok(ctx.db().run(move |c| service::visible_member(c, viewer.as_ref(), raw, &personal)).await?.map(Member))
+}
+
 #[derive(Default)]
 pub struct RegistryMutation;
 
@@ -733,9 +754,13 @@ impl RegistryMutation {
         input: RegistrationApplicationUpdateInput,
     ) -> Result<RegistrationApplicationPayload> {
         let rules = ctx.data_unchecked::<RegistryRules>().clone();
+        let id = input.id.clone();
         let (application, user_errors) =
             run_mutation(ctx, move |conn, viewer| service::update_application(conn, viewer, &rules, input)).await?;
-        Ok(RegistrationApplicationPayload { application: application.map(RegistrationApplication), user_errors })
+        let (application, user_errors) =
+            or_unchanged((application.map(RegistrationApplication), user_errors), || application_by_id(ctx, &id))
+                .await?;
+        Ok(RegistrationApplicationPayload { application, user_errors })
     }
 
     /// Moves an application: the applicant requests the name, files, withdraws; agents decide.
@@ -745,9 +770,13 @@ impl RegistryMutation {
         input: RegistrationApplicationTransitionInput,
     ) -> Result<RegistrationApplicationPayload> {
         let rules = ctx.data_unchecked::<RegistryRules>().clone();
+        let id = input.id.clone();
         let (application, user_errors) =
             run_mutation(ctx, move |conn, viewer| service::transition(conn, viewer, &rules, input)).await?;
-        Ok(RegistrationApplicationPayload { application: application.map(RegistrationApplication), user_errors })
+        let (application, user_errors) =
+            or_unchanged((application.map(RegistrationApplication), user_errors), || application_by_id(ctx, &id))
+                .await?;
+        Ok(RegistrationApplicationPayload { application, user_errors })
     }
 
     /// Attaches a document (PDF, PNG or JPEG) to an application or a filing.
@@ -758,7 +787,14 @@ impl RegistryMutation {
     ) -> Result<RegistryDocumentUploadPayload> {
         let rules = ctx.data_unchecked::<RegistryRules>().clone();
         let store = ctx.data_unchecked::<super::documents::DocumentStore>().clone();
-        let file = input.file.value(ctx).map_err(|e| AppError::bad_input(&["input", "file"], e.to_string()))?;
+        let unreadable = |e: std::io::Error| {
+            AppError::user(
+                ErrorCode::DocumentRejected,
+                &["input", "file"],
+                msg!("cannot read the file: {error}", error = e),
+            )
+        };
+        let file = input.file.value(ctx).map_err(unreadable)?;
         let (file_name, declared_type) = (file.filename.clone(), file.content_type.clone());
         let mut bytes = Vec::new();
         // One byte over the limit is enough to say it is over.
@@ -766,7 +802,7 @@ impl RegistryMutation {
             &mut std::io::Read::take(file.into_read(), rules.max_document_bytes as u64 + 1),
             &mut bytes,
         )
-        .map_err(|e| AppError::bad_input(&["input", "file"], e.to_string()))?;
+        .map_err(unreadable)?;
         let upload = service::Upload {
             application_id: input.application_id,
             filing_id: input.filing_id,
@@ -801,9 +837,13 @@ impl RegistryMutation {
 
     /// Changes a member's role, employment, phone, or records their leaving.
     async fn member_update(&self, ctx: &Context<'_>, input: MemberUpdateInput) -> Result<MemberPayload> {
+        let id = input.id.clone();
         let (member, user_errors) =
             run_mutation(ctx, move |conn, viewer| service::update_member(conn, viewer, input)).await?;
-        Ok(MemberPayload { member: member.map(Member), user_errors })
+        let personal = personal_fields(ctx.look_ahead().field("member"));
+        let (member, user_errors) =
+            or_unchanged((member.map(Member), user_errors), || member_by_id(ctx, &id, personal)).await?;
+        Ok(MemberPayload { member, user_errors })
     }
 
     /// Files a fiscal year's declaration (télédéclaration).

@@ -11,6 +11,7 @@ use super::service::{self as cooperatives, RegisterFacts, entry_row, today};
 use super::store;
 use crate::kernel::db::{DbConn, now, write_tx};
 use crate::kernel::error::AppError;
+use crate::msg;
 
 /// The columns the file must have (in any order; others are ignored).
 pub const COLUMNS: [&str; 9] = [
@@ -46,11 +47,11 @@ pub fn import_csv(
 ) -> Result<ImportReport, AppError> {
     let mut csv = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(reader);
     let headers =
-        csv.headers().map_err(|e| AppError::bad_input(&["file"], format!("cannot read the header: {e}")))?.clone();
+        csv.headers().map_err(|e| AppError::bad_input(&["file"], msg!("cannot read the header: {e}", e = e)))?.clone();
     let index = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let missing: Vec<&str> = COLUMNS.iter().copied().filter(|c| index(c).is_none()).collect();
     if !missing.is_empty() {
-        return Err(AppError::bad_input(&["file"], format!("missing columns: {}", missing.join(", "))));
+        return Err(AppError::bad_input(&["file"], msg!("missing columns: {columns}", columns = missing.join(", "))));
     }
     let col: Vec<usize> = COLUMNS.iter().map(|c| index(c).unwrap_or(0)).collect();
     let (regions, sectors) = cooperatives::regions_and_sectors(conn)?;

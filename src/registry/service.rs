@@ -7,11 +7,12 @@ use chrono::{Datelike, NaiveDate};
 use super::model::*;
 use super::names;
 use super::store;
+use crate::msg;
 
 mod cooperatives;
 use crate::kernel::config::RegistryRules;
 use crate::kernel::db::{DbConn, now, write_tx};
-use crate::kernel::error::{AppError, Checks};
+use crate::kernel::error::{AppError, Checks, ErrorCode};
 use crate::kernel::graphql::ids;
 use crate::kernel::graphql::relay::{Key, Page, PageArgs, paginate};
 use crate::kernel::money::{CurrencyCode, parse_amount};
@@ -43,7 +44,7 @@ fn require_register_reader(viewer: Option<&Viewer>, cooperative_id: i64) -> Resu
     if can_read_register(Some(viewer), cooperative_id) {
         Ok(viewer)
     } else {
-        Err(AppError::forbidden("only the cooperative's managers and office agents see its register"))
+        Err(AppError::forbidden(msg!("only the cooperative's managers and office agents see its register")))
     }
 }
 
@@ -144,9 +145,10 @@ pub fn record_status_change(
     effective_on: Option<NaiveDate>,
 ) -> Result<(), AppError> {
     if !status_change_allowed(from, to) {
-        return Err(AppError::bad_input(
+        return Err(AppError::user(
+            ErrorCode::InvalidTransition,
             &["input", "status"],
-            format!("a cooperative cannot go from {} to {}", from.as_str(), to.as_str()),
+            msg!("a cooperative cannot go from {from} to {to}", from = from.as_str(), to = to.as_str()),
         ));
     }
     let at = now();
@@ -176,9 +178,9 @@ pub fn record_status_change(
 fn reason(checks: &mut Checks, field: Vec<String>, reason: Option<&str>, required: bool) -> Option<String> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(String::from);
     match &reason {
-        None if required => checks.fail(field, "a reason is required"),
+        None if required => checks.fail_with(ErrorCode::Required, field, msg!("a reason is required")),
         Some(r) if r.chars().count() > MAX_REASON_LEN => {
-            checks.fail(field, format!("must be at most {MAX_REASON_LEN} characters"))
+            checks.fail(field, msg!("must be at most {max_reason_len} characters", max_reason_len = MAX_REASON_LEN))
         }
         _ => {}
     }
@@ -196,13 +198,18 @@ pub fn change_status(
     if let Some(d) = input.effective_on
         && d.0 > today()
     {
-        checks.fail(path!["input", "effectiveOn"], "cannot be in the future");
+        checks.fail(path!["input", "effectiveOn"], msg!("cannot be in the future"));
     }
     checks.finish()?;
     let number = input.registration_number.trim().to_string();
     write_tx(conn, |conn| {
-        let (cooperative, _) = store::entry_with_cooperative(conn, &number)?
-            .ok_or_else(|| AppError::not_found(&["input", "registrationNumber"], "no cooperative with this number"))?;
+        let (cooperative, _) = store::entry_with_cooperative(conn, &number)?.ok_or_else(|| {
+            AppError::user(
+                ErrorCode::CooperativeNotFound,
+                &["input", "registrationNumber"],
+                msg!("no cooperative with this number"),
+            )
+        })?;
         record_status_change(
             conn,
             cooperative.id,
@@ -292,7 +299,8 @@ pub struct ApplicationView {
 }
 
 pub fn application_view(conn: &mut DbConn, id: i64) -> Result<ApplicationView, AppError> {
-    let row = store::find_application(conn, id)?.ok_or_else(|| AppError::not_found(&["id"], "no such application"))?;
+    let row = store::find_application(conn, id)?
+        .ok_or_else(|| AppError::user(ErrorCode::ApplicationNotFound, &["id"], msg!("no such application")))?;
     Ok(ApplicationView {
         founders: store::founders(conn, id)?,
         documents: store::application_documents(conn, id)?,
@@ -404,15 +412,15 @@ fn share_value(checks: &mut Checks, rules: &RegistryRules, field: Vec<String>, t
         Ok(_) => {
             checks.fail(
                 field,
-                format!(
-                    "a share is worth at least {}",
-                    crate::kernel::money::format_minor(rules.min_share_value_minor, 2)
+                msg!(
+                    "a share is worth at least {minimum} MAD",
+                    minimum = crate::kernel::money::format_minor(rules.min_share_value_minor, 2)
                 ),
             );
             0
         }
         Err(_) => {
-            checks.fail(field, "must be an amount in dirhams such as 100.00");
+            checks.fail(field, msg!("must be an amount in dirhams such as 100.00"));
             0
         }
     }
@@ -423,20 +431,20 @@ fn optional_text(checks: &mut Checks, field: Vec<String>, value: Option<String>,
     if let Some(v) = &value
         && v.chars().count() > max
     {
-        checks.fail(field, format!("must be at most {max} characters"));
+        checks.fail(field, msg!("must be at most {max} characters", max = max));
     }
     value
 }
 
 fn names_of(checks: &mut Checks, name_ar: &Option<String>, name_fr: &Option<String>) {
     if name_ar.is_none() && name_fr.is_none() {
-        checks.fail(path!["input", "nameFr"], "give the proposed name in Arabic, in Latin letters, or both");
+        checks.fail(path!["input", "nameFr"], msg!("give the proposed name in Arabic, in Latin letters, or both"));
     }
     for (field, name) in [("nameAr", name_ar), ("nameFr", name_fr)] {
         if let Some(n) = name
             && names::folded(n).is_empty()
         {
-            checks.fail(path!["input", field], "must contain more than generic words such as « coopérative »");
+            checks.fail(path!["input", field], msg!("must contain more than generic words such as « coopérative »"));
         }
     }
 }
@@ -449,7 +457,7 @@ fn founder_rows(
     founders: &[FounderInput],
 ) -> Vec<FounderRow> {
     if founders.len() > MAX_FOUNDERS {
-        checks.fail(path!["input", "founders"], format!("at most {MAX_FOUNDERS} founders"));
+        checks.fail(path!["input", "founders"], msg!("at most {max_founders} founders", max_founders = MAX_FOUNDERS));
         return Vec::new();
     }
     let mut seen = std::collections::HashMap::new();
@@ -473,18 +481,26 @@ fn founder_rows(
             && let Some(first) = seen.insert(id.clone(), i)
         {
             // The message names the other founder's position, never the number itself.
-            checks.fail(field("nationalId"), format!("is already given for founder {}", first + 1));
+            checks.fail(field("nationalId"), msg!("is already given for founder {number}", number = first + 1));
         }
-        checks.check(f.shares_subscribed >= 1, field("sharesSubscribed"), "a founder subscribes at least one share");
+        checks.check(
+            f.shares_subscribed >= 1,
+            field("sharesSubscribed"),
+            msg!("a founder subscribes at least one share"),
+        );
         let paid = match parse_amount(&f.amount_paid.0, 2) {
             Ok(v) if v >= 0 => v,
             _ => {
-                checks.fail(field("amountPaid"), "must be an amount in dirhams such as 250.00");
+                checks.fail(field("amountPaid"), msg!("must be an amount in dirhams such as 250.00"));
                 0
             }
         };
         let subscribed_minor = (f.shares_subscribed.max(0) as i64).saturating_mul(share_value_minor);
-        checks.check(paid <= subscribed_minor, field("amountPaid"), "is more than the shares subscribed are worth");
+        checks.check(
+            paid <= subscribed_minor,
+            field("amountPaid"),
+            msg!("is more than the shares subscribed are worth"),
+        );
         rows.push(FounderRow {
             id: 0,
             application_id,
@@ -530,11 +546,11 @@ pub fn validate_party(checks: &mut Checks, field: &dyn Fn(&str) -> Vec<String>, 
     checks.check(
         (1..=MAX_NAME_LEN).contains(&full_name.chars().count()),
         field("fullName"),
-        format!("must be 1 to {MAX_NAME_LEN} characters"),
+        msg!("must be 1 to {max_name_len} characters", max_name_len = MAX_NAME_LEN),
     );
     let phone = p.phone.map(normalize_phone).filter(|s| !s.is_empty());
     if let Some(ph) = &phone {
-        checks.check(is_valid_phone(ph), field("phone"), "must be a phone number such as +212612345678");
+        checks.check(is_valid_phone(ph), field("phone"), msg!("must be a phone number such as +212612345678"));
     }
     let mut party = ValidParty {
         full_name,
@@ -550,19 +566,19 @@ pub fn validate_party(checks: &mut Checks, field: &dyn Fn(&str) -> Vec<String>, 
                 Some(Some(id)) => party.national_id = Some(id),
                 Some(None) => checks.fail(
                     field("nationalId"),
-                    "is not a national identity card number (one or two letters and up to six digits)",
+                    msg!("is not a national identity card number (one or two letters and up to six digits)"),
                 ),
-                None => checks.fail(field("nationalId"), "is required for a person"),
+                None => checks.fail(field("nationalId"), msg!("is required for a person")),
             }
-            checks.check(p.gender.is_some(), field("gender"), "is required for a person");
+            checks.check(p.gender.is_some(), field("gender"), msg!("is required for a person"));
             match p.birth_date {
-                None => checks.fail(field("birthDate"), "is required for a person"),
+                None => checks.fail(field("birthDate"), msg!("is required for a person")),
                 Some(d) => {
                     let adult_from = today().with_year(today().year() - 18).unwrap_or(today());
                     checks.check(
                         d <= adult_from && d.year() > 1900,
                         field("birthDate"),
-                        "a member must be an adult (18 or older)",
+                        msg!("a member must be an adult (18 or older)"),
                     );
                 }
             }
@@ -571,8 +587,8 @@ pub fn validate_party(checks: &mut Checks, field: &dyn Fn(&str) -> Vec<String>, 
             let number = p.registration_number.map(str::trim).filter(|s| !s.is_empty());
             match number {
                 Some(n) if n.chars().count() <= 64 => party.registration_number = Some(n.to_string()),
-                Some(_) => checks.fail(field("registrationNumber"), "must be at most 64 characters"),
-                None => checks.fail(field("registrationNumber"), "is required for a legal person"),
+                Some(_) => checks.fail(field("registrationNumber"), msg!("must be at most 64 characters")),
+                None => checks.fail(field("registrationNumber"), msg!("is required for a legal person")),
             }
             party.gender = None;
             party.birth_date = None;
@@ -637,7 +653,7 @@ pub fn create_application(
 fn contact_email(checks: &mut Checks, email: Option<String>) -> Option<String> {
     let email = email.map(|e| normalize_email(&e)).filter(|e| !e.is_empty());
     if let Some(e) = &email {
-        checks.check(is_valid_email(e), path!["input", "contactEmail"], "is not a valid email address");
+        checks.check(is_valid_email(e), path!["input", "contactEmail"], msg!("is not a valid email address"));
     }
     email
 }
@@ -648,7 +664,7 @@ fn own_application(conn: &mut DbConn, viewer: &Viewer, id: &ID) -> Result<Applic
     checks.finish()?;
     let row = store::find_application(conn, raw.unwrap_or_default())?
         .filter(|r| r.applicant_account_id == viewer.account_id || viewer.is_staff())
-        .ok_or_else(|| AppError::not_found(&["input", "id"], "no such application"))?;
+        .ok_or_else(|| AppError::user(ErrorCode::ApplicationNotFound, &["input", "id"], msg!("no such application")))?;
     Ok(row)
 }
 
@@ -661,13 +677,14 @@ pub fn update_application(
     let viewer = require_viewer(viewer)?;
     let current = own_application(conn, viewer, &input.id)?;
     if current.applicant_account_id != viewer.account_id {
-        return Err(AppError::forbidden("only the applicant edits an application"));
+        return Err(AppError::forbidden(msg!("only the applicant edits an application")));
     }
     let status = current.status();
     if !status.editable() {
-        return Err(AppError::conflict(
+        return Err(AppError::user(
+            ErrorCode::InvalidTransition,
             &["input", "id"],
-            format!("an application in state {} can no longer be changed", status.as_str()),
+            msg!("an application in state {status} can no longer be changed", status = status.as_str()),
         ));
     }
     let mut checks = Checks::new();
@@ -679,7 +696,7 @@ pub fn update_application(
         };
     let name_changes = !input.name_ar.is_undefined() || !input.name_fr.is_undefined();
     if name_changes && !status.name_editable() {
-        checks.fail(path!["input", "nameFr"], "the name cannot change once it is requested or approved");
+        checks.fail(path!["input", "nameFr"], msg!("the name cannot change once it is requested or approved"));
     }
     let name_ar = pick(&mut checks, "nameAr", input.name_ar, current.name_ar.clone(), MAX_NAME_LEN);
     let name_fr = pick(&mut checks, "nameFr", input.name_fr, current.name_fr.clone(), MAX_NAME_LEN);
@@ -722,7 +739,11 @@ pub fn update_application(
         // Edits only apply to the state they were checked against.
         let still = store::find_application(conn, current.id)?.map(|r| r.status());
         if still != Some(status) {
-            return Err(AppError::conflict(&["input", "id"], "the application changed state meanwhile; reload it"));
+            return Err(AppError::user(
+                ErrorCode::Conflict,
+                &["input", "id"],
+                msg!("the application changed state meanwhile; reload it"),
+            ));
         }
         store::update_application(conn, current.id, &fields)?;
         if let Some(founders) = &founders {
@@ -744,10 +765,11 @@ fn check_complete(rules: &RegistryRules, view: &ApplicationView) -> Result<(), A
     checks.check(
         view.founders.len() >= min,
         path!["founders"],
-        format!(
-            "a {} needs at least {min} founders; this one has {}",
-            view.row.legal_form.to_lowercase(),
-            view.founders.len()
+        msg!(
+            "a {form} needs at least {min} founders; this one has {count}",
+            form = view.row.legal_form.to_lowercase(),
+            min = min,
+            count = view.founders.len()
         ),
     );
     let capital: i64 =
@@ -755,10 +777,10 @@ fn check_complete(rules: &RegistryRules, view: &ApplicationView) -> Result<(), A
     checks.check(
         capital >= rules.min_capital_minor,
         path!["founders"],
-        format!(
-            "the capital subscribed is {} MAD; the minimum is {} MAD",
-            crate::kernel::money::format_minor(capital, 2),
-            crate::kernel::money::format_minor(rules.min_capital_minor, 2)
+        msg!(
+            "the capital subscribed is {capital} MAD; the minimum is {minimum} MAD",
+            capital = crate::kernel::money::format_minor(capital, 2),
+            minimum = crate::kernel::money::format_minor(rules.min_capital_minor, 2)
         ),
     );
     for f in &view.founders {
@@ -766,16 +788,22 @@ fn check_complete(rules: &RegistryRules, view: &ApplicationView) -> Result<(), A
         checks.check(
             f.paid_minor >= due,
             path!["founders", f.position, "amountPaid"],
-            format!(
-                "at least {} MAD of this founder's shares must be paid",
-                crate::kernel::money::format_minor(due, 2)
+            msg!(
+                "at least {due} MAD of this founder's shares must be paid",
+                due = crate::kernel::money::format_minor(due, 2)
             ),
         );
     }
     let present: Vec<&str> = view.documents.iter().map(|d| d.document_type.as_str()).collect();
     let missing: Vec<&str> =
         rules.required_documents.iter().map(String::as_str).filter(|t| !present.contains(t)).collect();
-    checks.check(missing.is_empty(), path!["documents"], format!("missing documents: {}", missing.join(", ")));
+    if !missing.is_empty() {
+        checks.fail_with(
+            ErrorCode::DocumentsMissing,
+            path!["documents"],
+            msg!("missing documents: {documents}", documents = missing.join(", ")),
+        );
+    }
     checks.finish()
 }
 
@@ -823,19 +851,24 @@ pub fn transition(
     let action = input.action;
     if action.by_agent() {
         if !viewer.is_staff() {
-            return Err(AppError::forbidden("only office agents decide on applications"));
+            return Err(AppError::forbidden(msg!("only office agents decide on applications")));
         }
         if current.applicant_account_id == viewer.account_id {
-            return Err(AppError::forbidden("an agent cannot decide on their own application"));
+            return Err(AppError::forbidden(msg!("an agent cannot decide on their own application")));
         }
     } else if current.applicant_account_id != viewer.account_id {
-        return Err(AppError::forbidden("only the applicant does this"));
+        return Err(AppError::forbidden(msg!("only the applicant does this")));
     }
     let from = current.status();
     let to = action.next(from).ok_or_else(|| {
-        AppError::conflict(
+        AppError::user(
+            ErrorCode::InvalidTransition,
             &["input", "action"],
-            format!("an application in state {} cannot {:?}", from.as_str(), action),
+            msg!(
+                "an application in state {state} cannot {action}",
+                state = from.as_str(),
+                action = format!("{action:?}")
+            ),
         )
     })?;
     let mut checks = Checks::new();
@@ -848,9 +881,13 @@ pub fn transition(
             if let Some(m) =
                 name_matches(conn, &current)?.into_iter().find(|m| m.exact && m.registration_number.is_some())
             {
-                return Err(AppError::conflict(
+                return Err(AppError::user(
+                    ErrorCode::NameTaken,
                     &["input", "id"],
-                    format!("the name is already registered ({})", m.registration_number.unwrap_or_default()),
+                    msg!(
+                        "the name is already registered ({number})",
+                        number = m.registration_number.unwrap_or_default()
+                    ),
                 ));
             }
         }
@@ -860,7 +897,11 @@ pub fn transition(
     write_tx(conn, |conn| {
         let at = now();
         if store::set_application_status(conn, current.id, from, to, at)? == 0 {
-            return Err(AppError::conflict(&["input", "id"], "the application changed state meanwhile; reload it"));
+            return Err(AppError::user(
+                ErrorCode::Conflict,
+                &["input", "id"],
+                msg!("the application changed state meanwhile; reload it"),
+            ));
         }
         store::insert_application_event(
             conn,
@@ -1035,15 +1076,22 @@ pub fn upload_document(
         }
         (None, Some(f)) => (None, ids::decode_input(f, "AnnualFiling", path!["input", "filingId"], &mut checks)),
         _ => {
-            checks.fail(path!["input", "applicationId"], "give either an application or a filing");
+            checks.fail(path!["input", "applicationId"], msg!("give either an application or a filing"));
             (None, None)
         }
     };
     let size = upload.bytes.len();
     if size > rules.max_document_bytes {
-        checks.fail(path!["input", "file"], format!("is larger than the limit of {} bytes", rules.max_document_bytes));
+        checks.fail_with(
+            ErrorCode::DocumentRejected,
+            path!["input", "file"],
+            msg!(
+                "is larger than the limit of {max_document_bytes} bytes",
+                max_document_bytes = rules.max_document_bytes
+            ),
+        );
     }
-    checks.check(size > 0, path!["input", "file"], "is empty");
+    checks.check_with(ErrorCode::DocumentRejected, size > 0, path!["input", "file"], msg!("is empty"));
     let sniffed = super::documents::sniff(&upload.bytes);
     let allowed = |t: &str| rules.document_content_types.iter().any(|a| a == t);
     match sniffed {
@@ -1052,12 +1100,18 @@ pub fn upload_document(
                 && declared.split(';').next().unwrap_or("").trim() != t
                 && declared != "application/octet-stream"
             {
-                checks.fail(path!["input", "file"], format!("is declared as {declared} but is a {t} file"));
+                checks.fail_with(
+                    ErrorCode::DocumentRejected,
+                    path!["input", "file"],
+                    msg!("is declared as {declared} but is a {t} file", declared = declared, t = t),
+                );
             }
         }
-        _ => {
-            checks.fail(path!["input", "file"], format!("must be one of: {}", rules.document_content_types.join(", ")))
-        }
+        _ => checks.fail_with(
+            ErrorCode::DocumentRejected,
+            path!["input", "file"],
+            msg!("must be one of: {types}", types = rules.document_content_types.join(", ")),
+        ),
     }
     let file_name: String =
         upload.file_name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(200).collect();
@@ -1066,17 +1120,23 @@ pub fn upload_document(
     if let Some(id) = application_id {
         let app = store::find_application(conn, id)?
             .filter(|a| a.applicant_account_id == viewer.account_id || viewer.is_staff())
-            .ok_or_else(|| AppError::not_found(&["input", "applicationId"], "no such application"))?;
+            .ok_or_else(|| {
+                AppError::user(ErrorCode::ApplicationNotFound, &["input", "applicationId"], msg!("no such application"))
+            })?;
         if app.applicant_account_id != viewer.account_id {
-            return Err(AppError::forbidden("only the applicant adds documents to an application"));
+            return Err(AppError::forbidden(msg!("only the applicant adds documents to an application")));
         }
         if !app.status().editable() {
-            return Err(AppError::conflict(&["input", "applicationId"], "the application can no longer be changed"));
+            return Err(AppError::user(
+                ErrorCode::InvalidTransition,
+                &["input", "applicationId"],
+                msg!("the application can no longer be changed"),
+            ));
         }
     }
     if let Some(id) = filing_id {
         let filing = store::find_filing(conn, id)?
-            .ok_or_else(|| AppError::not_found(&["input", "filingId"], "no such filing"))?;
+            .ok_or_else(|| AppError::user(ErrorCode::FilingNotFound, &["input", "filingId"], msg!("no such filing")))?;
         require_filer(viewer, filing.cooperative_id)?;
     }
     let sha256 = documents.save(&upload.bytes).map_err(AppError::internal)?;
@@ -1121,8 +1181,13 @@ pub fn members(
 }
 
 pub fn add_member(conn: &mut DbConn, viewer: Option<&Viewer>, input: MemberAddInput) -> Result<MemberRow, AppError> {
-    let (cooperative, _) = find_entry(conn, &input.registration_number)?
-        .ok_or_else(|| AppError::not_found(&["input", "registrationNumber"], "no cooperative with this number"))?;
+    let (cooperative, _) = find_entry(conn, &input.registration_number)?.ok_or_else(|| {
+        AppError::user(
+            ErrorCode::CooperativeNotFound,
+            &["input", "registrationNumber"],
+            msg!("no cooperative with this number"),
+        )
+    })?;
     require_register_reader(viewer, cooperative.id)?;
     let mut checks = Checks::new();
     let field = |name: &str| path!["input", name];
@@ -1140,8 +1205,8 @@ pub fn add_member(conn: &mut DbConn, viewer: Option<&Viewer>, input: MemberAddIn
         },
     );
     let joined_on = input.joined_on.map(|d| d.0).unwrap_or_else(today);
-    checks.check(joined_on <= today(), path!["input", "joinedOn"], "cannot be in the future");
-    checks.check(input.shares >= 0, path!["input", "shares"], "cannot be negative");
+    checks.check(joined_on <= today(), path!["input", "joinedOn"], msg!("cannot be in the future"));
+    checks.check(input.shares >= 0, path!["input", "shares"], msg!("cannot be negative"));
     checks.finish()?;
     let row = MemberRow {
         id: 0,
@@ -1164,9 +1229,10 @@ pub fn add_member(conn: &mut DbConn, viewer: Option<&Viewer>, input: MemberAddIn
         if let Some(nid) = &row.national_id
             && store::member_with_national_id(conn, cooperative.id, nid)?
         {
-            return Err(AppError::conflict(
+            return Err(AppError::user(
+                ErrorCode::Taken,
                 &["input", "nationalId"],
-                "a current member already holds this national ID",
+                msg!("a current member already holds this national ID"),
             ));
         }
         Ok(store::insert_member(conn, &row)?)
@@ -1186,7 +1252,7 @@ pub fn update_member(
         .filter(|m| can_read_register(viewer, m.cooperative_id))
         .ok_or_else(|| match viewer {
             None => AppError::Unauthenticated,
-            Some(_) => AppError::not_found(&["input", "id"], "no such member"),
+            Some(_) => AppError::user(ErrorCode::MemberNotFound, &["input", "id"], msg!("no such member")),
         })?;
     let mut checks = Checks::new();
     let phone = match input.phone {
@@ -1194,7 +1260,11 @@ pub fn update_member(
         MaybeUndefined::Null => None,
         MaybeUndefined::Value(p) => {
             let p = normalize_phone(&p);
-            checks.check(is_valid_phone(&p), path!["input", "phone"], "must be a phone number such as +212612345678");
+            checks.check(
+                is_valid_phone(&p),
+                path!["input", "phone"],
+                msg!("must be a phone number such as +212612345678"),
+            );
             Some(p)
         }
     };
@@ -1202,8 +1272,12 @@ pub fn update_member(
         MaybeUndefined::Undefined => current.left_on,
         MaybeUndefined::Null => None,
         MaybeUndefined::Value(d) => {
-            checks.check(d.0 >= current.joined_on, path!["input", "leftOn"], "cannot be before the member joined");
-            checks.check(d.0 <= today(), path!["input", "leftOn"], "cannot be in the future");
+            checks.check(
+                d.0 >= current.joined_on,
+                path!["input", "leftOn"],
+                msg!("cannot be before the member joined"),
+            );
+            checks.check(d.0 <= today(), path!["input", "leftOn"], msg!("cannot be in the future"));
             Some(d.0)
         }
     };
@@ -1225,7 +1299,13 @@ pub fn personal_data_reads(
     let cooperative_id = match registration_number {
         Some(n) => Some(
             find_entry(conn, &n)?
-                .ok_or_else(|| AppError::not_found(&["registrationNumber"], "no cooperative with this number"))?
+                .ok_or_else(|| {
+                    AppError::user(
+                        ErrorCode::CooperativeNotFound,
+                        &["registrationNumber"],
+                        msg!("no cooperative with this number"),
+                    )
+                })?
                 .0
                 .id,
         ),
@@ -1247,7 +1327,7 @@ fn require_filer(viewer: &Viewer, cooperative_id: i64) -> Result<(), AppError> {
     if viewer.is_staff() || (viewer.role == Role::CooperativeManager && viewer.cooperative_id == Some(cooperative_id)) {
         Ok(())
     } else {
-        Err(AppError::forbidden("only the cooperative's managers and office agents file for it"))
+        Err(AppError::forbidden(msg!("only the cooperative's managers and office agents file for it")))
     }
 }
 
@@ -1262,8 +1342,13 @@ pub fn submit_filing(
     input: AnnualFilingSubmitInput,
 ) -> Result<FilingRow, AppError> {
     let viewer = require_viewer(viewer)?;
-    let (cooperative, entry) = find_entry(conn, &input.registration_number)?
-        .ok_or_else(|| AppError::not_found(&["input", "registrationNumber"], "no cooperative with this number"))?;
+    let (cooperative, entry) = find_entry(conn, &input.registration_number)?.ok_or_else(|| {
+        AppError::user(
+            ErrorCode::CooperativeNotFound,
+            &["input", "registrationNumber"],
+            msg!("no cooperative with this number"),
+        )
+    })?;
     require_filer(viewer, cooperative.id)?;
     let mut checks = Checks::new();
     let today = today();
@@ -1271,27 +1356,27 @@ pub fn submit_filing(
     checks.check(
         year >= entry.registration_year && year < today.year(),
         path!["input", "fiscalYear"],
-        format!(
-            "must be a finished fiscal year since registration ({} to {})",
-            entry.registration_year,
-            today.year() - 1
+        msg!(
+            "must be a finished fiscal year since registration ({first} to {last})",
+            first = entry.registration_year,
+            last = today.year() - 1
         ),
     );
     let filed_on = match input.filed_on {
         Some(d) if !viewer.is_staff() => {
-            checks.fail(path!["input", "filedOn"], "only the office records the date of a paper filing");
+            checks.fail(path!["input", "filedOn"], msg!("only the office records the date of a paper filing"));
             d.0
         }
         Some(d) => d.0,
         None => today,
     };
-    checks.check(filed_on <= today, path!["input", "filedOn"], "cannot be in the future");
+    checks.check(filed_on <= today, path!["input", "filedOn"], msg!("cannot be in the future"));
     let assembly = input.assembly_date.0;
     let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
     checks.check(
         assembly > year_end && assembly <= filed_on,
         path!["input", "assemblyDate"],
-        "must be after the fiscal year and no later than the filing",
+        msg!("must be after the fiscal year and no later than the filing"),
     );
     let amount =
         |checks: &mut Checks, field: &str, text: &str, signed: bool| match crate::kernel::money::parse_signed_amount(
@@ -1301,7 +1386,11 @@ pub fn submit_filing(
             _ => {
                 checks.fail(
                     path!["input", field],
-                    if signed { "must be an amount such as -1200.50" } else { "must be an amount of zero or more" },
+                    if signed {
+                        msg!("must be an amount such as -1200.50")
+                    } else {
+                        msg!("must be an amount of zero or more")
+                    },
                 );
                 0
             }
@@ -1321,12 +1410,16 @@ pub fn submit_filing(
         submitted_by: Some(viewer.account_id),
         created_at: now(),
     };
-    checks.check(row.members_at_year_end >= 0, path!["input", "membersAtYearEnd"], "cannot be negative");
-    checks.check(row.employees_at_year_end >= 0, path!["input", "employeesAtYearEnd"], "cannot be negative");
+    checks.check(row.members_at_year_end >= 0, path!["input", "membersAtYearEnd"], msg!("cannot be negative"));
+    checks.check(row.employees_at_year_end >= 0, path!["input", "employeesAtYearEnd"], msg!("cannot be negative"));
     checks.finish()?;
     let id = write_tx(conn, |conn| {
         if store::filing_of_year(conn, cooperative.id, year)?.is_some() {
-            return Err(AppError::conflict(&["input", "fiscalYear"], "this year's filing is already in"));
+            return Err(AppError::user(
+                ErrorCode::AlreadyFiled,
+                &["input", "fiscalYear"],
+                msg!("this year's filing is already in"),
+            ));
         }
         Ok(store::insert_filing(conn, &row)?)
     })?;

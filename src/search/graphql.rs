@@ -18,6 +18,7 @@ use crate::kernel::graphql::relay::OffsetCursor;
 use crate::kernel::graphql::{ids, loader_error};
 use crate::kernel::i18n::Locale;
 use crate::kernel::money::Money;
+use crate::msg;
 use crate::registry::loaders::{CooperativeKey, RegistryLoader};
 
 /// A dimension search results are counted by.
@@ -153,7 +154,7 @@ impl SearchQueryRoot {
         after: Option<String>,
     ) -> Result<SearchConnection> {
         if query.chars().count() > 200 {
-            return Err(AppError::bad_input(&["query"], "at most 200 characters").into());
+            return Err(AppError::bad_input(&["query"], msg!("at most 200 characters")).into());
         }
         let args = ctx.page_args(after, None, first, None)?;
         let window = args.offset_window()?;

@@ -13,6 +13,7 @@ use crate::catalog::service as catalog;
 use crate::kernel::db::{DbConn, now, write_tx};
 use crate::kernel::error::AppError;
 use crate::kernel::text::slug;
+use crate::msg;
 use crate::registry::service as registry;
 
 const SIZES: [(&str, i64, i32); 3] = [("250 g", 1, 250), ("500 g", 2, 500), ("1 kg", 4, 1000)];
@@ -25,7 +26,10 @@ pub fn seed_products(conn: &mut DbConn, n: usize, mut progress: impl FnMut(usize
     let categories = super::demo::ensure_categories(conn)?;
     let cooperatives = registry::active_cooperatives(conn)?;
     if cooperatives.is_empty() {
-        return Err(AppError::bad_input(&[], "no active cooperative to sell the products; seed the register first"));
+        return Err(AppError::bad_input(
+            &[],
+            msg!("no active cooperative to sell the products; seed the register first"),
+        ));
     }
     let start = catalog::count_all_products(conn)? as usize;
     let mut rng = Rng(start as u64 + 2026);

@@ -10,8 +10,9 @@ use super::Rng;
 use super::words::{FAMILY, GIVEN_F, GIVEN_M, PLACES, WORDS};
 use crate::kernel::config::RegistryRules;
 use crate::kernel::db::{DbConn, now, write_tx};
-use crate::kernel::error::AppError;
+use crate::kernel::error::{AppError, ErrorCode};
 use crate::kernel::text::slug;
+use crate::msg;
 use crate::registry::model::*;
 use crate::registry::service::{self as registry, RegisterBatch, RegisterFacts};
 
@@ -197,9 +198,10 @@ pub fn seed(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<(), AppError> {
     if !registry::register_is_empty(conn)? {
-        return Err(AppError::conflict(
+        return Err(AppError::user(
+            ErrorCode::Conflict,
             &[],
-            "the register is not empty; seed the national register on a fresh database",
+            msg!("the register is not empty; seed the national register on a fresh database"),
         ));
     }
     if spec.cooperatives == 0
@@ -207,7 +209,7 @@ pub fn seed(
         || spec.women > spec.members
         || spec.young > spec.members
     {
-        return Err(AppError::bad_input(&[], "inconsistent totals"));
+        return Err(AppError::bad_input(&[], msg!("inconsistent totals")));
     }
     let mut rng = Rng(spec.seed);
     let plan = Plan::new(conn, spec, rules, &mut rng)?;

@@ -27,7 +27,7 @@ async fn customer_registers_logs_in_and_out(app: TestApp) {
             json!({ "i": { "email": "SALMA@example.ma", "password": "another long secret", "fullName": "X" } }),
         )
         .await;
-    assert_eq!(error_codes(&again, "customerRegister"), ["CONFLICT"]);
+    assert_eq!(error_codes(&again, "customerRegister"), ["TAKEN"]);
 
     // Wrong password: a userError, no token.
     let wrong = app
@@ -36,7 +36,7 @@ async fn customer_registers_logs_in_and_out(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(error_codes(&wrong, "login"), ["UNAUTHENTICATED"]);
+    assert_eq!(error_codes(&wrong, "login"), ["INVALID_CREDENTIALS"]);
     assert_eq!(wrong["data"]["login"]["accessToken"], serde_json::Value::Null);
 
     let second = app.login("salma@example.ma", "a long enough secret").await;
@@ -126,6 +126,6 @@ async fn admins_create_staff_and_assign_managers(app: TestApp) {
         .await;
     assert_eq!(ok_payload(&body, "cooperativeManagerAssign")["account"]["cooperative"]["slug"], "poterie-safi");
     let unknown = app.gql_as(&admin, assign, json!({ "i": { "email": "nobody@x.ma", "cooperativeId": other } })).await;
-    assert_eq!(error_codes(&unknown, "cooperativeManagerAssign"), ["NOT_FOUND"]);
+    assert_eq!(error_codes(&unknown, "cooperativeManagerAssign"), ["ACCOUNT_NOT_FOUND"]);
 }
 on_both_backends!(admins_create_staff_and_assign_managers);

@@ -150,7 +150,7 @@ async fn filters_return_exactly_the_matching_products(app: TestApp) {
     assert!(nodes(&body).iter().all(|p| p["cooperative"]["slug"] == "tighanimine"));
     // Unknown codes are errors, not empty pages.
     let body = app.gql("{ products(filter: { region: \"13\" }) { totalCount } }", json!({})).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "REGION_NOT_FOUND", "{body}");
 }
 on_both_backends!(filters_return_exactly_the_matching_products);
 

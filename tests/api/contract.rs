@@ -185,6 +185,12 @@ fn the_schema_follows_the_conventions() {
         if matches!(t.kind, TypeKind::Enum(_) | TypeKind::Scalar) && t.description.is_none() {
             problems.push(format!("{name} has no description"));
         }
+        // Error codes are the domains' contract with clients: each one says when it is raised.
+        if let (TypeKind::Enum(e), "ErrorCode") = (&t.kind, name) {
+            for value in e.values.iter().filter(|v| v.node.description.is_none()) {
+                problems.push(format!("ErrorCode.{} has no description", value.node.value.node));
+            }
+        }
     }
     // Every mutation returns a payload with its `userErrors`.
     let Some(mutation) = by_name("Mutation") else { panic!("no Mutation type") };

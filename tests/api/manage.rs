@@ -117,11 +117,16 @@ async fn nobody_touches_another_cooperatives_products(app: TestApp) {
             let body = app.gql_with(token.map(|t| t.as_str()), &[], query, vars.clone()).await;
             let expected = if token.is_some() { "FORBIDDEN" } else { "UNAUTHENTICATED" };
             assert_eq!(error_codes(&body, mutation), [expected], "{mutation} by {who}: {body}");
+            // A refused change answers the object as it still is (this product is public), never changed.
             let payload = body["data"][mutation].as_object().unwrap();
-            assert!(
-                payload.iter().all(|(k, v)| k == "userErrors" || v.is_null()),
-                "{mutation} by {who} returned data: {body}"
-            );
+            let object = payload.iter().find(|(k, _)| *k != "userErrors").map(|(_, v)| v).unwrap();
+            let unchanged = match *mutation {
+                "productUpdate" => object["slug"] == slug && object["status"] == "ACTIVE",
+                "productArchive" => object["status"] == "ACTIVE",
+                "variantUpdate" => object["price"]["amount"] != "1.00",
+                _ => object.is_null() || *mutation == "inventoryAdjust",
+            };
+            assert!(unchanged, "{mutation} by {who}: {body}");
         }
     }
     assert_eq!(product(&app, slug).await, before, "the product changed");
@@ -145,7 +150,7 @@ async fn bad_product_input_is_explained_and_changes_nothing(app: TestApp) {
         (
             "negative price",
             json!({ "variants": [{ "sku": "NEG-1", "price": "-3", "stock": 1 }] }),
-            "BAD_USER_INPUT",
+            "OUT_OF_RANGE",
             vec!["input", "variants", "0", "price"],
         ),
         (
@@ -157,36 +162,36 @@ async fn bad_product_input_is_explained_and_changes_nothing(app: TestApp) {
         (
             "negative stock",
             json!({ "variants": [{ "sku": "NEG-1", "price": "3", "stock": -1 }] }),
-            "BAD_USER_INPUT",
+            "OUT_OF_RANGE",
             vec!["input", "variants", "0", "stock"],
         ),
         (
             "duplicate SKU in input",
             json!({ "variants": [{ "sku": "DUP-1", "price": "3", "stock": 1 }, { "sku": "DUP-1", "price": "4", "stock": 1 }] }),
-            "BAD_USER_INPUT",
+            "DUPLICATE",
             vec!["input", "variants", "1", "sku"],
         ),
         (
             "SKU already used",
             json!({ "variants": [{ "sku": existing_sku, "price": "3", "stock": 1 }] }),
-            "CONFLICT",
+            "TAKEN",
             vec!["input", "variants", "0", "sku"],
         ),
-        ("no name", json!({ "name": [] }), "BAD_USER_INPUT", vec!["input", "name"]),
+        ("no name", json!({ "name": [] }), "REQUIRED", vec!["input", "name"]),
         (
             "name too long",
             json!({ "name": [{ "locale": "FR", "text": "x".repeat(201) }] }),
-            "BAD_USER_INPUT",
+            "TOO_LONG",
             vec!["input", "name", "0", "text"],
         ),
         (
             "unknown category",
             json!({ "categoryId": "Q2F0ZWdvcnk6OTk5OTk" }),
-            "BAD_USER_INPUT",
+            "CATEGORY_NOT_FOUND",
             vec!["input", "categoryId"],
         ),
-        ("not a category id", json!({ "categoryId": "garbage" }), "BAD_USER_INPUT", vec!["input", "categoryId"]),
-        ("unknown region", json!({ "originRegionCode": "99" }), "BAD_USER_INPUT", vec!["input", "originRegionCode"]),
+        ("not a category id", json!({ "categoryId": "garbage" }), "INVALID_ID", vec!["input", "categoryId"]),
+        ("unknown region", json!({ "originRegionCode": "99" }), "REGION_NOT_FOUND", vec!["input", "originRegionCode"]),
         ("no variants", json!({ "variants": [] }), "BAD_USER_INPUT", vec!["input", "variants"]),
         (
             "bad media URL",
@@ -194,7 +199,7 @@ async fn bad_product_input_is_explained_and_changes_nothing(app: TestApp) {
             "BAD_USER_INPUT",
             vec!["input", "media", "0", "url"],
         ),
-        ("slug already used", json!({ "slug": "amlou-tighanimine" }), "CONFLICT", vec!["input", "slug"]),
+        ("slug already used", json!({ "slug": "amlou-tighanimine" }), "TAKEN", vec!["input", "slug"]),
     ];
     // A date that is not a `Date` is refused by the schema before anything runs.
     let mut input = new_product("bad-input-test", "BAD-INPUT-1");
@@ -256,7 +261,7 @@ async fn administrators_register_cooperatives_and_categories(app: TestApp) {
     assert_eq!(coop["contactPhone"], "+212661234567");
     assert_eq!(coop["region"]["code"], "08");
     let again = app.gql_as(&admin, create, input).await;
-    assert_eq!(error_codes(&again, "cooperativeCreate"), ["CONFLICT", "CONFLICT"]);
+    assert_eq!(error_codes(&again, "cooperativeCreate"), ["TAKEN", "TAKEN"]);
 
     // Managers edit their shop's profile, not its status.
     let own = app.cooperative_id("tighanimine").await;
@@ -285,3 +290,49 @@ async fn administrators_register_cooperatives_and_categories(app: TestApp) {
     assert_eq!(ok_payload(&body, "categoryCreate")["category"]["parent"]["slug"], "crafts");
 }
 on_both_backends!(administrators_register_cooperatives_and_categories);
+
+async fn refused_changes_answer_the_object_as_it_is(app: TestApp) {
+    let manager = app.login_as("manager").await;
+    let id = app.gql("query { product(slug: \"amlou-tighanimine\") { id } }", json!({})).await["data"]["product"]["id"]
+        .clone();
+    let body = app.gql_as(&manager, UPDATE, json!({ "i": { "id": id, "slug": "Bad Slug!", "status": "DRAFT" } })).await;
+    assert_eq!(error_codes(&body, "productUpdate"), ["BAD_USER_INPUT"]);
+    let product = &body["data"]["productUpdate"]["product"];
+    assert_eq!(
+        (product["slug"].as_str(), product["status"].as_str()),
+        (Some("amlou-tighanimine"), Some("ACTIVE")),
+        "{body}"
+    );
+    // An id that names nothing: errors, and no object.
+    let body = app.gql_as(&manager, UPDATE, json!({ "i": { "id": "UHJvZHVjdDo5OTk5OTk", "status": "DRAFT" } })).await;
+    assert_eq!(error_codes(&body, "productUpdate"), ["PRODUCT_NOT_FOUND"]);
+    assert_eq!(body["data"]["productUpdate"]["product"], Value::Null);
+}
+on_both_backends!(refused_changes_answer_the_object_as_it_is);
+
+async fn messages_speak_the_request_language(app: TestApp) {
+    let manager = app.login_as("manager").await;
+    let id = app.gql("query { product(slug: \"amlou-tighanimine\") { id } }", json!({})).await["data"]["product"]["id"]
+        .clone();
+    let vars = json!({ "i": { "id": id, "name": [{ "locale": "FR", "text": "x".repeat(201) }] } });
+    let mut seen = Vec::new();
+    for (language, expected) in [("en", "must be at most 200 characters"), ("fr", "au plus 200"), ("ar", "200")] {
+        let body = app.gql_with(Some(&manager), &[("Accept-Language", language)], UPDATE, vars.clone()).await;
+        assert_eq!(error_codes(&body, "productUpdate"), ["TOO_LONG"], "{language}: {body}");
+        let message = body["data"]["productUpdate"]["userErrors"][0]["message"].as_str().unwrap().to_string();
+        assert!(message.contains(expected), "{language}: {message}");
+        seen.push(message);
+    }
+    assert!(seen[2].chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "Arabic script: {}", seen[2]);
+    assert_ne!(seen[0], seen[1]);
+    // Amazigh falls back to Arabic, as texts do.
+    let body = app.gql_with(Some(&manager), &[("Accept-Language", "zgh")], UPDATE, vars.clone()).await;
+    assert_eq!(body["data"]["productUpdate"]["userErrors"][0]["message"].as_str().unwrap(), seen[2]);
+    // GraphQL errors raised by a domain are translated too.
+    let body =
+        app.gql_with(None, &[("Accept-Language", "ar")], "{ products(first: 101) { nodes { id } } }", json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "OUT_OF_RANGE", "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{body}");
+}
+on_both_backends!(messages_speak_the_request_language);

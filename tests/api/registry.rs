@@ -145,7 +145,7 @@ async fn creation_from_draft_to_registered(app: TestApp) {
 
     // Filing before the documents are in is refused, and changes nothing.
     let body = act(&app, &applicant, &id, "FILE", None).await;
-    assert_eq!(error_codes(&body, "registrationApplicationTransition"), ["BAD_USER_INPUT"]);
+    assert_eq!(error_codes(&body, "registrationApplicationTransition"), ["DOCUMENTS_MISSING"]);
     assert_eq!(body["data"]["registrationApplicationTransition"]["userErrors"][0]["field"], json!(["documents"]));
     assert_eq!(application(&app, &applicant, &id).await["status"], "NAME_APPROVED");
 
@@ -155,7 +155,7 @@ async fn creation_from_draft_to_registered(app: TestApp) {
 
     // Changes asked for need a reason; the applicant edits and files again.
     let body = act(&app, &agent, &id, "REQUEST_CHANGES", None).await;
-    assert_eq!(error_codes(&body, "registrationApplicationTransition"), ["BAD_USER_INPUT"]);
+    assert_eq!(error_codes(&body, "registrationApplicationTransition"), ["REQUIRED"]);
     let body = act(&app, &agent, &id, "REQUEST_CHANGES", Some("L'adresse du siège est incomplète")).await;
     assert_eq!(ok_payload(&body, "registrationApplicationTransition")["application"]["status"], "CHANGES_REQUESTED");
     let body = app
@@ -233,7 +233,7 @@ async fn creation_from_draft_to_registered(app: TestApp) {
     let other = app.login_as("other_manager").await;
     assert_eq!(application(&app, &other, &id).await, Value::Null);
     let body = act(&app, &applicant, &id, "WITHDRAW", None).await;
-    assert_eq!(error_codes(&body, "registrationApplicationTransition"), ["CONFLICT"]);
+    assert_eq!(error_codes(&body, "registrationApplicationTransition"), ["INVALID_TRANSITION"]);
 }
 on_both_backends!(creation_from_draft_to_registered);
 
@@ -272,7 +272,11 @@ async fn creation_refusals(app: TestApp) {
     let body = app.gql_as(&applicant, &update_mutation(), json!({ "i": { "id": app_id, "founders": dup } })).await;
     let errors = &body["data"]["registrationApplicationUpdate"]["userErrors"];
     assert_eq!(errors[0]["field"], json!(["input", "founders", "3", "nationalId"]), "{body}");
-    assert!(!body.to_string().contains("JB400101"), "the national ID is not echoed: {body}");
+    let errors = body["data"]["registrationApplicationUpdate"]["userErrors"].to_string();
+    assert!(!errors.contains("JB400101"), "the national ID is not echoed: {errors}");
+    // Refused: the answer is the application as it still is.
+    let unchanged = &body["data"]["registrationApplicationUpdate"]["application"];
+    assert_eq!(unchanged["founders"].as_array().unwrap().len(), 4, "{body}");
     assert_eq!(application(&app, &applicant, &app_id).await["founders"].as_array().unwrap().len(), 4);
 
     // The applicant cannot approve their own name; an agent who applies cannot either.
@@ -353,17 +357,17 @@ async fn creation_refusals(app: TestApp) {
     let same_id = same["id"].as_str().unwrap();
     ok_payload(&act(&app, &applicant, same_id, "REQUEST_NAME", None).await, "registrationApplicationTransition");
     let body = act(&app, &agent, same_id, "APPROVE_NAME", None).await;
-    assert_eq!(error_codes(&body, "registrationApplicationTransition"), ["CONFLICT"]);
+    assert_eq!(error_codes(&body, "registrationApplicationTransition"), ["NAME_TAKEN"]);
     let body = act(&app, &agent, same_id, "REJECT_NAME", Some("Nom déjà immatriculé")).await;
     assert_eq!(ok_payload(&body, "registrationApplicationTransition")["application"]["status"], "NAME_REJECTED");
 
     // A document over the size limit (2 KiB in this test), and one that is not what it claims.
     let big = pdf(&"x".repeat(3000));
     let body = upload(&app, &applicant, near_id, "STATUTES", &big, "application/pdf").await;
-    assert_eq!(error_codes(&body, "registryDocumentUpload"), ["BAD_USER_INPUT"]);
+    assert_eq!(error_codes(&body, "registryDocumentUpload"), ["DOCUMENT_REJECTED"]);
     assert_eq!(body["data"]["registryDocumentUpload"]["userErrors"][0]["field"], json!(["input", "file"]));
     let body = upload(&app, &applicant, near_id, "STATUTES", b"MZ\x90\x00 not a pdf", "application/pdf").await;
-    assert_eq!(error_codes(&body, "registryDocumentUpload"), ["BAD_USER_INPUT"]);
+    assert_eq!(error_codes(&body, "registryDocumentUpload"), ["DOCUMENT_REJECTED"]);
     assert_eq!(application(&app, &applicant, near_id).await["documents"], json!([]));
 }
 on_both_backends!(creation_refusals, crate::helpers::Options::with(|c| c.registry.max_document_bytes = 2048));
@@ -485,7 +489,7 @@ async fn filings_on_time_late_and_missing(app: TestApp) {
     ok_payload(&body, "annualFilingSubmit");
     // A second filing for the same year, or a year not over yet, is refused.
     let body = app.gql_as(&agent, FILE, filing(&number, y2, date(y2 + 1, 6, 10), None)).await;
-    assert_eq!(error_codes(&body, "annualFilingSubmit"), ["CONFLICT"]);
+    assert_eq!(error_codes(&body, "annualFilingSubmit"), ["ALREADY_FILED"]);
     let body = app.gql_as(&agent, FILE, filing(&number, today().year(), today(), None)).await;
     assert!(error_codes(&body, "annualFilingSubmit").iter().all(|c| c == "BAD_USER_INPUT"));
     assert_eq!(body["data"]["annualFilingSubmit"]["userErrors"][0]["field"], json!(["input", "fiscalYear"]));
@@ -581,7 +585,7 @@ async fn register_status_lifecycle(app: TestApp) {
             json!({ "i": { "registrationNumber": number, "status": "STRUCK_OFF", "reason": "test" } }),
         )
         .await;
-    assert_eq!(error_codes(&body, "cooperativeStatusChange"), ["BAD_USER_INPUT"]);
+    assert_eq!(error_codes(&body, "cooperativeStatusChange"), ["INVALID_TRANSITION"]);
     let body = app
         .gql_as(
             &agent,
@@ -589,7 +593,7 @@ async fn register_status_lifecycle(app: TestApp) {
             json!({ "i": { "registrationNumber": number, "status": "NON_COMPLIANT", "reason": "" } }),
         )
         .await;
-    assert_eq!(error_codes(&body, "cooperativeStatusChange"), ["BAD_USER_INPUT"]);
+    assert_eq!(error_codes(&body, "cooperativeStatusChange"), ["REQUIRED"]);
 
     let before = tighanimine_products(&app).await;
     assert!(before.as_i64().unwrap() > 0);

@@ -123,7 +123,7 @@ async fn facets_and_filters_agree_with_the_database(app: TestApp) {
     assert!(min >= 50.0);
     // Bad filters are errors, as in the catalogue.
     let body = app.gql(SEARCH, json!({ "q": "", "filter": { "region": "99" }, "facets": [] })).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "REGION_NOT_FOUND");
 }
 on_both_backends!(facets_and_filters_agree_with_the_database);
 

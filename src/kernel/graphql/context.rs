@@ -8,6 +8,7 @@ use crate::kernel::db::Db;
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::relay::PageArgs;
 use crate::kernel::i18n::Locale;
+use crate::kernel::messages::{Message, Translations};
 use crate::kernel::viewer::Viewer;
 
 /// Per request: resolved once by the HTTP handler.
@@ -32,6 +33,8 @@ pub trait CtxExt {
     /// The explicit `locale` argument when given, else the request's.
     fn locale(&self, explicit: Option<Locale>) -> Locale;
     fn limits(&self) -> &Limits;
+    /// A message in the request's language.
+    fn translate(&self, message: &Message) -> String;
     /// The request's DataLoader of type `L`.
     fn loader<L: Send + Sync + 'static>(&self) -> &DataLoader<L>;
     /// Whether the caller selected `totalCount` on the connection being resolved.
@@ -60,6 +63,12 @@ impl CtxExt for Context<'_> {
     }
     fn limits(&self) -> &Limits {
         self.data_unchecked::<Limits>()
+    }
+    fn translate(&self, message: &Message) -> String {
+        match self.data_opt::<&'static Translations>() {
+            Some(translations) => translations.render(message, self.request().locale),
+            None => message.english(),
+        }
     }
     fn loader<L: Send + Sync + 'static>(&self) -> &DataLoader<L> {
         self.data_unchecked::<DataLoader<L>>()

@@ -4,7 +4,8 @@ use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::kernel::error::Checks;
+use crate::kernel::error::{Checks, ErrorCode};
+use crate::msg;
 
 pub fn encode(type_name: &str, id: i64) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}")))
@@ -40,7 +41,7 @@ pub fn decode(id: &str, type_name: &str) -> Option<i64> {
 pub fn decode_input(id: &ID, type_name: &str, field: Vec<String>, checks: &mut Checks) -> Option<i64> {
     let decoded = decode(id, type_name);
     if decoded.is_none() {
-        checks.fail(field, format!("is not a valid {type_name} id"));
+        checks.fail_with(ErrorCode::InvalidId, field, msg!("is not a valid {type_name} id", type_name = type_name));
     }
     decoded
 }

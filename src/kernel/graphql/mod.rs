@@ -90,6 +90,22 @@ where
     payload(ctx.db().run(move |conn| work(conn, viewer.as_ref())).await)
 }
 
+/// The payload parts of a change to an existing object: the object as changed or, when the
+/// change was refused, the object as it still is (read with the caller's own visibility, so
+/// it is null for whoever may not see it), so a client shows both with the `userErrors`.
+pub async fn or_unchanged<T, Fut>(
+    outcome: (Option<T>, Vec<UserError>),
+    current: impl FnOnce() -> Fut,
+) -> Result<(Option<T>, Vec<UserError>)>
+where
+    Fut: std::future::Future<Output = Result<Option<T>>>,
+{
+    match outcome {
+        (None, errors) if !errors.is_empty() => Ok((current().await?, errors)),
+        done => Ok(done),
+    }
+}
+
 /// Declares a DataLoader key newtype and its batched load through a store function
 /// `fn(&mut DbConn, &[i64]) -> QueryResult<HashMap<i64, V>>`.
 #[macro_export]

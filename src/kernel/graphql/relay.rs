@@ -10,7 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use crate::kernel::error::AppError;
+use crate::kernel::error::{AppError, ErrorCode};
+use crate::msg;
 
 /// A position in a list's order: the item's sort values, its id last. Compared part by part
 /// (numbers as numbers, texts as texts, null before anything) in the list's order.
@@ -70,7 +71,7 @@ impl Key {
 
 /// The error for a cursor that does not fit the list it is given to.
 pub fn foreign_cursor(which: &str) -> AppError {
-    AppError::bad_input(&[which], format!("`{which}` is not a cursor of this list"))
+    AppError::user(ErrorCode::InvalidCursor, &[which], msg!("`{which}` is not a cursor of this list", which = which))
 }
 
 /// An already encoded cursor, as the connection's edges carry it.
@@ -194,16 +195,26 @@ impl PageArgs {
         let size = |n: Option<i32>, name: &str| -> Result<Option<usize>, AppError> {
             match n {
                 None => Ok(None),
-                Some(n) if n < 0 => Err(AppError::bad_input(&[name], format!("`{name}` must not be negative"))),
-                Some(n) if n as usize > max_size => {
-                    Err(AppError::bad_input(&[name], format!("`{name}` must be at most {max_size}")))
-                }
+                Some(n) if n < 0 => Err(AppError::user(
+                    ErrorCode::OutOfRange,
+                    &[name],
+                    msg!("`{name}` must not be negative", name = name),
+                )),
+                Some(n) if n as usize > max_size => Err(AppError::user(
+                    ErrorCode::OutOfRange,
+                    &[name],
+                    msg!("`{name}` must be at most {max_size}", name = name, max_size = max_size),
+                )),
                 Some(n) => Ok(Some(n as usize)),
             }
         };
         let too_long = |c: &Option<String>| c.as_ref().is_some_and(|c| c.len() > 1024);
         if too_long(&after) || too_long(&before) {
-            return Err(AppError::bad_input(&["after"], "a cursor is at most 1024 characters"));
+            return Err(AppError::user(
+                ErrorCode::InvalidCursor,
+                &["after"],
+                msg!("a cursor is at most 1024 characters"),
+            ));
         }
         let mut args = PageArgs { after, before, first: size(first, "first")?, last: size(last, "last")? };
         if args.first.is_none() && args.last.is_none() {

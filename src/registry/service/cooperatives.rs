@@ -17,6 +17,7 @@ use crate::kernel::i18n::{MAX_DESCRIPTION_LEN, MAX_NAME_LEN, localized};
 use crate::kernel::text::check_slug;
 use crate::kernel::validate::{is_valid_email, is_valid_phone, is_valid_url, normalize_email, normalize_phone};
 use crate::kernel::viewer::{Viewer, require_admin, require_manage};
+use crate::msg;
 use crate::outbox;
 use crate::path;
 
@@ -47,7 +48,11 @@ pub fn region_id(
 ) -> Result<Option<i64>, AppError> {
     let region = store::region_by_code(conn, code.trim())?;
     if region.is_none() {
-        checks.fail(field, format!("unknown region code `{code}`; use 01 to 12"));
+        checks.fail_with(
+            ErrorCode::RegionNotFound,
+            field,
+            msg!("unknown region code `{code}`; use 01 to 12", code = code),
+        );
     }
     Ok(region.map(|r| r.id))
 }
@@ -61,7 +66,7 @@ pub fn sector_id(
 ) -> Result<Option<i64>, AppError> {
     let sector = store::sector_by_code(conn, code.trim())?;
     if sector.is_none() {
-        checks.fail(field, format!("unknown sector `{code}`"));
+        checks.fail_with(ErrorCode::SectorNotFound, field, msg!("unknown sector `{code}`", code = code));
     }
     Ok(sector.map(|s| s.id))
 }
@@ -120,7 +125,7 @@ pub fn create_cooperative(
     checks.check(
         (1..=64).contains(&number.chars().count()),
         path!["input", "registrationNumber"],
-        "must be 1 to 64 characters",
+        msg!("must be 1 to 64 characters"),
     );
     let name = localized(&mut checks, &path!["input", "name"], &input.name, MAX_NAME_LEN, true);
     let description =
@@ -129,7 +134,11 @@ pub fn create_cooperative(
     let region = region_id(conn, &mut checks, path!["input", "regionCode"], &input.region_code)?;
     let sector = store::sector_by_code(conn, input.sector_code.trim())?;
     if sector.is_none() {
-        checks.fail(path!["input", "sectorCode"], format!("unknown sector `{}`", input.sector_code));
+        checks.fail_with(
+            ErrorCode::SectorNotFound,
+            path!["input", "sectorCode"],
+            msg!("unknown sector `{sector_code}`", sector_code = input.sector_code),
+        );
     }
     checks.finish()?;
     let fields = CooperativeFields {
@@ -159,10 +168,14 @@ pub fn create_cooperative(
             store::cooperative_identity_taken(conn, &fields.slug, &fields.registration_number)?;
         let mut checks = Checks::new();
         if slug_taken {
-            checks.push(UserError::new(ErrorCode::Conflict, &["input", "slug"], "is already used"));
+            checks.push(UserError::new(ErrorCode::Taken, &["input", "slug"], msg!("is already used")));
         }
         if number_taken {
-            checks.push(UserError::new(ErrorCode::Conflict, &["input", "registrationNumber"], "is already registered"));
+            checks.push(UserError::new(
+                ErrorCode::Taken,
+                &["input", "registrationNumber"],
+                msg!("is already registered"),
+            ));
         }
         checks.finish()?;
         let id = store::insert_cooperative(conn, &fields, now())?;
@@ -221,18 +234,18 @@ fn contact_fields(
 ) -> (Option<String>, Option<String>, Option<String>) {
     let logo = logo.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     if let Some(l) = &logo {
-        checks.check(is_valid_url(l), path!["input", "logoUrl"], "must be an http(s) URL");
+        checks.check(is_valid_url(l), path!["input", "logoUrl"], msg!("must be an http(s) URL"));
     }
     let email = email.map(|s| normalize_email(&s)).filter(|s| !s.is_empty());
     if let Some(e) = &email {
-        checks.check(is_valid_email(e), path!["input", "contactEmail"], "is not a valid email address");
+        checks.check(is_valid_email(e), path!["input", "contactEmail"], msg!("is not a valid email address"));
     }
     let phone = phone.map(|s| normalize_phone(&s)).filter(|s| !s.is_empty());
     if let Some(p) = &phone {
         checks.check(
             is_valid_phone(p),
             path!["input", "contactPhone"],
-            "must be a phone number such as +212612345678 or 0612345678",
+            msg!("must be a phone number such as +212612345678 or 0612345678"),
         );
     }
     (logo, email, phone)
@@ -248,10 +261,10 @@ pub fn update_cooperative(
     checks.finish()?;
     let id = id.unwrap_or_default();
     let current = store::find_cooperative(conn, id)?
-        .ok_or_else(|| AppError::not_found(&["input", "id"], "no such cooperative"))?;
+        .ok_or_else(|| AppError::user(ErrorCode::CooperativeNotFound, &["input", "id"], msg!("no such cooperative")))?;
     let viewer = require_manage(viewer, current.id)?;
     if (input.status.is_some() || !input.commission_rate_bps.is_undefined()) && !viewer.is_admin() {
-        return Err(AppError::forbidden("only administrators change a cooperative's status or commission"));
+        return Err(AppError::forbidden(msg!("only administrators change a cooperative's status or commission")));
     }
     let current_status = current.status();
     let mut checks = Checks::new();
@@ -267,7 +280,7 @@ pub fn update_cooperative(
                 checks.check(
                     (0..=5000).contains(&bps),
                     path!["input", "commissionRateBps"],
-                    "must be between 0 and 5000 (50%)",
+                    msg!("must be between 0 and 5000 (50%)"),
                 );
                 Some(bps)
             }
