@@ -95,7 +95,7 @@ impl Cooperative {
         let args = ctx.page_args(after, before, first, last)?;
         let filter =
             ProductFilterInput { cooperative: Some(ids::encode("Cooperative", self.0.id)), ..Default::default() };
-        let insider = ctx.viewer().is_some_and(|v| v.is_staff() || v.can_manage(self.0.id));
+        let insider = ctx.viewer().is_some_and(|v| v.can_manage(self.0.id));
         let locale = ctx.locale(None);
         let want_total = ctx.wants_total();
         let page = ctx

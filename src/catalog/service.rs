@@ -210,10 +210,11 @@ fn category_id(conn: &mut DbConn, checks: &mut Checks, field: Vec<String>, id: &
 
 // ---- visibility ----
 
-/// Public callers see ACTIVE products of ACTIVE cooperatives; managers also their own drafts; staff all.
+/// Public callers see ACTIVE products of ACTIVE cooperatives; managers also their own drafts;
+/// administrators all (office agents work on the register, not the shop).
 pub fn can_view_product(viewer: Option<&Viewer>, product: &ProductRow, cooperative: &CooperativeRow) -> bool {
     let public = product.status() == ProductStatus::Active && cooperative.status() == CooperativeStatus::Active;
-    public || viewer.is_some_and(|v| v.is_staff() || v.can_manage(product.cooperative_id))
+    public || viewer.is_some_and(|v| v.can_manage(product.cooperative_id))
 }
 
 // ---- listings ----

@@ -51,7 +51,10 @@ impl Viewer {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
-    pub fn is_staff(&self) -> bool {
+    /// The office's people (agents and administrators): register work. The marketplace's
+    /// staff (orders, refunds, fulfilments, ledgers, other cooperatives' drafts) are the
+    /// administrators alone (`is_admin`, `can_manage`).
+    pub fn is_office_staff(&self) -> bool {
         matches!(self.role, Role::Admin | Role::Agent)
     }
     /// Admins manage every cooperative's shop; a manager only their own.
@@ -65,9 +68,9 @@ pub fn require_viewer(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
 }
 
 /// Office agents and administrators.
-pub fn require_staff(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
+pub fn require_office_staff(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {
     let viewer = require_viewer(viewer)?;
-    if viewer.is_staff() { Ok(viewer) } else { Err(AppError::forbidden(msg!("only office agents may do this"))) }
+    if viewer.is_office_staff() { Ok(viewer) } else { Err(AppError::forbidden(msg!("only office agents may do this"))) }
 }
 
 pub fn require_admin(viewer: Option<&Viewer>) -> Result<&Viewer, AppError> {

@@ -17,7 +17,7 @@ use crate::kernel::graphql::relay::{Key, Page, PageArgs, paginate};
 use crate::kernel::i18n::Locale;
 use crate::kernel::messages::Message;
 use crate::kernel::money::{CurrencyCode, format_minor};
-use crate::kernel::viewer::{Viewer, require_staff, require_viewer};
+use crate::kernel::viewer::{Viewer, require_admin, require_viewer};
 use crate::msg;
 use crate::notify::{self, EmailJob, EmailTemplate};
 use crate::path;
@@ -834,7 +834,7 @@ pub fn attach_payment(
 // ---- access ----
 
 pub fn can_view_order(viewer: Option<&Viewer>, order: &OrderRow) -> bool {
-    viewer.is_some_and(|v| v.is_staff() || order.account_id == Some(v.account_id))
+    viewer.is_some_and(|v| v.is_admin() || order.account_id == Some(v.account_id))
 }
 
 /// An order the viewer may see (theirs, or any for staff), by its raw id; `None` otherwise.
@@ -866,9 +866,9 @@ pub fn visible_fulfilment(
     Ok(store::find_fulfilment(conn, id)?.filter(|f| can_handle_fulfilment(viewer, f)))
 }
 
-/// A cooperative's managers handle its part of an order; staff handle any.
+/// A cooperative's managers handle its part of an order; administrators handle any.
 fn can_handle_fulfilment(viewer: Option<&Viewer>, fulfilment: &FulfilmentRow) -> bool {
-    viewer.is_some_and(|v| v.is_staff() || v.can_manage(fulfilment.cooperative_id))
+    viewer.is_some_and(|v| v.can_manage(fulfilment.cooperative_id))
 }
 
 pub fn find_order_for(
@@ -1177,7 +1177,7 @@ pub fn plan_refund(
     input: &OrderRefundInput,
 ) -> Result<RefundPlan, AppError> {
     let v = viewer.ok_or(AppError::Unauthenticated)?;
-    if !v.is_staff() {
+    if !v.is_admin() {
         return Err(AppError::forbidden(msg!("only the marketplace's staff refund orders")));
     }
     let order = find_order_for(conn, viewer, &input.order_id, &["input", "orderId"])?;
@@ -1397,7 +1397,7 @@ pub struct Balance {
 }
 
 pub fn can_see_money(viewer: Option<&Viewer>, cooperative_id: i64) -> bool {
-    viewer.is_some_and(|v| v.is_staff() || v.can_manage(cooperative_id))
+    viewer.is_some_and(|v| v.can_manage(cooperative_id))
 }
 
 pub fn balance(conn: &mut DbConn, viewer: Option<&Viewer>, cooperative_id: i64) -> Result<Balance, AppError> {
@@ -1627,7 +1627,7 @@ pub fn list_all_orders(
     args: PageArgs,
     want_total: bool,
 ) -> Result<Page<OrderRow>, AppError> {
-    require_staff(viewer)?;
+    require_admin(viewer)?;
     list_orders(conn, None, status, args, want_total)
 }
 
@@ -1641,7 +1641,7 @@ pub fn list_fulfilments(
     want_total: bool,
 ) -> Result<Page<FulfilmentRow>, AppError> {
     let viewer = require_viewer(viewer)?;
-    let cooperative = if viewer.is_staff() {
+    let cooperative = if viewer.is_admin() {
         wanted
     } else {
         match (viewer.cooperative_id, wanted) {

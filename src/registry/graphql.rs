@@ -466,7 +466,7 @@ impl RegistrationApplication {
     }
     /// Existing or pending names equal or near-equal to the proposed one (office only).
     async fn name_matches(&self, ctx: &Context<'_>) -> Result<Vec<NameMatch>> {
-        if !ctx.viewer().is_some_and(|v| v.is_staff()) {
+        if !ctx.viewer().is_some_and(|v| v.is_office_staff()) {
             return Err(AppError::forbidden(msg!("only office agents see name matches")).into());
         }
         let row = self.0.row.clone();

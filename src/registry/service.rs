@@ -17,7 +17,7 @@ use crate::kernel::graphql::ids;
 use crate::kernel::graphql::relay::{Key, Page, PageArgs, paginate};
 use crate::kernel::money::{CurrencyCode, parse_amount};
 use crate::kernel::validate::{is_valid_email, is_valid_phone, normalize_email, normalize_phone};
-use crate::kernel::viewer::{Role, Viewer, require_admin, require_staff, require_viewer};
+use crate::kernel::viewer::{Role, Viewer, require_admin, require_office_staff, require_viewer};
 use crate::notify::{self, EmailJob, EmailTemplate};
 use crate::path;
 pub use cooperatives::*;
@@ -35,7 +35,7 @@ pub fn today() -> NaiveDate {
 /// Managers of the cooperative, agents and administrators: the only readers of members' personal data.
 pub fn can_read_register(viewer: Option<&Viewer>, cooperative_id: i64) -> bool {
     viewer.is_some_and(|v| {
-        v.is_staff() || (v.role == Role::CooperativeManager && v.cooperative_id == Some(cooperative_id))
+        v.is_office_staff() || (v.role == Role::CooperativeManager && v.cooperative_id == Some(cooperative_id))
     })
 }
 
@@ -192,7 +192,7 @@ pub fn change_status(
     viewer: Option<&Viewer>,
     input: CooperativeStatusChangeInput,
 ) -> Result<(CooperativeRow, RegisterEntryRow), AppError> {
-    let viewer = require_staff(viewer)?;
+    let viewer = require_office_staff(viewer)?;
     let mut checks = Checks::new();
     let why = reason(&mut checks, path!["input", "reason"], Some(&input.reason), true);
     if let Some(d) = input.effective_on
@@ -332,7 +332,7 @@ fn record_personal_data_read(
     personal_fields: &[&str],
     members: usize,
 ) -> Result<(), AppError> {
-    if viewer.is_staff() && !personal_fields.is_empty() && members > 0 {
+    if viewer.is_office_staff() && !personal_fields.is_empty() && members > 0 {
         store::insert_personal_data_read(
             conn,
             &NewPersonalDataRead {
@@ -371,7 +371,8 @@ pub fn visible_application_row(
     id: i64,
 ) -> Result<Option<ApplicationRow>, AppError> {
     let Some(viewer) = viewer else { return Ok(None) };
-    Ok(store::find_application(conn, id)?.filter(|a| a.applicant_account_id == viewer.account_id || viewer.is_staff()))
+    Ok(store::find_application(conn, id)?
+        .filter(|a| a.applicant_account_id == viewer.account_id || viewer.is_office_staff()))
 }
 
 /// The applicant and the office see an application; nobody else learns it exists.
@@ -395,7 +396,7 @@ pub fn list_applications(
     want_total: bool,
 ) -> Result<Page<ApplicationRow>, AppError> {
     let viewer = require_viewer(viewer)?;
-    let applicant = (!viewer.is_staff()).then_some(viewer.account_id);
+    let applicant = (!viewer.is_office_staff()).then_some(viewer.account_id);
     paginate(
         conn,
         args,
@@ -663,7 +664,7 @@ fn own_application(conn: &mut DbConn, viewer: &Viewer, id: &ID) -> Result<Applic
     let raw = ids::decode_input(id, "RegistrationApplication", path!["input", "id"], &mut checks);
     checks.finish()?;
     let row = store::find_application(conn, raw.unwrap_or_default())?
-        .filter(|r| r.applicant_account_id == viewer.account_id || viewer.is_staff())
+        .filter(|r| r.applicant_account_id == viewer.account_id || viewer.is_office_staff())
         .ok_or_else(|| AppError::user(ErrorCode::ApplicationNotFound, &["input", "id"], msg!("no such application")))?;
     Ok(row)
 }
@@ -850,7 +851,7 @@ pub fn transition(
     let current = own_application(conn, viewer, &input.id)?;
     let action = input.action;
     if action.by_agent() {
-        if !viewer.is_staff() {
+        if !viewer.is_office_staff() {
             return Err(AppError::forbidden(msg!("only office agents decide on applications")));
         }
         if current.applicant_account_id == viewer.account_id {
@@ -1119,7 +1120,7 @@ pub fn upload_document(
     // Who may attach: the applicant while the file is editable; for a filing, whoever may file it.
     if let Some(id) = application_id {
         let app = store::find_application(conn, id)?
-            .filter(|a| a.applicant_account_id == viewer.account_id || viewer.is_staff())
+            .filter(|a| a.applicant_account_id == viewer.account_id || viewer.is_office_staff())
             .ok_or_else(|| {
                 AppError::user(ErrorCode::ApplicationNotFound, &["input", "applicationId"], msg!("no such application"))
             })?;
@@ -1324,7 +1325,9 @@ pub fn personal_data_reads(
 // ---- filings ----
 
 fn require_filer(viewer: &Viewer, cooperative_id: i64) -> Result<(), AppError> {
-    if viewer.is_staff() || (viewer.role == Role::CooperativeManager && viewer.cooperative_id == Some(cooperative_id)) {
+    if viewer.is_office_staff()
+        || (viewer.role == Role::CooperativeManager && viewer.cooperative_id == Some(cooperative_id))
+    {
         Ok(())
     } else {
         Err(AppError::forbidden(msg!("only the cooperative's managers and office agents file for it")))
@@ -1363,7 +1366,7 @@ pub fn submit_filing(
         ),
     );
     let filed_on = match input.filed_on {
-        Some(d) if !viewer.is_staff() => {
+        Some(d) if !viewer.is_office_staff() => {
             checks.fail(path!["input", "filedOn"], msg!("only the office records the date of a paper filing"));
             d.0
         }
@@ -1476,7 +1479,7 @@ pub fn missing_filings(
     args: PageArgs,
     want_total: bool,
 ) -> Result<Page<(CooperativeRow, RegisterEntryRow)>, AppError> {
-    require_staff(viewer)?;
+    require_office_staff(viewer)?;
     let mut checks = Checks::new();
     let region = match &region_code {
         Some(code) => region_id(conn, &mut checks, path!["regionCode"], code)?,
@@ -1503,7 +1506,7 @@ pub fn missing_filings_by_region(
     rules: &RegistryRules,
     fiscal_year: i32,
 ) -> Result<Vec<(i64, i64, i64)>, AppError> {
-    require_staff(viewer)?;
+    require_office_staff(viewer)?;
     let due = today() > deadlines(rules, fiscal_year).final_deadline();
     let counts = store::filing_counts_by_region(conn, fiscal_year)?;
     Ok(counts.into_iter().map(|(r, expected, missing)| (r, expected, if due { missing } else { 0 })).collect())

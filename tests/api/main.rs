@@ -13,6 +13,7 @@ mod manage;
 mod nodes;
 mod orders;
 mod paging;
+mod permissions;
 mod registry;
 mod search;
 mod shape;

@@ -86,7 +86,7 @@ pub fn cooperative_query(
         None => None,
     };
     checks.finish()?;
-    let staff = viewer.is_some_and(|v| v.is_staff());
+    let staff = viewer.is_some_and(|v| v.is_office_staff());
     Ok(CooperativeQuery {
         region_id,
         sector_id,
