@@ -121,6 +121,8 @@ impl AppState {
         let schema_limits = SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
+            max_root_fields: config.max_root_fields,
+            max_aliases: config.max_aliases,
             apq_cache_entries: config.apq_cache_entries,
         };
         let schema = build_schema(schema_limits)
@@ -134,12 +136,7 @@ impl AppState {
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
             .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
             .finish();
-        let introspection = build_schema(SchemaLimits {
-            max_depth: INTROSPECTION_MAX_DEPTH,
-            max_complexity: config.max_query_complexity,
-            apq_cache_entries: config.apq_cache_entries,
-        })
-        .finish();
+        let introspection = build_schema(SchemaLimits { max_depth: INTROSPECTION_MAX_DEPTH, ..schema_limits }).finish();
         let api = ApiState {
             db,
             schema,

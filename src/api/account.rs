@@ -8,12 +8,12 @@ use crate::auth::model::{
     AccountCreateGqlInput, AccountCreateInput, AccountRow, CooperativeManagerAssignInput, CustomerRegisterInput,
     LoginInput, RegisterInput, Role,
 };
-use crate::auth::service;
+use crate::auth::service::{self, IssuedToken};
 use crate::catalog::graphql::Cooperative;
 use crate::kernel::error::{AppError, ErrorCode, UserError};
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::relay::Conn;
-use crate::kernel::graphql::{DateTime, ids, loader_error, run_mutation};
+use crate::kernel::graphql::{DateTime, ids, loader_error, payload, run_mutation};
 use crate::kernel::i18n::Locale;
 use crate::kernel::viewer::require_admin;
 use crate::msg;
@@ -123,6 +123,23 @@ fn auth_payload(result: Option<(AccountRow, service::IssuedToken)>, user_errors:
     }
 }
 
+/// The payload of a sign-in: the guest cart the client had, if any, now belongs to the account.
+async fn signed_in_with_cart(
+    ctx: &Context<'_>,
+    signed_in: Result<(AccountRow, IssuedToken), AppError>,
+    cart: Option<ID>,
+) -> Result<AuthPayload> {
+    let outcome = match (signed_in, cart) {
+        (Ok(signed_in), Some(cart)) => {
+            let account_id = signed_in.0.id;
+            ctx.db().run(move |conn| orders::service::attach_cart(conn, account_id, &cart)).await.map(|_| signed_in)
+        }
+        (outcome, _) => outcome,
+    };
+    let (result, errors) = payload(outcome)?;
+    Ok(auth_payload(result, errors))
+}
+
 #[derive(Default)]
 pub struct AccountMutation;
 
@@ -131,39 +148,24 @@ impl AccountMutation {
     /// Creates a customer account and signs it in.
     async fn customer_register(&self, ctx: &Context<'_>, input: CustomerRegisterInput) -> Result<AuthPayload> {
         let limits = ctx.limits().clone();
-        let (result, errors) = run_mutation(ctx, move |conn, _| {
-            let cart = input.cart_id.clone();
-            let registered = service::register_customer(
-                conn,
-                RegisterInput {
-                    email: input.email,
-                    password: input.password,
-                    full_name: input.full_name,
-                    locale: input.locale,
-                },
-                limits.default_locale,
-                limits.token_ttl_hours,
-            )?;
-            if let Some(cart) = cart {
-                orders::service::attach_cart(conn, registered.0.id, &cart)?;
-            }
-            Ok(registered)
-        })
-        .await?;
-        Ok(auth_payload(result, errors))
+        let register = RegisterInput {
+            email: input.email,
+            password: input.password,
+            full_name: input.full_name,
+            locale: input.locale,
+        };
+        let registered =
+            service::register_customer(ctx.db(), register, limits.default_locale, limits.token_ttl_hours).await;
+        signed_in_with_cart(ctx, registered, input.cart_id).await
     }
 
+    /// Signs in. Failed attempts are counted per email and per client address: past a few,
+    /// each further attempt waits longer (up to 15 minutes) and answers like a wrong password.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         let ttl = ctx.limits().token_ttl_hours;
-        let (result, errors) = run_mutation(ctx, move |conn, _| {
-            let signed_in = service::login(conn, &input.email, &input.password, ttl)?;
-            if let Some(cart) = &input.cart_id {
-                orders::service::attach_cart(conn, signed_in.0.id, cart)?;
-            }
-            Ok(signed_in)
-        })
-        .await?;
-        Ok(auth_payload(result, errors))
+        let client = ctx.request().client;
+        let signed_in = service::login(ctx.db(), input.email, input.password, client, ttl).await;
+        signed_in_with_cart(ctx, signed_in, input.cart_id).await
     }
 
     /// Revokes the token this request was made with.

@@ -279,7 +279,7 @@ async fn execute(
     let signed_in = viewer.is_some();
     let schema = if is_introspection(&request) { &state.introspection } else { &state.schema };
     let request = request
-        .data(RequestContext { locale, viewer })
+        .data(RequestContext { locale, viewer, client: state.rate_limiter.client(req) })
         .data(request_loader(RegistryLoader::new(state.db.clone())))
         .data(request_loader(CatalogLoader::new(state.db.clone())))
         .data(request_loader(OrdersLoader::new(state.db.clone())));

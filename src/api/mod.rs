@@ -10,6 +10,7 @@ pub mod http;
 pub mod messages;
 pub mod node;
 pub mod observability;
+pub mod operation_limits;
 pub mod rate_limit;
 pub mod schema;
 pub mod shop;

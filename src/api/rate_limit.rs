@@ -9,7 +9,7 @@ use std::time::Instant;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::ApiState;
 
@@ -58,13 +58,16 @@ impl RateLimiter {
         }
     }
 
-    fn client(&self, req: &ServiceRequest) -> Option<IpAddr> {
+    /// The client's address: the peer's, or, behind a trusted proxy, the last address of
+    /// `X-Forwarded-For` (the one that proxy appended; the ones before it are the client's
+    /// word and may be forged).
+    pub fn client(&self, req: &HttpRequest) -> Option<IpAddr> {
         if self.trust_forwarded_for {
             let forwarded = req
                 .headers()
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.rsplit(',').next())
                 .and_then(|ip| ip.trim().parse().ok());
             if forwarded.is_some() {
                 return forwarded;
@@ -81,7 +84,9 @@ pub async fn limit(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let exempt = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
     let verdict = match (exempt, req.app_data::<web::Data<ApiState>>()) {
-        (false, Some(state)) => state.rate_limiter.client(&req).map(|ip| state.rate_limiter.check(ip, Instant::now())),
+        (false, Some(state)) => {
+            state.rate_limiter.client(req.request()).map(|ip| state.rate_limiter.check(ip, Instant::now()))
+        }
         _ => None,
     };
     if let Some(Err(retry_after)) = verdict {

@@ -7,6 +7,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use super::account::{AccountMutation, AccountQuery};
 use super::field_order::FieldOrder;
 use super::node::NodeQuery;
+use super::operation_limits::OperationLimits;
 use super::shop::ShopQuery;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
@@ -45,6 +46,8 @@ pub const INTROSPECTION_MAX_DEPTH: usize = 20;
 pub struct SchemaLimits {
     pub max_depth: usize,
     pub max_complexity: usize,
+    pub max_root_fields: usize,
+    pub max_aliases: usize,
     pub apq_cache_entries: usize,
 }
 
@@ -54,11 +57,19 @@ pub fn build_schema(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query,
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(ApolloPersistedQueries::new(LruCacheStorage::new(limits.apq_cache_entries.max(1))))
+        .extension(OperationLimits { max_root_fields: limits.max_root_fields, max_aliases: limits.max_aliases })
         .extension(FieldOrder)
         .data(super::messages::translations())
 }
 
 /// The SDL front ends generate code from (`graphql/schema.graphql`).
 pub fn sdl() -> String {
-    build_schema(SchemaLimits { max_depth: 100, max_complexity: 1_000_000, apq_cache_entries: 1 }).finish().sdl()
+    let limits = SchemaLimits {
+        max_depth: 100,
+        max_complexity: 1_000_000,
+        max_root_fields: 1_000,
+        max_aliases: 1_000,
+        apq_cache_entries: 1,
+    };
+    build_schema(limits).finish().sdl()
 }

@@ -2,7 +2,7 @@ use async_graphql::{ID, InputObject};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::kernel::db::schema::{access_tokens, accounts};
+use crate::kernel::db::schema::{access_tokens, accounts, login_throttle};
 use crate::kernel::i18n::Locale;
 pub use crate::kernel::viewer::{Role, Viewer};
 
@@ -100,4 +100,14 @@ pub struct AccountCreateGqlInput {
 pub struct CooperativeManagerAssignInput {
     pub email: String,
     pub cooperative_id: ID,
+}
+
+/// Failed logins under one key (`account:<email>` or `address:<ip>`).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = login_throttle)]
+pub struct LoginThrottleRow {
+    pub throttle_key: String,
+    pub failures: i32,
+    pub last_failure_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
 }

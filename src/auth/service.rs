@@ -1,5 +1,6 @@
 //! Rules for accounts: registration, login, tokens, staff accounts.
 
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use argon2::Argon2;
@@ -9,9 +10,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, NaiveDateTime};
 use sha2::{Digest, Sha256};
 
-use super::model::{AccountCreateInput, AccountRow, NewAccessToken, NewAccount, RegisterInput};
+use super::model::{AccountCreateInput, AccountRow, LoginThrottleRow, NewAccessToken, NewAccount, RegisterInput};
 use super::store;
-use crate::kernel::db::{DbConn, now, write_tx};
+use crate::kernel::db::{Db, DbConn, now, write_tx};
 use crate::kernel::error::{AppError, Checks, ErrorCode};
 use crate::kernel::i18n::Locale;
 use crate::kernel::validate::{is_valid_email, normalize_email};
@@ -80,8 +81,21 @@ pub struct IssuedToken {
     pub expires_at: NaiveDateTime,
 }
 
-pub fn register_customer(
-    conn: &mut DbConn,
+/// Password hashing is CPU work: it runs on the blocking pool without a database
+/// connection, a few at a time, so a flood of logins neither starves the connection pool
+/// nor takes every core.
+static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    tokio::sync::Semaphore::new(cores)
+});
+
+async fn off_the_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+}
+
+pub async fn register_customer(
+    db: &Db,
     input: RegisterInput,
     default_locale: Locale,
     ttl_hours: i64,
@@ -93,56 +107,156 @@ pub fn register_customer(
     check_full_name(&mut checks, &input.full_name);
     let locale = input.locale.unwrap_or(default_locale);
     checks.finish()?;
-    let password_hash = hash_password(&input.password)?;
-    write_tx(conn, |conn| {
-        if store::find_by_email(conn, &email)?.is_some() {
-            return Err(AppError::user(
-                ErrorCode::Taken,
-                &["input", "email"],
-                msg!("an account with this email already exists"),
-            ));
-        }
-        let id = store::insert(
-            conn,
-            &NewAccount {
-                email: &email,
-                password_hash: &password_hash,
-                full_name: input.full_name.trim(),
-                role: Role::Customer.as_str(),
-                cooperative_id: None,
-                locale: locale.code(),
-                disabled: false,
-                created_at: now(),
-            },
-        )?;
-        let token = issue_token(conn, id, ttl_hours)?;
-        let account = store::find(conn, id)?.ok_or_else(|| AppError::internal("account vanished"))?;
-        Ok((account, token))
+    let password = input.password;
+    let password_hash = off_the_pool(move || hash_password(&password)).await??;
+    let full_name = input.full_name.trim().to_string();
+    db.run(move |conn| {
+        write_tx(conn, |conn| {
+            if store::find_by_email(conn, &email)?.is_some() {
+                return Err(AppError::user(
+                    ErrorCode::Taken,
+                    &["input", "email"],
+                    msg!("an account with this email already exists"),
+                ));
+            }
+            let id = store::insert(
+                conn,
+                &NewAccount {
+                    email: &email,
+                    password_hash: &password_hash,
+                    full_name: &full_name,
+                    role: Role::Customer.as_str(),
+                    cooperative_id: None,
+                    locale: locale.code(),
+                    disabled: false,
+                    created_at: now(),
+                },
+            )?;
+            let token = issue_token(conn, id, ttl_hours)?;
+            let account = store::find(conn, id)?.ok_or_else(|| AppError::internal("account vanished"))?;
+            Ok((account, token))
+        })
     })
+    .await
 }
 
-pub fn login(
-    conn: &mut DbConn,
-    email: &str,
-    password: &str,
-    ttl_hours: i64,
-) -> Result<(AccountRow, IssuedToken), AppError> {
+/// Failed logins an account may have before each further one makes it wait; and a client
+/// address (shared by many people behind one network, so more).
+pub const ACCOUNT_FREE_FAILURES: i32 = 5;
+pub const ADDRESS_FREE_FAILURES: i32 = 20;
+/// The longest wait, and how long failures are remembered after the last one.
+const MAX_WAIT_SECS: i64 = 15 * 60;
+const FORGET_AFTER_SECS: i64 = 60 * 60;
+
+/// What a login reads before the password is checked: the account, and whether its email
+/// or the client's address must wait.
+pub struct LoginAttempt {
+    email: String,
+    account: Option<AccountRow>,
+    waiting: bool,
+    keys: Vec<(String, i32)>,
+}
+
+fn throttle_keys(email: &str, client: Option<IpAddr>) -> Vec<(String, i32)> {
+    let mut keys = vec![(format!("account:{email}"), ACCOUNT_FREE_FAILURES)];
+    if let Some(ip) = client {
+        keys.push((format!("address:{ip}"), ADDRESS_FREE_FAILURES));
+    }
+    keys
+}
+
+pub fn begin_login(conn: &mut DbConn, email: &str, client: Option<IpAddr>) -> Result<LoginAttempt, AppError> {
     let email = normalize_email(email);
-    let account = store::find_by_email(conn, &email)?;
-    let ok = match &account {
+    let keys = throttle_keys(&email, client);
+    let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
+    let at = now();
+    let waiting = store::throttles(conn, &names)?.iter().any(|r| r.locked_until.is_some_and(|until| until > at));
+    let account = if waiting { None } else { store::find_by_email(conn, &email)? };
+    Ok(LoginAttempt { email, account, waiting, keys })
+}
+
+/// Whether the password is the account's (CPU only: run it off the pool). Unknown emails are
+/// checked against a dummy hash so that they take as long; a waiting login is not checked.
+pub fn password_matches(attempt: &LoginAttempt, password: &str) -> bool {
+    if attempt.waiting {
+        return false;
+    }
+    match &attempt.account {
         Some(a) => verify_password(password, &a.password_hash) && !a.disabled,
         None => {
             verify_password(password, &DUMMY_HASH);
             false
         }
-    };
-    match account {
-        Some(account) if ok => {
+    }
+}
+
+/// Issues the token, or records the failure against the email and the address; either way a
+/// refused login answers the same, whether the password was wrong or the login must wait.
+pub fn finish_login(
+    conn: &mut DbConn,
+    attempt: LoginAttempt,
+    matched: bool,
+    ttl_hours: i64,
+) -> Result<(AccountRow, IssuedToken), AppError> {
+    if let (true, Some(account)) = (matched, attempt.account) {
+        return write_tx(conn, |conn| {
+            store::clear_throttle(conn, &format!("account:{}", attempt.email))?;
             let token = issue_token(conn, account.id, ttl_hours)?;
             Ok((account, token))
-        }
-        _ => Err(AppError::user(ErrorCode::InvalidCredentials, &["input"], msg!("invalid email or password"))),
+        });
     }
+    let refused = || AppError::user(ErrorCode::InvalidCredentials, &["input"], msg!("invalid email or password"));
+    if attempt.waiting {
+        // Not checked, so not counted: the wait ends when it said it would.
+        return Err(refused());
+    }
+    write_tx(conn, |conn| {
+        let at = now();
+        let names: Vec<String> = attempt.keys.iter().map(|(k, _)| k.clone()).collect();
+        let current = store::throttles(conn, &names)?;
+        for (key, free) in &attempt.keys {
+            let previous = current
+                .iter()
+                .find(|r| &r.throttle_key == key)
+                .filter(|r| (at - r.last_failure_at).num_seconds() < FORGET_AFTER_SECS);
+            let failures = previous.map_or(0, |r| r.failures).saturating_add(1);
+            store::save_throttle(
+                conn,
+                &LoginThrottleRow {
+                    throttle_key: key.clone(),
+                    failures,
+                    last_failure_at: at,
+                    locked_until: (failures > *free).then(|| at + Duration::seconds(wait_secs(failures - free))),
+                },
+            )?;
+        }
+        Ok(())
+    })?;
+    Err(refused())
+}
+
+/// 1 s after the first failure over the free ones, doubling up to 15 minutes.
+fn wait_secs(over: i32) -> i64 {
+    let doublings = u32::try_from(over.saturating_sub(1)).unwrap_or(0).min(20);
+    (1i64 << doublings).min(MAX_WAIT_SECS)
+}
+
+/// Signs in: the account and the throttle are read, the password checked off the pool, and
+/// the token issued or the failure recorded.
+pub async fn login(
+    db: &Db,
+    email: String,
+    password: String,
+    client: Option<IpAddr>,
+    ttl_hours: i64,
+) -> Result<(AccountRow, IssuedToken), AppError> {
+    let attempt = db.run(move |conn| begin_login(conn, &email, client)).await?;
+    let (attempt, matched) = off_the_pool(move || {
+        let matched = password_matches(&attempt, &password);
+        (attempt, matched)
+    })
+    .await?;
+    db.run(move |conn| finish_login(conn, attempt, matched, ttl_hours)).await
 }
 
 pub fn logout(conn: &mut DbConn, viewer: &Viewer) -> Result<bool, AppError> {
@@ -333,5 +447,13 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong horse battery", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn waits_double_up_to_fifteen_minutes() {
+        let waits: Vec<i64> = (1..=12).map(wait_secs).collect();
+        assert_eq!(&waits[..5], &[1, 2, 4, 8, 16]);
+        assert_eq!(wait_secs(11), 900);
+        assert_eq!(wait_secs(i32::MAX), 900);
     }
 }

@@ -1,11 +1,11 @@
-//! The only place that queries `accounts` and `access_tokens`.
+//! The only place that queries `accounts`, `access_tokens` and `login_throttle`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{AccountRow, NewAccessToken, NewAccount};
+use super::model::{AccountRow, LoginThrottleRow, NewAccessToken, NewAccount};
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{access_tokens, accounts};
+use crate::kernel::db::schema::{access_tokens, accounts, login_throttle};
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<AccountRow>> {
     accounts::table.find(id).select(AccountRow::as_select()).first(conn).optional()
@@ -50,4 +50,23 @@ pub fn revoke_token(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> 
     )
     .set(access_tokens::revoked_at.eq(now))
     .execute(conn)
+}
+
+pub fn throttles(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<LoginThrottleRow>> {
+    login_throttle::table
+        .filter(login_throttle::throttle_key.eq_any(keys))
+        .select(LoginThrottleRow::as_select())
+        .load(conn)
+}
+
+pub fn save_throttle(conn: &mut DbConn, row: &LoginThrottleRow) -> QueryResult<usize> {
+    let insert = diesel::insert_into(login_throttle::table).values(row);
+    match conn {
+        DbConn::Sqlite(c) => insert.on_conflict(login_throttle::throttle_key).do_update().set(row).execute(c),
+        DbConn::Postgres(c) => insert.on_conflict(login_throttle::throttle_key).do_update().set(row).execute(c),
+    }
+}
+
+pub fn clear_throttle(conn: &mut DbConn, key: &str) -> QueryResult<usize> {
+    diesel::delete(login_throttle::table.filter(login_throttle::throttle_key.eq(key))).execute(conn)
 }

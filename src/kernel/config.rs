@@ -52,6 +52,10 @@ pub struct Config {
     pub http_cache_seconds: u32,
     pub max_query_depth: usize,
     pub max_query_complexity: usize,
+    /// Root fields one operation may ask for (aliases included).
+    pub max_root_fields: usize,
+    /// Aliases one document may use.
+    pub max_aliases: usize,
     pub apq_cache_entries: usize,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
@@ -165,6 +169,8 @@ impl Default for Config {
             http_cache_seconds: 60,
             max_query_depth: 12,
             max_query_complexity: 20_000,
+            max_root_fields: 20,
+            max_aliases: 30,
             apq_cache_entries: 1024,
             workers: 0,
             log: "info".into(),
@@ -275,6 +281,8 @@ impl Config {
         env_field!("TAAWUN_HTTP_CACHE_SECONDS", self.http_cache_seconds, parse);
         env_field!("TAAWUN_MAX_QUERY_DEPTH", self.max_query_depth, parse);
         env_field!("TAAWUN_MAX_QUERY_COMPLEXITY", self.max_query_complexity, parse);
+        env_field!("TAAWUN_MAX_ROOT_FIELDS", self.max_root_fields, parse);
+        env_field!("TAAWUN_MAX_ALIASES", self.max_aliases, parse);
         env_field!("TAAWUN_APQ_CACHE_ENTRIES", self.apq_cache_entries, parse);
         env_field!("TAAWUN_WORKERS", self.workers, parse);
         env_field!("TAAWUN_LOG", self.log, string);

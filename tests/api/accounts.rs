@@ -129,3 +129,72 @@ async fn admins_create_staff_and_assign_managers(app: TestApp) {
     assert_eq!(error_codes(&unknown, "cooperativeManagerAssign"), ["ACCOUNT_NOT_FOUND"]);
 }
 on_both_backends!(admins_create_staff_and_assign_managers);
+
+const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken { token } userErrors { code } } }";
+
+async fn try_login(app: &TestApp, email: &str, password: &str) -> Option<String> {
+    let body = app.gql(LOGIN, json!({ "i": { "email": email, "password": password } })).await;
+    body["data"]["login"]["accessToken"]["token"].as_str().map(String::from)
+}
+
+async fn one_request_guesses_one_password(app: TestApp) {
+    // 150 aliased logins in one document: refused before any runs.
+    let guesses: String = (0..150)
+        .map(|i| format!("g{i}: login(input: {{ email: \"admin@demo.taawun.ma\", password: \"guess-{i}-xxxx\" }}) {{ accessToken {{ token }} }} "))
+        .collect();
+    let body = app.gql(&format!("mutation {{ {guesses} }}"), json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
+    assert!(body["data"].is_null(), "{body}");
+    // Even two are one too many, with the right password among them.
+    let two = format!(
+        "mutation {{ a: login(input: {{ email: \"admin@demo.taawun.ma\", password: \"wrong-password\" }}) {{ accessToken {{ token }} }} b: login(input: {{ email: \"admin@demo.taawun.ma\", password: \"{}\" }}) {{ accessToken {{ token }} }} }}",
+        crate::helpers::DEMO_PASSWORD
+    );
+    let body = app.gql(&two, json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
+    assert!(!body.to_string().contains("tw_"), "no token: {body}");
+    // Many root mutations in one document are refused whole: no product was created.
+    let manager = app.login_as("manager").await;
+    let count = "{ products(first: 1) { totalCount } }";
+    let before = app.gql_as(&manager, count, json!({})).await;
+    let creates: String = (0..25)
+        .map(|i| format!("p{i}: categoryCreate(input: {{ slug: \"flood-{i}\", name: [{{ locale: FR, text: \"F\" }}] }}) {{ category {{ id }} }} "))
+        .collect();
+    let body = app.gql_as(&app.login_as("admin").await, &format!("mutation {{ {creates} }}"), json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
+    let created = app.gql("{ category(slug: \"flood-0\") { id } }", json!({})).await;
+    assert!(created["data"]["category"].is_null(), "{created}");
+    assert_eq!(app.gql_as(&manager, count, json!({})).await, before);
+    // Aliases are bounded on queries too.
+    let reads: String = (0..40).map(|i| format!("r{i}: shop {{ currencies }} ")).collect();
+    let body = app.gql(&format!("{{ {reads} }}"), json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
+}
+on_both_backends!(one_request_guesses_one_password);
+
+async fn failed_logins_make_the_next_ones_wait(app: TestApp) {
+    let email = "manager@tighanimine.demo.taawun.ma";
+    let right = crate::helpers::DEMO_PASSWORD;
+    for i in 0..6 {
+        assert_eq!(try_login(&app, email, &format!("wrong password {i}")).await, None);
+    }
+    // Locked for a moment: even the right password answers like a wrong one.
+    let body = app.gql(LOGIN, json!({ "i": { "email": email, "password": right } })).await;
+    assert_eq!(error_codes(&body, "login"), ["INVALID_CREDENTIALS"]);
+    // Other accounts are not affected below the address's own threshold.
+    assert!(try_login(&app, "customer@demo.taawun.ma", right).await.is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    assert!(try_login(&app, email, right).await.is_some(), "the wait is over");
+    // A success forgets the account's failures: five more are free again.
+    for i in 0..5 {
+        assert_eq!(try_login(&app, email, &format!("again wrong {i}")).await, None);
+    }
+    assert!(try_login(&app, email, right).await.is_some());
+
+    // One address trying many accounts waits too, whatever the account.
+    for i in 0..21 {
+        assert_eq!(try_login(&app, &format!("nobody{i}@example.ma"), "wrong password").await, None);
+    }
+    assert_eq!(try_login(&app, "customer@demo.taawun.ma", right).await, None, "the address waits");
+}
+on_both_backends!(failed_logins_make_the_next_ones_wait);

@@ -143,6 +143,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_throttle (throttle_key) {
+        throttle_key -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     access_tokens (id) {
         id -> BigInt,
         account_id -> BigInt,

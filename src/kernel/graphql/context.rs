@@ -15,6 +15,8 @@ use crate::kernel::viewer::Viewer;
 pub struct RequestContext {
     pub locale: Locale,
     pub viewer: Option<Viewer>,
+    /// The client's address (the peer, or what the trusted proxy says it is).
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// Per schema: limits from configuration.

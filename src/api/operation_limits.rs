@@ -1,0 +1,132 @@
+//! Limits on the shape of a document that depth and complexity do not catch: how many root
+//! fields an operation asks for, how many aliases the document uses, and at most one
+//! credential mutation (`login`, `customerRegister`) per request. Without them one HTTP
+//! request, counted once by the rate limit, carried 150 aliased `login`s (a password guess
+//! each) or 10,000 root mutations.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{ServerError, ServerResult, Variables};
+
+/// Mutations that check a password or create an account: one per request.
+const CREDENTIAL_MUTATIONS: [&str; 2] = ["login", "customerRegister"];
+
+#[derive(Debug, Clone, Copy)]
+pub struct OperationLimits {
+    pub max_root_fields: usize,
+    pub max_aliases: usize,
+}
+
+impl ExtensionFactory for OperationLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(*self)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for OperationLimits {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        self.check(&document).map_err(|message| ServerError::new(message, None))?;
+        Ok(document)
+    }
+}
+
+impl OperationLimits {
+    fn check(&self, document: &ExecutableDocument) -> Result<(), String> {
+        let mut credential_calls = 0;
+        for (_, operation) in document.operations.iter() {
+            let mut roots = Vec::new();
+            root_fields(&operation.node.selection_set.node, document, 0, &mut roots);
+            if roots.len() > self.max_root_fields {
+                return Err(format!(
+                    "an operation asks for {} root fields; at most {} are allowed",
+                    roots.len(),
+                    self.max_root_fields
+                ));
+            }
+            credential_calls += roots.iter().filter(|name| CREDENTIAL_MUTATIONS.contains(name)).count();
+        }
+        if credential_calls > 1 {
+            return Err("at most one `login` or `customerRegister` per request".into());
+        }
+        let mut aliases = 0;
+        for (_, operation) in document.operations.iter() {
+            aliases += count_aliases(&operation.node.selection_set.node);
+        }
+        for fragment in document.fragments.values() {
+            aliases += count_aliases(&fragment.node.selection_set.node);
+        }
+        if aliases > self.max_aliases {
+            return Err(format!("the document uses {aliases} aliases; at most {} are allowed", self.max_aliases));
+        }
+        Ok(())
+    }
+}
+
+/// The names of the fields a selection set asks for at its own level, fragments spread in
+/// place (spreads nest at most a few levels; validation rejects cycles later).
+fn root_fields<'a>(set: &'a SelectionSet, document: &'a ExecutableDocument, depth: usize, out: &mut Vec<&'a str>) {
+    if depth > 8 {
+        return;
+    }
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => out.push(field.node.name.node.as_str()),
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
+                    root_fields(&fragment.node.selection_set.node, document, depth + 1, out);
+                }
+            }
+            Selection::InlineFragment(inline) => root_fields(&inline.node.selection_set.node, document, depth + 1, out),
+        }
+    }
+}
+
+fn count_aliases(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => {
+                usize::from(field.node.alias.is_some()) + count_aliases(&field.node.selection_set.node)
+            }
+            Selection::FragmentSpread(_) => 0,
+            Selection::InlineFragment(inline) => count_aliases(&inline.node.selection_set.node),
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(query: &str) -> Result<(), String> {
+        let document = async_graphql::parser::parse_query(query).unwrap();
+        OperationLimits { max_root_fields: 3, max_aliases: 2 }.check(&document)
+    }
+
+    #[test]
+    fn counts_roots_through_fragments_and_aliases_everywhere() {
+        assert!(check("{ a b c }").is_ok());
+        assert!(check("{ a b c d }").is_err());
+        assert!(check("{ a ...F } fragment F on Query { b c d }").is_err());
+        assert!(check("{ x: a { y: b } }").is_ok());
+        assert!(check("{ x: a { y: b z: c } }").is_err());
+        assert!(check("{ a ...F } fragment F on Query { x: b y: c { z: d } }").is_err());
+    }
+
+    #[test]
+    fn one_credential_mutation_per_request() {
+        assert!(check("mutation { login(input: {}) { accessToken } }").is_ok());
+        assert!(check("mutation { a: login(input: {}) { accessToken } b: login(input: {}) { accessToken } }").is_err());
+        assert!(check("mutation A { login { t } } mutation B { customerRegister { t } }").is_err());
+    }
+}
