@@ -13,7 +13,7 @@ use crate::kernel::graphql::context::{RequestContext, request_loader};
 use crate::kernel::i18n::Locale;
 use crate::kernel::messages::Message;
 use crate::orders::loaders::OrdersLoader;
-use crate::registry::loaders::RegistryLoader;
+use crate::registry::loaders::{PersonalDataLog, RegistryLoader};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
@@ -277,12 +277,14 @@ async fn execute(
         },
     };
     let signed_in = viewer.is_some();
+    let personal_data_reader = viewer.clone();
     let schema = if is_introspection(&request) { &state.introspection } else { &state.schema };
     let request = request
         .data(RequestContext { locale, viewer, client: state.rate_limiter.client(req) })
         .data(request_loader(RegistryLoader::new(state.db.clone())))
         .data(request_loader(CatalogLoader::new(state.db.clone())))
-        .data(request_loader(OrdersLoader::new(state.db.clone())));
+        .data(request_loader(OrdersLoader::new(state.db.clone())))
+        .data(request_loader(PersonalDataLog::new(state.db.clone(), personal_data_reader)));
     let mut response = schema.execute(request).await;
     give_every_error_a_code(&mut response);
     translate_errors(&mut response, locale);

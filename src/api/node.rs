@@ -22,7 +22,7 @@ use crate::orders::service as orders;
 use crate::outbox::graphql::{OutboxMessage, message};
 use crate::registry::graphql::{
     AnnualFiling, Member, RegistrationApplication, RegistrationApplicationSummary, RegistryDocument, application_by_id,
-    member_by_id, personal_fields,
+    member_by_id,
 };
 use crate::registry::graphql::{Region, Sector};
 use crate::registry::loaders::{RegionKey, RegistryLoader, SectorKey};
@@ -72,8 +72,7 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         "Cooperative" => cooperative_by_id(ctx, id).await?.map(Node::Cooperative),
         "Order" => order_by_id(ctx, id).await?.map(Node::Order),
         "RegistrationApplication" => application_by_id(ctx, id).await?.map(Node::RegistrationApplication),
-        // Reading personal fields through `node` is recorded like reading them in a list.
-        "Member" => member_by_id(ctx, id, personal_fields(ctx.look_ahead())).await?.map(Node::Member),
+        "Member" => member_by_id(ctx, id).await?.map(Node::Member),
         "Fulfilment" => fulfilment_by_id(ctx, id).await?.map(Node::Fulfilment),
         "Category" => {
             loader.load_one(CategoryKey(raw)).await.map_err(loader_error)?.map(|r| Node::Category(Category(r)))

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
-use super::loaders::{RegionKey, RegistryLoader, SectorKey};
+use super::loaders::{PersonalDataLog, RegionKey, RegistryLoader, SectorKey};
 use super::model::*;
 use super::service::{self, ApplicationView, Compliance};
 use crate::kernel::config::RegistryRules;
@@ -117,18 +117,11 @@ impl CooperativeRegisterRecord {
         #[graphql(default = false)] include_left: bool,
     ) -> Result<Conn<Member>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let look = ctx.look_ahead();
-        let personal: Vec<&'static str> = ["nationalId", "birthDate", "phone"]
-            .into_iter()
-            .filter(|f| look.field("nodes").field(f).exists() || look.field("edges").field("node").field(f).exists())
-            .collect();
         let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
         let cooperative_id = self.0.cooperative.id;
         let page = ctx
             .db()
-            .run(move |conn| {
-                service::members(conn, viewer.as_ref(), cooperative_id, !include_left, args, want_total, &personal)
-            })
+            .run(move |conn| service::members(conn, viewer.as_ref(), cooperative_id, !include_left, args, want_total))
             .await?;
         Ok(page.into_connection(Member))
     }
@@ -175,14 +168,33 @@ impl CooperativeRegisterRecord {
 pub struct Member(pub MemberRow);
 
 impl Member {
-    /// Defence in depth: the record is already guarded, the personal fields are checked again.
-    fn personal<'a>(&'a self, ctx: &Context<'_>, value: &'a Option<String>) -> Result<Option<&'a str>> {
-        if service::can_read_register(ctx.viewer(), self.0.cooperative_id) {
-            Ok(value.as_deref())
-        } else {
-            Err(AppError::forbidden(msg!("personal data")).into())
+    /// Defence in depth: the record is already guarded, the personal fields are checked
+    /// again; and the read is recorded before the value is answered.
+    async fn personal<T>(&self, ctx: &Context<'_>, field: &'static str, value: T) -> Result<T> {
+        if !service::can_read_register(ctx.viewer(), self.0.cooperative_id) {
+            return Err(AppError::forbidden(msg!("personal data")).into());
         }
+        let subject = PersonalDataSubject::Cooperative(self.0.cooperative_id);
+        record_read(ctx, subject, None, self.0.id, field).await?;
+        Ok(value)
     }
+}
+
+/// Records the read of one personal field (through the request's `PersonalDataLog`, which
+/// writes a request's reads together) unless the data are the viewer's own to read.
+async fn record_read(
+    ctx: &Context<'_>,
+    subject: PersonalDataSubject,
+    applicant: Option<i64>,
+    person: i64,
+    field: &'static str,
+) -> Result<()> {
+    if service::reads_own_personal_data(ctx.viewer(), subject, applicant) {
+        return Ok(());
+    }
+    let read = PersonalRead { subject, person, field };
+    ctx.loader::<PersonalDataLog>().load_one(read).await.map_err(loader_error)?;
+    Ok(())
 }
 
 #[Object]
@@ -218,21 +230,17 @@ impl Member {
     async fn registration_number(&self) -> Option<&str> {
         self.0.legal_registration_number.as_deref()
     }
-    /// Personal data.
+    /// Personal data: reads by anyone but the cooperative's managers are recorded.
     async fn national_id(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self.personal(ctx, &self.0.national_id)
+        self.personal(ctx, "nationalId", self.0.national_id.as_deref()).await
     }
-    /// Personal data.
+    /// Personal data: reads by anyone but the cooperative's managers are recorded.
     async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self.personal(ctx, &self.0.phone)
+        self.personal(ctx, "phone", self.0.phone.as_deref()).await
     }
-    /// Personal data.
+    /// Personal data: reads by anyone but the cooperative's managers are recorded.
     async fn birth_date(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
-        if service::can_read_register(ctx.viewer(), self.0.cooperative_id) {
-            Ok(self.0.birth_date.map(Date))
-        } else {
-            Err(AppError::forbidden(msg!("personal data")).into())
-        }
+        self.personal(ctx, "birthDate", self.0.birth_date.map(Date)).await
     }
 }
 
@@ -353,7 +361,16 @@ pub struct NameMatch {
     pub exact: bool,
 }
 
-pub struct Founder(FounderRow);
+/// A founder in an application, with the applicant's account (who reads them without a trace).
+pub struct Founder(FounderRow, i64);
+
+impl Founder {
+    async fn personal<T>(&self, ctx: &Context<'_>, field: &'static str, value: T) -> Result<T> {
+        let subject = PersonalDataSubject::Application(self.0.application_id);
+        record_read(ctx, subject, Some(self.1), self.0.id, field).await?;
+        Ok(value)
+    }
+}
 
 #[Object]
 impl Founder {
@@ -366,17 +383,20 @@ impl Founder {
     async fn full_name(&self) -> &str {
         &self.0.full_name
     }
-    async fn national_id(&self) -> Option<&str> {
-        self.0.national_id.as_deref()
+    /// Personal data: reads by anyone but the applicant are recorded.
+    async fn national_id(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.personal(ctx, "nationalId", self.0.national_id.as_deref()).await
     }
     async fn gender(&self) -> Option<Gender> {
         self.0.gender.as_deref().and_then(Gender::parse)
     }
-    async fn birth_date(&self) -> Option<Date> {
-        self.0.birth_date.map(Date)
+    /// Personal data: reads by anyone but the applicant are recorded.
+    async fn birth_date(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        self.personal(ctx, "birthDate", self.0.birth_date.map(Date)).await
     }
-    async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+    /// Personal data: reads by anyone but the applicant are recorded.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.personal(ctx, "phone", self.0.phone.as_deref()).await
     }
     async fn registration_number(&self) -> Option<&str> {
         self.0.legal_registration_number.as_deref()
@@ -445,7 +465,8 @@ impl RegistrationApplication {
         Money::mad(self.0.founders.iter().map(|f| f.paid_minor).sum())
     }
     async fn founders(&self) -> Vec<Founder> {
-        self.0.founders.iter().cloned().map(Founder).collect()
+        let applicant = self.0.row.applicant_account_id;
+        self.0.founders.iter().cloned().map(|f| Founder(f, applicant)).collect()
     }
     async fn documents(&self) -> Vec<RegistryDocument> {
         self.0.documents.iter().cloned().map(RegistryDocument).collect()
@@ -534,8 +555,13 @@ impl PersonalDataRead {
     async fn account_id(&self) -> ID {
         ids::encode("Account", self.0.account_id)
     }
-    async fn cooperative_id(&self) -> ID {
-        ids::encode("Cooperative", self.0.cooperative_id)
+    /// The cooperative whose members were read (null for an application's founders).
+    async fn cooperative_id(&self) -> Option<ID> {
+        self.0.cooperative_id.map(|id| ids::encode("Cooperative", id))
+    }
+    /// The application whose founders were read (null for a cooperative's members).
+    async fn application_id(&self) -> Option<ID> {
+        self.0.application_id.map(|id| ids::encode("RegistrationApplication", id))
     }
     /// The personal fields read.
     async fn fields(&self) -> Vec<String> {
@@ -718,16 +744,11 @@ pub async fn application_by_id(ctx: &Context<'_>, id: &ID) -> Result<Option<Regi
     Ok(found.map(RegistrationApplication))
 }
 
-/// The personal fields (national ID, birth date, phone) a selection asks for: their reads are recorded.
-pub fn personal_fields(selection: async_graphql::Lookahead<'_>) -> Vec<&'static str> {
-    ["nationalId", "birthDate", "phone"].into_iter().filter(|f| selection.field(f).exists()).collect()
-}
-
-/// A member by global id, when the viewer may read that register; reading `personal` fields is recorded.
-pub async fn member_by_id(ctx: &Context<'_>, id: &ID, personal: Vec<&'static str>) -> Result<Option<Member>> {
+/// A member by global id, when the viewer may read that register.
+pub async fn member_by_id(ctx: &Context<'_>, id: &ID) -> Result<Option<Member>> {
     let Some(raw) = ids::decode(id, "Member") else { return Ok(None) };
     let viewer = ctx.viewer().cloned();
-    Ok(ctx.db().run(move |c| service::visible_member(c, viewer.as_ref(), raw, &personal)).await?.map(Member))
+    Ok(ctx.db().run(move |c| service::visible_member(c, viewer.as_ref(), raw)).await?.map(Member))
 }
 
 #[derive(Default)]
@@ -840,9 +861,7 @@ impl RegistryMutation {
         let id = input.id.clone();
         let (member, user_errors) =
             run_mutation(ctx, move |conn, viewer| service::update_member(conn, viewer, input)).await?;
-        let personal = personal_fields(ctx.look_ahead().field("member"));
-        let (member, user_errors) =
-            or_unchanged((member.map(Member), user_errors), || member_by_id(ctx, &id, personal)).await?;
+        let (member, user_errors) = or_unchanged((member.map(Member), user_errors), || member_by_id(ctx, &id)).await?;
         Ok(MemberPayload { member, user_errors })
     }
 

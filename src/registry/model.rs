@@ -444,7 +444,9 @@ pub struct MemberRow {
 #[diesel(table_name = personal_data_reads)]
 pub struct NewPersonalDataRead {
     pub account_id: i64,
-    pub cooperative_id: i64,
+    /// A cooperative's members, or an application's founders.
+    pub cooperative_id: Option<i64>,
+    pub application_id: Option<i64>,
     pub fields: String,
     pub member_count: i32,
     pub read_at: NaiveDateTime,
@@ -455,7 +457,8 @@ pub struct NewPersonalDataRead {
 pub struct PersonalDataReadRow {
     pub id: i64,
     pub account_id: i64,
-    pub cooperative_id: i64,
+    pub cooperative_id: Option<i64>,
+    pub application_id: Option<i64>,
     pub fields: String,
     pub member_count: i32,
     pub read_at: NaiveDateTime,
@@ -942,4 +945,19 @@ mod tests {
         assert!(!status_change_allowed(S::Active, S::StruckOff));
         assert!(!status_change_allowed(S::StruckOff, S::Active));
     }
+}
+
+/// Whose personal data a read touches: a cooperative's members or an application's founders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PersonalDataSubject {
+    Cooperative(i64),
+    Application(i64),
+}
+
+/// One personal field of one person, as a resolver is about to answer it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PersonalRead {
+    pub subject: PersonalDataSubject,
+    pub person: i64,
+    pub field: &'static str,
 }

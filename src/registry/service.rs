@@ -1,6 +1,8 @@
 //! Registry rules: who may do what, validation of applications, founders, members and
 //! filings, and the transactions that apply them.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use async_graphql::{ID, MaybeUndefined};
 use chrono::{Datelike, NaiveDate};
 
@@ -309,42 +311,54 @@ pub fn application_view(conn: &mut DbConn, id: i64) -> Result<ApplicationView, A
     })
 }
 
-/// A member, for the cooperative's managers and the office; a staff read of personal
-/// fields (`personal_fields`, those the caller selected) is recorded, as in `members`.
-pub fn visible_member(
-    conn: &mut DbConn,
-    viewer: Option<&Viewer>,
-    id: i64,
-    personal_fields: &[&str],
-) -> Result<Option<MemberRow>, AppError> {
-    let Some(member) = store::find_member(conn, id)? else { return Ok(None) };
-    let Some(viewer) = viewer.filter(|v| can_read_register(Some(v), member.cooperative_id)) else { return Ok(None) };
-    record_personal_data_read(conn, viewer, member.cooperative_id, personal_fields, 1)?;
-    Ok(Some(member))
+/// A member, for the cooperative's managers and the office (reads of the personal fields
+/// are recorded where they are resolved).
+pub fn visible_member(conn: &mut DbConn, viewer: Option<&Viewer>, id: i64) -> Result<Option<MemberRow>, AppError> {
+    Ok(store::find_member(conn, id)?.filter(|m| can_read_register(viewer, m.cooperative_id)))
 }
 
-/// Law 09-08: every read of members' personal data by the office is recorded, whichever
-/// path it takes (a cooperative's member list, a member by id).
-fn record_personal_data_read(
-    conn: &mut DbConn,
-    viewer: &Viewer,
-    cooperative_id: i64,
-    personal_fields: &[&str],
-    members: usize,
-) -> Result<(), AppError> {
-    if viewer.is_office_staff() && !personal_fields.is_empty() && members > 0 {
-        store::insert_personal_data_read(
-            conn,
-            &NewPersonalDataRead {
-                account_id: viewer.account_id,
-                cooperative_id,
-                fields: personal_fields.join(","),
-                member_count: members as i32,
-                read_at: now(),
-            },
-        )?;
+/// Whether these personal data are the viewer's own to read without a trace: a cooperative's
+/// managers reading its members, an applicant reading their own application's founders.
+pub fn reads_own_personal_data(viewer: Option<&Viewer>, subject: PersonalDataSubject, applicant: Option<i64>) -> bool {
+    match (viewer, subject) {
+        (Some(v), PersonalDataSubject::Cooperative(c)) => {
+            v.role == Role::CooperativeManager && v.cooperative_id == Some(c)
+        }
+        (Some(v), PersonalDataSubject::Application(_)) => applicant == Some(v.account_id),
+        (None, _) => false,
     }
-    Ok(())
+}
+
+/// Law 09-08: records a batch of personal field reads, one row per cooperative or
+/// application with the fields read and how many people.
+pub fn record_personal_data_reads(conn: &mut DbConn, viewer: &Viewer, reads: &[PersonalRead]) -> Result<(), AppError> {
+    let mut by_subject: BTreeMap<PersonalDataSubject, (BTreeSet<&str>, BTreeSet<i64>)> = BTreeMap::new();
+    for read in reads {
+        let entry = by_subject.entry(read.subject).or_default();
+        entry.0.insert(read.field);
+        entry.1.insert(read.person);
+    }
+    let at = now();
+    write_tx(conn, |conn| {
+        for (subject, (fields, people)) in &by_subject {
+            let (cooperative_id, application_id) = match subject {
+                PersonalDataSubject::Cooperative(c) => (Some(*c), None),
+                PersonalDataSubject::Application(a) => (None, Some(*a)),
+            };
+            store::insert_personal_data_read(
+                conn,
+                &NewPersonalDataRead {
+                    account_id: viewer.account_id,
+                    cooperative_id,
+                    application_id,
+                    fields: fields.iter().copied().collect::<Vec<_>>().join(","),
+                    member_count: people.len() as i32,
+                    read_at: at,
+                },
+            )?;
+        }
+        Ok(())
+    })
 }
 
 /// A filing, for the cooperative's managers and the office.
@@ -1166,19 +1180,16 @@ pub fn members(
     current_only: bool,
     args: PageArgs,
     want_total: bool,
-    personal_fields: &[&str],
 ) -> Result<Page<MemberRow>, AppError> {
-    let viewer = require_register_reader(viewer, cooperative_id)?;
-    let page = paginate(
+    require_register_reader(viewer, cooperative_id)?;
+    paginate(
         conn,
         args,
         want_total,
         |c| Ok(store::count_members(c, cooperative_id, current_only)?),
         |c, seek| store::list_members(c, cooperative_id, current_only, seek),
         |m| Key::id(m.id),
-    )?;
-    record_personal_data_read(conn, viewer, cooperative_id, personal_fields, page.rows.len())?;
-    Ok(page)
+    )
 }
 
 pub fn add_member(conn: &mut DbConn, viewer: Option<&Viewer>, input: MemberAddInput) -> Result<MemberRow, AppError> {

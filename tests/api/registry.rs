@@ -140,8 +140,22 @@ async fn creation_from_draft_to_registered(app: TestApp) {
 
     let body = act(&app, &applicant, &id, "REQUEST_NAME", None).await;
     assert_eq!(ok_payload(&body, "registrationApplicationTransition")["application"]["status"], "NAME_REQUESTED");
+    let admin = app.login_as("admin").await;
+    let log = "{ personalDataReads(first: 5) { totalCount nodes { applicationId cooperativeId fields memberCount } } }";
+    assert_eq!(
+        app.gql_as(&admin, log, json!({})).await["data"]["personalDataReads"]["totalCount"],
+        0,
+        "the applicant's own"
+    );
     let body = act(&app, &agent, &id, "APPROVE_NAME", None).await;
     assert_eq!(ok_payload(&body, "registrationApplicationTransition")["application"]["status"], "NAME_APPROVED");
+    // The agent read the founders' national IDs: recorded against the application.
+    let reads = app.gql_as(&admin, log, json!({})).await;
+    assert_eq!(
+        reads["data"]["personalDataReads"]["nodes"],
+        json!([{ "applicationId": id, "cooperativeId": null, "fields": ["nationalId"], "memberCount": 5 }]),
+        "{reads}"
+    );
 
     // Filing before the documents are in is refused, and changes nothing.
     let body = act(&app, &applicant, &id, "FILE", None).await;
@@ -430,7 +444,7 @@ async fn personal_data_by_role(app: TestApp) {
         .await;
     let reads = &body["data"]["personalDataReads"];
     assert_eq!(reads["totalCount"], 2, "the agent's read and the administrator's: {body}");
-    assert_eq!(reads["nodes"][0]["fields"], json!(["nationalId", "birthDate", "phone"]));
+    assert_eq!(reads["nodes"][0]["fields"], json!(["birthDate", "nationalId", "phone"]));
     let agent = app.login_as("agent").await;
     let body = app.gql_as(&agent, "{ personalDataReads { totalCount } }", json!({})).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body}");
@@ -449,6 +463,39 @@ async fn personal_data_by_role(app: TestApp) {
         )
         .await;
     assert_eq!(body["data"]["personalDataReads"]["totalCount"], 2);
+
+    // Whatever operation answers the fields, an agent's read is recorded: a `memberUpdate`
+    // that changes nothing, a member by id, its phone alone.
+    let members = app
+        .gql_as(
+            &agent,
+            "query($n: String!) { cooperativeRegister(registrationNumber: $n) { members(first: 3) { nodes { id } } } }",
+            json!({ "n": number }),
+        )
+        .await;
+    let ids: Vec<Value> = members["data"]["cooperativeRegister"]["members"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    let update = "mutation($i: MemberUpdateInput!) { memberUpdate(input: $i) { member { nationalId birthDate } userErrors { code } } }";
+    let body = app.gql_as(&agent, update, json!({ "i": { "id": ids[0] } })).await;
+    assert!(body["data"]["memberUpdate"]["member"]["nationalId"].is_string(), "{body}");
+    let body = app
+        .gql_as(&agent, "query($id: ID!) { node(id: $id) { ... on Member { phone } } }", json!({ "id": ids[1] }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let log = "query($n: String) { personalDataReads(registrationNumber: $n, first: 10) { totalCount nodes { fields memberCount } } }";
+    let body = app.gql_as(&admin, log, json!({ "n": number })).await;
+    let reads = &body["data"]["personalDataReads"];
+    assert_eq!(reads["totalCount"], 4, "{body}");
+    assert_eq!(reads["nodes"][0]["fields"], json!(["phone"]), "newest first: {body}");
+    assert_eq!(reads["nodes"][1]["fields"], json!(["birthDate", "nationalId"]), "{body}");
+    // The cooperative's own manager reads without a trace.
+    let manager = app.login_as("manager").await;
+    app.gql_as(&manager, update, json!({ "i": { "id": ids[2] } })).await;
+    assert_eq!(app.gql_as(&admin, log, json!({ "n": number })).await["data"]["personalDataReads"]["totalCount"], 4);
 }
 on_both_backends!(personal_data_by_role);
 

@@ -447,7 +447,8 @@ diesel::table! {
     personal_data_reads (id) {
         id -> BigInt,
         account_id -> BigInt,
-        cooperative_id -> BigInt,
+        cooperative_id -> Nullable<BigInt>,
+        application_id -> Nullable<BigInt>,
         fields -> Text,
         member_count -> Integer,
         read_at -> Timestamp,
