@@ -336,3 +336,49 @@ async fn messages_speak_the_request_language(app: TestApp) {
     assert!(message.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)), "{body}");
 }
 on_both_backends!(messages_speak_the_request_language);
+
+async fn register_extract(app: &TestApp, number: &str) -> Value {
+    let q = "query($n: String!) { registryEntry(registrationNumber: $n) { nameAr nameFr } }";
+    app.gql(q, json!({ "n": number })).await["data"]["registryEntry"].clone()
+}
+
+async fn register_names_change_only_through_the_office(app: TestApp) {
+    let manager = app.login_as("manager").await;
+    let admin = app.login_as("admin").await;
+    let own = app.cooperative_id("tighanimine").await;
+    let update = r#"mutation($i: CooperativeUpdateInput!) { cooperativeUpdate(input: $i) { cooperative { registrationNumber name(locale: FR) { text } } userErrors { field code } } }"#;
+    let current = app.gql_as(&admin, update, json!({ "i": { "id": own } })).await;
+    let number =
+        ok_payload(&current, "cooperativeUpdate")["cooperative"]["registrationNumber"].as_str().unwrap().to_string();
+    let before = register_extract(&app, &number).await;
+    let name = |fr: &str, en: &str| json!([{ "locale": "AR", "text": before["nameAr"] }, { "locale": "FR", "text": fr }, { "locale": "EN", "text": en }]);
+    let fr = before["nameFr"].as_str().unwrap().to_string();
+    // A manager renaming the register's French name: refused, the extract unchanged.
+    let body =
+        app.gql_as(&manager, update, json!({ "i": { "id": own, "name": name("Coopérative Usurpée", "x") } })).await;
+    assert_eq!(error_codes(&body, "cooperativeUpdate"), ["FORBIDDEN"]);
+    assert_eq!(register_extract(&app, &number).await, before);
+    // The display name in another language is the shop's own.
+    let body =
+        app.gql_as(&manager, update, json!({ "i": { "id": own, "name": name(&fr, "Tighanimine Argan") } })).await;
+    ok_payload(&body, "cooperativeUpdate");
+    // An administrator may rename, never onto another cooperative's registered name ...
+    let other = app.cooperative_id("tissage-taznakht").await;
+    let taken = app.gql_as(&admin, update, json!({ "i": { "id": other } })).await;
+    let taken_fr = ok_payload(&taken, "cooperativeUpdate")["cooperative"]["name"]["text"].as_str().unwrap().to_string();
+    let body = app.gql_as(&admin, update, json!({ "i": { "id": own, "name": name(&taken_fr, "x") } })).await;
+    assert_eq!(error_codes(&body, "cooperativeUpdate"), ["NAME_TAKEN"], "{body}");
+    // ... and the register's name keys follow: the new name is found, the old one no longer.
+    let body = app
+        .gql_as(&admin, update, json!({ "i": { "id": own, "name": name("Coopérative Amalou Nouvelle", "x") } }))
+        .await;
+    ok_payload(&body, "cooperativeUpdate");
+    let search = "query($q: String!) { registrySearch(name: $q) { nodes { registrationNumber } } }";
+    let found = app.gql(search, json!({ "q": "amalou nouvelle" })).await;
+    assert_eq!(found["data"]["registrySearch"]["nodes"][0]["registrationNumber"], number.as_str(), "{found}");
+    let old = app.gql(search, json!({ "q": fr })).await;
+    let numbers: Vec<&Value> =
+        old["data"]["registrySearch"]["nodes"].as_array().unwrap().iter().map(|n| &n["registrationNumber"]).collect();
+    assert!(!numbers.contains(&&json!(number)), "{old}");
+}
+on_both_backends!(register_names_change_only_through_the_office);

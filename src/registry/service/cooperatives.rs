@@ -7,6 +7,7 @@ use async_graphql::MaybeUndefined;
 use serde::{Deserialize, Serialize};
 
 use super::super::model::*;
+use super::super::names;
 use super::super::store;
 use super::{RegisterFacts, enter_in_register, record_status_change};
 use crate::kernel::db::{DbConn, now, write_tx};
@@ -287,8 +288,20 @@ pub fn update_cooperative(
         },
         ..CooperativeFields::from(&current)
     };
+    let mut register_names = None;
     if let Some(name) = &input.name {
         let n = localized(&mut checks, &path!["input", "name"], name, MAX_NAME_LEN, true);
+        // The Arabic and French names are the register's: they change through the office
+        // (an administrator here), checked against the register like a new name. Managers
+        // may change the other languages' display names.
+        if (n.ar != current.name_ar || n.fr != current.name_fr) && checks.is_empty() {
+            if !viewer.is_admin() {
+                return Err(AppError::forbidden(msg!(
+                    "the registered Arabic and French names change only through the office"
+                )));
+            }
+            register_names = Some(names::keys(&[n.ar.as_deref(), n.fr.as_deref()]));
+        }
         (fields.name_ar, fields.name_fr, fields.name_en, fields.name_zgh) = (n.ar, n.fr, n.en, n.zgh);
     }
     if let Some(d) = &input.description {
@@ -314,10 +327,30 @@ pub fn update_cooperative(
         if let Some((from, Some(to), actor)) = status_change {
             record_status_change(conn, id, from, to, Some(actor), "changed by an administrator", None)?;
         }
+        if let Some((folded, keys)) = &register_names {
+            if let Some(other) = registered_elsewhere(conn, id, folded)? {
+                return Err(AppError::user(
+                    ErrorCode::NameTaken,
+                    &["input", "name"],
+                    msg!("the name is already registered ({number})", number = other),
+                ));
+            }
+            store::set_entry_names(conn, id, folded, keys)?;
+        }
         store::update_cooperative(conn, id, &fields)?;
         enqueue_cooperative_changed(conn, id)?;
         store::find_cooperative(conn, id)?.ok_or_else(|| AppError::internal("cooperative vanished"))
     })
+}
+
+/// The registration number of another cooperative registered under one of these folded names.
+fn registered_elsewhere(conn: &mut DbConn, id: i64, folded: &str) -> Result<Option<String>, AppError> {
+    let names: Vec<String> = folded.split('|').filter(|p| !p.is_empty()).map(String::from).collect();
+    let (entries, _) = store::name_candidates(conn, &names, &[], None)?;
+    Ok(entries
+        .into_iter()
+        .find(|(c, e)| c.id != id && e.name_folded.split('|').any(|f| !f.is_empty() && names.iter().any(|n| n == f)))
+        .map(|(c, _)| c.registration_number))
 }
 
 pub fn find_cooperative(conn: &mut DbConn, id: i64) -> Result<Option<CooperativeRow>, AppError> {
