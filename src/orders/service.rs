@@ -481,10 +481,7 @@ fn check_checkout(
         checks.check(
             (if required { 1 } else { 0 }..=max).contains(&len),
             path!["input", "shippingAddress", name],
-            msg!(
-                "must be {if_required___1___else___0} to {max} characters",
-                if_required___1___else___0 = if required { 1 } else { 0 }
-            ),
+            msg!("must be {min} to {max} characters", min = if required { 1 } else { 0 }, max = max),
         );
     };
     text(&mut checks, "fullName", &a.full_name, 200, true);

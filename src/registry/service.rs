@@ -781,8 +781,7 @@ fn check_complete(rules: &RegistryRules, view: &ApplicationView) -> Result<(), A
         view.founders.len() >= min,
         path!["founders"],
         msg!(
-            "a {form} needs at least {min} founders; this one has {count}",
-            form = view.row.legal_form.to_lowercase(),
+            "this legal form needs at least {min} founders; this one has {count}",
             min = min,
             count = view.founders.len()
         ),

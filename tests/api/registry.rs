@@ -315,7 +315,7 @@ async fn creation_refusals(app: TestApp) {
     let body = act(&app, &applicant, &app_id, "FILE", None).await;
     assert_eq!(error_codes(&body, "registrationApplicationTransition"), ["BAD_USER_INPUT"]);
     let message = body["data"]["registrationApplicationTransition"]["userErrors"][0]["message"].as_str().unwrap();
-    assert!(message.contains("at least 5 founders"), "{message}");
+    assert!(message.contains("au moins 5 membres fondateurs"), "in the shop's default language, French: {message}");
 
     // Five founders with one share each: 500 MAD of capital, under the minimum.
     let body = app
@@ -324,7 +324,7 @@ async fn creation_refusals(app: TestApp) {
     ok_payload(&body, "registrationApplicationUpdate");
     let body = act(&app, &applicant, &app_id, "FILE", None).await;
     let errors = body["data"]["registrationApplicationTransition"]["userErrors"].as_array().unwrap().clone();
-    assert!(errors.iter().any(|e| e["message"].as_str().unwrap().contains("minimum is 1000.00 MAD")), "{body}");
+    assert!(errors.iter().any(|e| e["message"].as_str().unwrap().contains("le minimum est de 1000.00 MAD")), "{body}");
     assert_eq!(application(&app, &applicant, &app_id).await["status"], "NAME_APPROVED");
 
     // Less than a quarter paid.
