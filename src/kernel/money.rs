@@ -108,7 +108,12 @@ pub fn parse_signed_amount(text: &str, exponent: u32) -> Result<i64, AmountError
     }
 }
 
-/// Parses a non-negative decimal amount into minor units: `"120.5"` → 12050.
+/// The largest amount any input may carry, in minor units: one billion dirhams. Products of
+/// amounts (a subtotal by a commission rate, a price by a quantity) then stay far inside 64 bits.
+pub const MAX_AMOUNT_MINOR: i64 = 100_000_000_000;
+
+/// Parses a non-negative decimal amount into minor units: `"120.5"` → 12050; at most
+/// `MAX_AMOUNT_MINOR`.
 pub fn parse_amount(text: &str, exponent: u32) -> Result<i64, AmountError> {
     let text = text.trim();
     if let Some(rest) = text.strip_prefix('-') {
@@ -135,11 +140,10 @@ pub fn parse_amount(text: &str, exponent: u32) -> Result<i64, AmountError> {
     let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| AmountError::TooLarge)? };
     let mut frac_value: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| AmountError::Malformed)? };
     frac_value *= 10i64.pow(exponent - frac.len() as u32);
-    // 10^13 minor units is far beyond any price; keeps sums of many lines far from overflow.
     whole
         .checked_mul(10i64.pow(exponent))
         .and_then(|w| w.checked_add(frac_value))
-        .filter(|v| *v <= 10_000_000_000_000)
+        .filter(|v| *v <= MAX_AMOUNT_MINOR)
         .ok_or(AmountError::TooLarge)
 }
 

@@ -168,6 +168,8 @@ pub fn create_cart(
         for (variant_id, quantity, sellable) in &lines {
             store::add_cart_line(conn, cart_id, *variant_id, *quantity, sellable.variant.price_minor, at)?;
         }
+        // Lines of the same variant merge: the merged line obeys the limits too.
+        check_cart_limits(conn, cart_id, settings)?;
         Ok(token.clone())
     })
 }
@@ -432,7 +434,7 @@ pub fn cart_view(conn: &mut DbConn, cart: CartRow, settings: &CommerceSettings) 
                     }
                 }
             }
-            PricedLine { total_minor: unit * line.quantity, unit_price_minor: unit, sellable, line }
+            PricedLine { total_minor: unit.saturating_mul(line.quantity), unit_price_minor: unit, sellable, line }
         })
         .collect();
     Ok(CartView { cart, lines: priced, warnings, rates, settings: settings.clone() })
@@ -441,8 +443,9 @@ pub fn cart_view(conn: &mut DbConn, cart: CartRow, settings: &CommerceSettings) 
 // ---- checkout ----
 
 fn commission(subtotal_minor: i64, bps: i32) -> i64 {
-    // Rounded half up, in minor units.
-    (subtotal_minor * i64::from(bps) + 5_000) / 10_000
+    // Rounded half up, in minor units; in 128 bits, so no product can overflow.
+    let exact = (i128::from(subtotal_minor) * i128::from(bps) + 5_000) / 10_000;
+    i64::try_from(exact).unwrap_or(i64::MAX)
 }
 
 fn is_valid_idempotency_key(key: &str) -> bool {

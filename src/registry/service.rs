@@ -503,6 +503,12 @@ fn founder_rows(
             field("sharesSubscribed"),
             msg!("a founder subscribes at least one share"),
         );
+        checks.check_with(
+            ErrorCode::OutOfRange,
+            i64::from(f.shares_subscribed) <= MAX_SHARES_PER_FOUNDER,
+            field("sharesSubscribed"),
+            msg!("at most {max} shares per founder", max = MAX_SHARES_PER_FOUNDER),
+        );
         let paid = match parse_amount(&f.amount_paid.0, 2) {
             Ok(v) if v >= 0 => v,
             _ => {
@@ -786,8 +792,11 @@ fn check_complete(rules: &RegistryRules, view: &ApplicationView) -> Result<(), A
             count = view.founders.len()
         ),
     );
-    let capital: i64 =
-        view.founders.iter().map(|f| f.shares_subscribed.saturating_mul(view.row.share_value_minor)).sum();
+    let capital: i64 = view
+        .founders
+        .iter()
+        .map(|f| f.shares_subscribed.saturating_mul(view.row.share_value_minor))
+        .fold(0i64, i64::saturating_add);
     checks.check(
         capital >= rules.min_capital_minor,
         path!["founders"],
@@ -798,7 +807,8 @@ fn check_complete(rules: &RegistryRules, view: &ApplicationView) -> Result<(), A
         ),
     );
     for f in &view.founders {
-        let due = (f.shares_subscribed * view.row.share_value_minor * rules.min_paid_bps + 9999) / 10_000;
+        let worth = i128::from(f.shares_subscribed) * i128::from(view.row.share_value_minor);
+        let due = i64::try_from((worth * i128::from(rules.min_paid_bps) + 9999) / 10_000).unwrap_or(i64::MAX);
         checks.check(
             f.paid_minor >= due,
             path!["founders", f.position, "amountPaid"],
@@ -1169,6 +1179,10 @@ pub fn upload_document(
     let id = write_tx(conn, |conn| Ok(store::insert_document(conn, &row)?))?;
     store::find_document(conn, id)?.ok_or_else(|| AppError::internal("document vanished"))
 }
+
+/// Shares one founder may subscribe: with a share worth at most a billion dirhams, a
+/// founder's subscription stays far inside 64 bits.
+pub const MAX_SHARES_PER_FOUNDER: i64 = 1_000_000;
 
 // ---- members ----
 

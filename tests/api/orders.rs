@@ -693,3 +693,40 @@ async fn a_refused_cart_change_answers_the_cart_as_it_was(app: TestApp) {
     assert_eq!(payload["cart"]["totalQuantity"], 2, "and nothing changed: {body}");
 }
 on_both_backends!(a_refused_cart_change_answers_the_cart_as_it_was);
+
+async fn money_at_its_limits(app: TestApp) {
+    let manager = app.login_as("manager").await;
+    let create = r#"mutation($i: ProductCreateInput!) { productCreate(input: $i) { product { variants { nodes { id } } } userErrors { field code } } }"#;
+    let product = |sku: &str, price: &str| {
+        json!({ "i": { "slug": format!("limit-{}", sku.to_lowercase()), "status": "ACTIVE",
+            "name": [{ "locale": "FR", "text": "Tapis royal" }],
+            "variants": [{ "sku": sku, "price": price, "stock": 1_000 }] } })
+    };
+    // Beyond a billion dirhams an amount is refused.
+    let body = app.gql_as(&manager, create, product("OVER-1", "1000000000.01")).await;
+    assert_eq!(error_codes(&body, "productCreate"), ["OUT_OF_RANGE"], "{body}");
+    // At the limit, a full line's commission is exact: no overflow, no negative amount.
+    let body = app.gql_as(&manager, create, product("MAX-1", "1000000000.00")).await;
+    let max_variant = ok_payload(&body, "productCreate")["product"]["variants"]["nodes"][0]["id"].clone();
+    let cart = new_cart(&app, None, json!([{ "variantId": max_variant, "quantity": 100 }])).await;
+    let body = app
+        .gql(CHECKOUT, checkout_input(cart["id"].as_str().unwrap(), "money-limits-1", "CASH_ON_DELIVERY", "fr"))
+        .await;
+    let order = &ok_payload(&body, "checkoutComplete")["order"];
+    let fulfilment = &order["fulfilments"][0];
+    let subtotal: i128 = (amount(&fulfilment["subtotal"]) * 100.0).round() as i128;
+    let commission: i128 = (amount(&fulfilment["commission"]) * 100.0).round() as i128;
+    assert_eq!(subtotal, 100 * 100_000_000_000, "{body}");
+    assert!(commission > 0 && commission <= subtotal / 2, "{body}");
+    assert!(amount(&fulfilment["net"]) > 0.0, "{body}");
+    // Lines of one variant merge, and the merged line obeys the quantity limit.
+    let body = app
+        .gql(
+            CART_CREATE,
+            json!({ "i": { "lines": [{ "variantId": max_variant, "quantity": 60 }, { "variantId": max_variant, "quantity": 60 }] } }),
+        )
+        .await;
+    assert_eq!(error_codes(&body, "cartCreate"), ["QUANTITY_OUT_OF_RANGE"], "{body}");
+    assert_eq!(body["data"]["cartCreate"]["cart"], Value::Null);
+}
+on_both_backends!(money_at_its_limits);
