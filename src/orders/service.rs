@@ -21,7 +21,7 @@ use crate::kernel::viewer::{Viewer, require_admin, require_viewer};
 use crate::msg;
 use crate::notify::{self, EmailJob, EmailTemplate};
 use crate::path;
-use crate::payments::webhook::StripeEvent;
+use crate::payments::webhook::{StripeEvent, StripeObject};
 use crate::payments::{PaymentMethod, PaymentRequest, Payments};
 use crate::registry::service as registry;
 
@@ -1122,6 +1122,16 @@ pub fn cancel_order(conn: &mut DbConn, viewer: Option<&Viewer>, input: OrderCanc
             msg!("this order is paid: it is refunded by the marketplace's staff instead"),
         )]));
     }
+    // A card payment in flight may still succeed: cancelling now would release the stock of
+    // an order the buyer is paying for. Only a failed one may be cancelled, by the staff.
+    let card_started = order.payment_method() == PaymentMethod::Card && order.payment_reference.is_some();
+    if card_started && (order.payment_status() != PaymentStatus::Failed || !viewer_ref.is_admin()) {
+        return Err(AppError::user(
+            ErrorCode::InvalidTransition,
+            &["input", "orderId"],
+            msg!("a card payment was started for this order: it is paid or it fails before it can be cancelled"),
+        ));
+    }
     write_tx(conn, |conn| {
         let fulfilments = store::fulfilments_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
         if fulfilments.iter().any(|f| {
@@ -1293,14 +1303,33 @@ pub fn record_refund(
 
 /// Applies a verified Stripe event once: a replay, or an event for another integration,
 /// changes nothing. Safe in any order: a late `payment_failed` never undoes a payment.
+/// The card order an event is about: the one whose PaymentIntent it names. The metadata's
+/// order id is only trusted for an order whose PaymentIntent is not recorded yet, and only
+/// card orders take card events.
+fn event_order(conn: &mut DbConn, event: &StripeEvent, intent_id: &str) -> Result<Option<OrderRow>, AppError> {
+    if let Some(order) = store::order_by_payment_reference(conn, intent_id)? {
+        return Ok(Some(order));
+    }
+    let by_metadata = match event.data.object.metadata.get("order_id").and_then(|id| id.parse::<i64>().ok()) {
+        Some(id) => store::find_order(conn, id)?,
+        None => None,
+    };
+    Ok(by_metadata.filter(|o| o.payment_method() == PaymentMethod::Card && o.payment_reference.is_none()))
+}
+
+/// Whether a succeeded PaymentIntent paid this order: its whole total, in dirhams.
+fn pays_for(intent: &StripeObject, order: &OrderRow) -> bool {
+    let received = intent.amount_received.or(intent.amount);
+    order.payment_method() == PaymentMethod::Card
+        && intent.currency.as_deref().is_some_and(|c| c.eq_ignore_ascii_case("mad"))
+        && received == Some(order.total_minor)
+}
+
 pub fn apply_stripe_event(conn: &mut DbConn, event: &StripeEvent) -> Result<bool, AppError> {
     write_tx(conn, |conn| {
         let object = &event.data.object;
         let intent_id = object.payment_intent.clone().unwrap_or_else(|| object.id.clone());
-        let order = match object.metadata.get("order_id").and_then(|id| id.parse::<i64>().ok()) {
-            Some(id) => store::find_order(conn, id)?,
-            None => store::order_by_payment_reference(conn, &intent_id)?,
-        };
+        let order = event_order(conn, event, &intent_id)?;
         if !store::record_payment_event(
             conn,
             "stripe",
@@ -1316,6 +1345,15 @@ pub fn apply_stripe_event(conn: &mut DbConn, event: &StripeEvent) -> Result<bool
             store::set_payment_reference(conn, order.id, Some(&object.id), order.payment_client_secret.as_deref())?;
         }
         match event.event_type.as_str() {
+            "payment_intent.succeeded" if !pays_for(object, &order) => {
+                tracing::warn!(order = order.id, intent = %intent_id, "a PaymentIntent's amount or currency is not its order's; ignored");
+            }
+            "payment_intent.succeeded" if order.status() == OrderStatus::Cancelled => {
+                // Money taken for a cancelled order: recorded, and said, so the staff refund it.
+                store::set_payment_status(conn, order.id, PaymentStatus::Paid, now())?;
+                event_system(conn, &order, OrderStatus::Cancelled, "paid after it was cancelled: refund it")?;
+                tracing::error!(order = order.id, intent = %intent_id, "a cancelled order was paid; it needs a refund");
+            }
             "payment_intent.succeeded" if order.payment_status() != PaymentStatus::Paid => {
                 store::set_payment_status(conn, order.id, PaymentStatus::Paid, now())?;
                 if order.status() == OrderStatus::PendingPayment {

@@ -85,6 +85,10 @@ pub struct StripeObject {
     /// On charges: the PaymentIntent they belong to.
     pub payment_intent: Option<String>,
     pub amount_refunded: Option<i64>,
+    /// On PaymentIntents: what was asked and what was received, in minor units, and the currency.
+    pub amount: Option<i64>,
+    pub amount_received: Option<i64>,
+    pub currency: Option<String>,
 }
 
 #[cfg(test)]

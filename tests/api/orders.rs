@@ -327,9 +327,18 @@ async fn post_webhook(app: &TestApp, payload: &Value, timestamp: i64, secret: &s
         .as_u16()
 }
 
-fn intent_event(id: &str, kind: &str, intent: &str, order_id: i64) -> Value {
+/// A PaymentIntent event as Stripe sends it: the intent with its amounts and currency.
+fn intent_event(id: &str, kind: &str, intent: &str, order_id: i64, amount: i64) -> Value {
     json!({ "id": id, "object": "event", "type": kind,
-            "data": { "object": { "id": intent, "object": "payment_intent", "metadata": { "order_id": order_id.to_string() } } } })
+            "data": { "object": { "id": intent, "object": "payment_intent", "amount": amount, "amount_received": amount,
+                                  "currency": "mad", "metadata": { "order_id": order_id.to_string() } } } })
+}
+
+/// The database id inside a global id (what Stripe's metadata carries).
+fn raw_id(global: &Value) -> i64 {
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(global.as_str().unwrap()).unwrap();
+    String::from_utf8(decoded).unwrap().rsplit(':').next().unwrap().parse().unwrap()
 }
 
 async fn card_payment_through_stripe(app: TestApp, mock: StripeMock) {
@@ -359,6 +368,13 @@ async fn card_payment_through_stripe(app: TestApp, mock: StripeMock) {
     assert_eq!(ok_payload(&again, "checkoutComplete")["order"]["id"], order["id"]);
     assert_eq!(mock.requests("/v1/payment_intents").len(), 1);
 
+    // Nobody cancels while the payment may still succeed (the stock would go back while the
+    // buyer pays).
+    let cancel = "mutation($i: OrderCancelInput!) { orderCancel(input: $i) { order { status } userErrors { code } } }";
+    let admin = app.login_as("admin").await;
+    let refused = app.gql_as(&admin, cancel, json!({ "i": { "orderId": order["id"] } })).await;
+    assert_eq!(error_codes(&refused, "orderCancel"), ["INVALID_TRANSITION"], "{refused}");
+
     let lookup = |n: String| {
         let app = &app;
         async move {
@@ -372,7 +388,7 @@ async fn card_payment_through_stripe(app: TestApp, mock: StripeMock) {
     let now = chrono::Utc::now().timestamp();
 
     // Bad and stale signatures change nothing.
-    let failed = intent_event("evt_failed_1", "payment_intent.payment_failed", "pi_test_1", order_id);
+    let failed = intent_event("evt_failed_1", "payment_intent.payment_failed", "pi_test_1", order_id, total_minor);
     assert_eq!(post_webhook(&app, &failed, now, "whsec_wrong").await, 400);
     assert_eq!(post_webhook(&app, &failed, now - 3600, "whsec_taawun_test").await, 400);
     assert_eq!(lookup(number.clone()).await["paymentStatus"], "PENDING");
@@ -383,15 +399,36 @@ async fn card_payment_through_stripe(app: TestApp, mock: StripeMock) {
     assert_eq!((o["status"].as_str(), o["paymentStatus"].as_str()), (Some("PENDING_PAYMENT"), Some("FAILED")));
     assert_eq!(o["paymentClientSecret"], "pi_test_1_secret_abc");
 
+    // Signed events that do not pay this order are not applied: a 1-cent intent, another
+    // currency, another intent naming this order, a card event naming a cash order.
+    let cheap = intent_event("evt_cheap", "payment_intent.succeeded", "pi_test_1", order_id, 1);
+    assert_eq!(post_webhook(&app, &cheap, now, "whsec_taawun_test").await, 200);
+    let mut euros = intent_event("evt_eur", "payment_intent.succeeded", "pi_test_1", order_id, total_minor);
+    euros["data"]["object"]["currency"] = json!("eur");
+    assert_eq!(post_webhook(&app, &euros, now, "whsec_taawun_test").await, 200);
+    let other = intent_event("evt_other", "payment_intent.succeeded", "pi_attacker", order_id, total_minor);
+    assert_eq!(post_webhook(&app, &other, now, "whsec_taawun_test").await, 200);
+    assert_eq!(lookup(number.clone()).await["status"], "PENDING_PAYMENT");
+    let (carpet, _, _) = variant(&app, "tapis-berbere-tissage-taznakht").await;
+    let cash_cart = new_cart(&app, None, json!([{ "variantId": carpet, "quantity": 1 }])).await;
+    let cash = app
+        .gql(CHECKOUT, checkout_input(cash_cart["id"].as_str().unwrap(), "cash-0001", "CASH_ON_DELIVERY", "fr"))
+        .await;
+    let cash = ok_payload(&cash, "checkoutComplete")["order"].clone();
+    let cash_total = (amount(&cash["total"]) * 100.0).round() as i64;
+    let cash_event = intent_event("evt_cash", "payment_intent.succeeded", "pi_cash", raw_id(&cash["id"]), cash_total);
+    assert_eq!(post_webhook(&app, &cash_event, now, "whsec_taawun_test").await, 200);
+    assert_eq!(lookup(cash["number"].as_str().unwrap().to_string()).await["paymentStatus"], "PENDING");
+
     // Success confirms it; the same event again is applied once.
-    let succeeded = intent_event("evt_ok_1", "payment_intent.succeeded", "pi_test_1", order_id);
+    let succeeded = intent_event("evt_ok_1", "payment_intent.succeeded", "pi_test_1", order_id, total_minor);
     assert_eq!(post_webhook(&app, &succeeded, now, "whsec_taawun_test").await, 200);
     let o = lookup(number.clone()).await;
     assert_eq!((o["status"].as_str(), o["paymentStatus"].as_str()), (Some("CONFIRMED"), Some("PAID")));
     let events = o["events"].as_array().unwrap().len();
     assert_eq!(post_webhook(&app, &succeeded, now, "whsec_taawun_test").await, 200);
     // A late failure after the success changes nothing either.
-    let late = intent_event("evt_failed_late", "payment_intent.payment_failed", "pi_test_1", order_id);
+    let late = intent_event("evt_failed_late", "payment_intent.payment_failed", "pi_test_1", order_id, total_minor);
     assert_eq!(post_webhook(&app, &late, now, "whsec_taawun_test").await, 200);
     let o = lookup(number.clone()).await;
     assert_eq!(o["events"].as_array().unwrap().len(), events);
@@ -402,7 +439,6 @@ async fn card_payment_through_stripe(app: TestApp, mock: StripeMock) {
     .await;
 
     // Staff refund through Stripe.
-    let admin = app.login_as("admin").await;
     let body = app
         .gql_as(&admin, "mutation($i: OrderRefundInput!) { orderRefund(input: $i) { order { status paymentStatus refunded { amount } } userErrors { field message code } } }", json!({ "i": { "orderId": order["id"], "reason": "damaged" } }))
         .await;
