@@ -567,6 +567,16 @@ fn place_order(
     settings: &CommerceSettings,
 ) -> Result<OrderRow, AppError> {
     let cart = open_cart(conn, viewer, &input.cart_id)?;
+    // Claim the cart first, conditionally: on PostgreSQL the update locks its row, so a
+    // concurrent checkout of the same cart (with another idempotency key) waits, then finds
+    // it completed and places nothing.
+    if store::complete_cart(conn, cart.id, now())? == 0 {
+        return Err(AppError::user(
+            ErrorCode::CartCompleted,
+            &["input", "cartId"],
+            msg!("this cart was already checked out"),
+        ));
+    }
     let view = cart_view(conn, cart.clone(), settings)?;
     if view.lines.is_empty() {
         return Err(AppError::user(ErrorCode::CartEmpty, &["input", "cartId"], msg!("the cart is empty")));
@@ -610,7 +620,6 @@ fn place_order(
         )?;
     }
     event(conn, &order, None, viewer, None, status.as_str(), None)?;
-    store::complete_cart(conn, cart.id, at)?;
     if !card {
         enqueue_order_emails(conn, &order)?;
     }

@@ -64,8 +64,11 @@ pub fn set_cart_account(conn: &mut DbConn, id: i64, account_id: i64) -> QueryRes
     diesel::update(carts::table.find(id)).set(carts::account_id.eq(account_id)).execute(conn)
 }
 
+/// Marks an open cart completed; 0 when it already was.
 pub fn complete_cart(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(carts::table.find(id)).set(carts::completed_at.eq(at)).execute(conn)
+    diesel::update(carts::table.find(id).filter(carts::completed_at.is_null()))
+        .set(carts::completed_at.eq(at))
+        .execute(conn)
 }
 
 pub fn cart_lines(conn: &mut DbConn, cart_id: i64) -> QueryResult<Vec<CartLineRow>> {

@@ -228,6 +228,36 @@ async fn forty_buyers_race_for_the_last_ten_units(app: TestApp) {
 }
 on_both_backends!(forty_buyers_race_for_the_last_ten_units);
 
+async fn one_cart_checked_out_twice_at_once_makes_one_order(app: TestApp) {
+    let slug = "amlou-tighanimine";
+    let (variant_id, before, _) = variant(&app, slug).await;
+    let cart = new_cart(&app, None, json!([{ "variantId": variant_id, "quantity": 1 }])).await;
+    let cart = cart["id"].as_str().unwrap().to_string();
+    // Eight checkouts of the same cart, each with its own idempotency key, at once.
+    let attempts =
+        (0..8).map(|i| {
+            let (app, cart) = (&app, cart.clone());
+            async move {
+                app.gql(CHECKOUT, checkout_input(&cart, &format!("twice-{i}-key"), "CASH_ON_DELIVERY", "fr")).await
+            }
+        });
+    let results = futures_util::future::join_all(attempts).await;
+    let mut placed = 0;
+    for body in &results {
+        match error_codes(body, "checkoutComplete").as_slice() {
+            [] => placed += 1,
+            [code] if code == "CART_COMPLETED" => {}
+            other => panic!("unexpected outcome {other:?}: {body}"),
+        }
+    }
+    assert_eq!(placed, 1);
+    assert_eq!(stock(&app, slug).await, before - 1, "the stock was taken once");
+    let admin = app.login_as("admin").await;
+    let orders = app.gql_as(&admin, "{ orders(first: 100) { totalCount } }", json!({})).await;
+    assert_eq!(orders["data"]["orders"]["totalCount"], 1);
+}
+on_both_backends!(one_cart_checked_out_twice_at_once_makes_one_order);
+
 async fn bad_cart_and_checkout_input_changes_nothing(app: TestApp) {
     let (argan, argan_stock, _) = variant(&app, "amlou-tighanimine").await;
     let cases = [
