@@ -367,6 +367,10 @@ impl Fulfilment {
     async fn cash_collected(&self) -> bool {
         self.0.cash_collected
     }
+    /// What was given back to the buyer for this part.
+    async fn refunded(&self) -> Money {
+        Money::mad(self.0.refunded_minor)
+    }
     async fn carrier(&self) -> Option<&str> {
         self.0.carrier.as_deref()
     }

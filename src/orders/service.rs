@@ -954,6 +954,10 @@ fn settle_order(conn: &mut DbConn, order_id: i64, viewer: Option<&Viewer>) -> Re
 fn cancel_fulfilment(conn: &mut DbConn, f: &FulfilmentRow) -> Result<(), AppError> {
     let lines = store::lines_of_fulfilments(conn, &[f.id])?.remove(&f.id).unwrap_or_default();
     catalog::release_stock(conn, &lines.iter().map(|l| (l.variant_id, l.quantity)).collect::<Vec<_>>())?;
+    if f.refunded_minor > 0 {
+        // Refunded first: the refund already reversed its sale and commission.
+        return Ok(());
+    }
     ledger(
         conn,
         f.cooperative_id,
@@ -1189,6 +1193,12 @@ pub struct RefundPlan {
     pub idempotency_key: String,
 }
 
+/// What a refund gives back for one part: what was paid for it and not yet refunded. Cash on
+/// delivery pays a part only when its cash is collected.
+fn refundable_minor(f: &FulfilmentRow, cod: bool) -> i64 {
+    if cod && !f.cash_collected { 0 } else { f.gross_minor() - f.refunded_minor }
+}
+
 /// Staff only: checks the refund is possible and how much it is, without changing anything.
 pub fn plan_refund(
     conn: &mut DbConn,
@@ -1223,9 +1233,13 @@ pub fn plan_refund(
         }
         None => None,
     };
+    let cod = order.payment_method() == PaymentMethod::CashOnDelivery;
     let amount_minor = match &fulfilment {
-        Some(f) => f.gross_minor() - f.refunded_minor,
-        None => order.total_minor - order.refunded_minor,
+        Some(f) => refundable_minor(f, cod),
+        None => {
+            let parts = store::fulfilments_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
+            parts.iter().map(|f| refundable_minor(f, cod)).sum()
+        }
     };
     if amount_minor <= 0 {
         return Err(AppError::Rejected(vec![UserError::new(
@@ -1249,24 +1263,39 @@ pub fn record_refund(
 ) -> Result<OrderRow, AppError> {
     write_tx(conn, |conn| {
         let order = &plan.order;
+        // Planned on what the order was; if another refund landed since (a double submit,
+        // with the same idempotency key at the provider), it is already recorded.
+        if store::add_order_refunded_if(conn, order.id, order.refunded_minor, plan.amount_minor)? == 0 {
+            return store::find_order(conn, order.id)?.ok_or_else(|| AppError::internal("order vanished"));
+        }
+        let cod = order.payment_method() == PaymentMethod::CashOnDelivery;
         let fulfilments = store::fulfilments_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
         let targets: Vec<&FulfilmentRow> = match &plan.fulfilment {
             Some(f) => fulfilments.iter().filter(|x| x.id == f.id).collect(),
-            None => fulfilments.iter().filter(|f| f.gross_minor() > f.refunded_minor).collect(),
+            None => fulfilments.iter().filter(|f| refundable_minor(f, cod) > 0).collect(),
         };
         for f in targets {
-            let amount = f.gross_minor() - f.refunded_minor;
+            let amount = refundable_minor(f, cod);
             store::add_fulfilment_refunded(conn, f.id, amount)?;
-            ledger(
-                conn,
-                f.cooperative_id,
-                Some(order.id),
-                Some(f.id),
-                LedgerKind::Refund,
-                -amount,
-                provider_reference.clone(),
-                viewer.map(|v| v.account_id),
-            )?;
+            // A cancelled part's sale and commission were already reversed by its
+            // cancellation: the buyer gets the money back, the cooperative's ledger is done.
+            if f.status() == FulfilmentStatus::Cancelled || amount == 0 {
+                continue;
+            }
+            // Cash on delivery: the cooperative that took the cash gives it back itself, so
+            // only the commission comes back to it.
+            if !cod {
+                ledger(
+                    conn,
+                    f.cooperative_id,
+                    Some(order.id),
+                    Some(f.id),
+                    LedgerKind::Refund,
+                    -amount,
+                    provider_reference.clone(),
+                    viewer.map(|v| v.account_id),
+                )?;
+            }
             if f.refunded_minor == 0 {
                 ledger(
                     conn,
@@ -1292,7 +1321,6 @@ pub fn record_refund(
                 created_at: now(),
             },
         )?;
-        store::add_order_refunded(conn, order.id, plan.amount_minor)?;
         let refunded = order.refunded_minor + plan.amount_minor;
         let (payment, status) = if refunded >= order.total_minor {
             (PaymentStatus::Refunded, Some(OrderStatus::Refunded))
@@ -1310,8 +1338,6 @@ pub fn record_refund(
 
 // ---- payments from the provider ----
 
-/// Applies a verified Stripe event once: a replay, or an event for another integration,
-/// changes nothing. Safe in any order: a late `payment_failed` never undoes a payment.
 /// The card order an event is about: the one whose PaymentIntent it names. The metadata's
 /// order id is only trusted for an order whose PaymentIntent is not recorded yet, and only
 /// card orders take card events.
@@ -1334,6 +1360,8 @@ fn pays_for(intent: &StripeObject, order: &OrderRow) -> bool {
         && received == Some(order.total_minor)
 }
 
+/// Applies a verified Stripe event once: a replay, or an event for another integration,
+/// changes nothing. Safe in any order: a late `payment_failed` never undoes a payment.
 pub fn apply_stripe_event(conn: &mut DbConn, event: &StripeEvent) -> Result<bool, AppError> {
     write_tx(conn, |conn| {
         let object = &event.data.object;

@@ -274,6 +274,14 @@ pub fn add_order_refunded(conn: &mut DbConn, id: i64, amount: i64) -> QueryResul
     diesel::update(orders::table.find(id)).set(orders::refunded_minor.eq(orders::refunded_minor + amount)).execute(conn)
 }
 
+/// Adds a refund to an order only if its refunded total is still `seen`; 0 when another
+/// refund got there first. On PostgreSQL the update waits for that other one's commit.
+pub fn add_order_refunded_if(conn: &mut DbConn, id: i64, seen: i64, amount: i64) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id).filter(orders::refunded_minor.eq(seen)))
+        .set(orders::refunded_minor.eq(orders::refunded_minor + amount))
+        .execute(conn)
+}
+
 // ---- fulfilments and lines ----
 
 pub fn insert_fulfilment(conn: &mut DbConn, new: &NewFulfilment) -> QueryResult<i64> {

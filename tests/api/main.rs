@@ -9,6 +9,7 @@ mod accounts;
 mod browse;
 mod contract;
 mod http;
+mod ledger;
 mod manage;
 mod nodes;
 mod orders;
