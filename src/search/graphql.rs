@@ -12,8 +12,9 @@ use crate::catalog::graphql::{Category, Cooperative, Product, visible_products};
 use crate::catalog::loaders::{CatalogLoader, CategoryKey};
 use crate::catalog::model::{LabelType, ProductFilterInput, ProductQuery, ProductSortKey};
 use crate::catalog::service as catalog;
-use crate::kernel::error::AppError;
+use crate::kernel::error::{AppError, ErrorCode};
 use crate::kernel::graphql::context::CtxExt;
+use crate::kernel::graphql::page_cost;
 use crate::kernel::graphql::relay::OffsetCursor;
 use crate::kernel::graphql::{ids, loader_error};
 use crate::kernel::i18n::Locale;
@@ -22,7 +23,7 @@ use crate::msg;
 use crate::registry::loaders::{CooperativeKey, RegistryLoader};
 
 /// A dimension search results are counted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
 pub enum SearchFacet {
     Region,
     Category,
@@ -30,6 +31,9 @@ pub enum SearchFacet {
     Cooperative,
     Sector,
 }
+
+/// What one facet costs towards the complexity limit (its counts are an aggregation).
+const FACET_COST: usize = 100;
 
 impl SearchFacet {
     fn field(self) -> &'static str {
@@ -141,7 +145,9 @@ impl SearchQueryRoot {
     /// typo tolerance, synonyms, facets and highlights. An empty query browses.
     /// Unlike lists, results are ranked: their cursors are positions in the ranking, so a
     /// product indexed between two page loads can shift later pages by one.
+    /// Each facet asked for is counted: at most one of each, and each costs as much as a page.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "page_cost(first, None, child_complexity) + facets.len() * FACET_COST")]
     async fn product_search(
         &self,
         ctx: &Context<'_>,
@@ -154,7 +160,11 @@ impl SearchQueryRoot {
         after: Option<String>,
     ) -> Result<SearchConnection> {
         if query.chars().count() > 200 {
-            return Err(AppError::bad_input(&["query"], msg!("at most 200 characters")).into());
+            return Err(AppError::user(ErrorCode::TooLong, &["query"], msg!("at most 200 characters")).into());
+        }
+        let distinct: std::collections::HashSet<SearchFacet> = facets.iter().copied().collect();
+        if distinct.len() != facets.len() {
+            return Err(AppError::user(ErrorCode::Duplicate, &["facets"], msg!("each facet at most once")).into());
         }
         let args = ctx.page_args(after, None, first, None)?;
         let window = args.offset_window()?;

@@ -160,9 +160,15 @@ impl FiguresCache {
 #[derive(Default)]
 pub struct StatsQuery;
 
+/// What one `nationalFigures` costs towards the complexity limit.
+pub const NATIONAL_FIGURES_COST: usize = 2_500;
+
 #[Object]
 impl StatsQuery {
     /// Cooperatives, members, women, young members and jobs on `asOf` (today by default).
+    /// Each date is computed over the whole register: it counts 2,500 towards the
+    /// complexity limit, so one request asks for a few dates at most.
+    #[graphql(complexity = "NATIONAL_FIGURES_COST + child_complexity")]
     async fn national_figures(&self, ctx: &Context<'_>, as_of: Option<Date>) -> Result<NationalFigures> {
         let as_of = as_of.map(|d| d.0).unwrap_or_else(crate::registry::service::today);
         let age = ctx.data_unchecked::<RegistryRules>().youth_age_limit;

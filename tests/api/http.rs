@@ -488,3 +488,29 @@ async fn graphiql_renders_offline_and_loads_the_schema() {
         .any(|l| l.contains("http_requests") && l.contains("\"/graphql\"") && l.contains("POST") && l.contains("200"));
     assert!(posted, "no POST /graphql from the page:\n{metrics}");
 }
+
+async fn expensive_fields_count_towards_the_complexity_limit(app: TestApp) {
+    // Each date of the national figures is computed over the whole register: a handful of
+    // dates in one request is the most it may ask for.
+    let dates: String = (0..10)
+        .map(|i| format!("d{i}: nationalFigures(asOf: \"2025-0{}-01\") {{ cooperatives }} ", i % 9 + 1))
+        .collect();
+    let body = app.gql(&format!("{{ {dates} }}"), json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{body}");
+    let two = app
+        .gql(
+            "{ a: nationalFigures(asOf: \"2025-01-01\") { cooperatives } b: nationalFigures { cooperatives } }",
+            json!({}),
+        )
+        .await;
+    assert!(two.get("errors").is_none(), "{two}");
+    // Facets: each at most once, each counted.
+    let body = app.gql("{ productSearch(facets: [REGION, REGION]) { totalCount } }", json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "DUPLICATE", "{body}");
+    let body = app
+        .gql("{ productSearch(facets: [REGION, CATEGORY, LABEL, COOPERATIVE, SECTOR]) { totalCount } }", json!({}))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+}
+on_both_backends!(expensive_fields_count_towards_the_complexity_limit);
