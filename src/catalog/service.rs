@@ -577,6 +577,8 @@ pub fn update_product(
                 &labels.into_iter().map(|l| NewLabel { product_id: id, ..l }).collect::<Vec<_>>(),
             )?;
         }
+        // Names, status, category, region and labels are all in the index.
+        enqueue_search_sync(conn, &[id])?;
         store::find_product(conn, id)?.ok_or_else(|| AppError::internal("product vanished"))
     })
 }
