@@ -238,6 +238,11 @@ impl Order {
     async fn number(&self) -> &str {
         &self.0.number
     }
+    /// The secret that, with the number and the email, finds this order through
+    /// `orderLookup` (sent in the confirmation email; seen by whoever may see the order).
+    async fn lookup_key(&self) -> &str {
+        &self.0.lookup_key
+    }
     async fn status(&self) -> OrderStatus {
         self.0.status()
     }
@@ -488,9 +493,16 @@ impl OrdersQuery {
         Ok(found.map(Order))
     }
 
-    /// For guests: an order by its number and the email it was placed with.
-    async fn order_lookup(&self, ctx: &Context<'_>, number: String, email: String) -> Result<Option<Order>> {
-        Ok(ctx.db().run(move |conn| service::lookup_order(conn, &number, &email)).await?.map(Order))
+    /// For guests: an order by its number, the email it was placed with and its lookup key
+    /// (from the confirmation email). All three must match; null otherwise.
+    async fn order_lookup(
+        &self,
+        ctx: &Context<'_>,
+        number: String,
+        email: String,
+        key: String,
+    ) -> Result<Option<Order>> {
+        Ok(ctx.db().run(move |conn| service::lookup_order(conn, &number, &email, &key)).await?.map(Order))
     }
 
     /// Staff: every order.

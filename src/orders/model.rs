@@ -181,6 +181,8 @@ pub struct OrderRow {
     pub ship_postal_code: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The secret `orderLookup` needs with the number and email (in the confirmation email).
+    pub lookup_key: String,
 }
 
 impl OrderRow {

@@ -597,6 +597,7 @@ fn place_order(
     let card = input.payment_method == PaymentMethod::Card;
     let status = if card { OrderStatus::PendingPayment } else { OrderStatus::Confirmed };
     let mut order = new_order(viewer, input, checked, cart.id, &cost, status, at);
+    order.lookup_key = new_token("")?;
     order.id = store::insert_order(conn, &order)?;
     order.number = format!("TW-{:07}", order.id);
     store::set_order_number(conn, order.id, &order.number)?;
@@ -665,6 +666,7 @@ fn new_order(
         ship_postal_code: trimmed(&a.postal_code),
         created_at: at,
         updated_at: at,
+        lookup_key: String::new(),
     }
 }
 
@@ -797,7 +799,7 @@ fn enqueue_order_emails(conn: &mut DbConn, order: &OrderRow) -> Result<(), AppEr
             to: order.email.clone(),
             locale: order.locale.clone(),
             data: serde_json::json!({
-                "number": order.number, "customer_name": order.ship_full_name,
+                "number": order.number, "customer_name": order.ship_full_name, "lookup_key": order.lookup_key,
                 "lines": lines.iter().map(line_json).collect::<Vec<_>>(),
                 "subtotal": mad(order.subtotal_minor), "shipping": mad(order.shipping_minor), "total": mad(order.total_minor),
                 "payment_method": order.payment_method, "address": address(locale),
@@ -893,9 +895,17 @@ pub fn find_order_for(
 }
 
 /// A guest finds their order with its number and the email it was placed with.
-pub fn lookup_order(conn: &mut DbConn, number: &str, email: &str) -> Result<Option<OrderRow>, AppError> {
+/// A guest's order by its number, email and lookup key (all three must match).
+pub fn lookup_order(conn: &mut DbConn, number: &str, email: &str, key: &str) -> Result<Option<OrderRow>, AppError> {
     let email = crate::kernel::validate::normalize_email(email);
-    Ok(store::order_by_number(conn, number.trim())?.filter(|o| o.email == email))
+    let key = key.trim();
+    Ok(store::order_by_number(conn, number.trim())?
+        .filter(|o| o.email == email && !o.lookup_key.is_empty() && same_secret(&o.lookup_key, key)))
+}
+
+/// Compares two secrets in a time that does not depend on where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 // ---- lifecycle ----

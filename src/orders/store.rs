@@ -191,6 +191,7 @@ pub fn insert_order(conn: &mut DbConn, order: &OrderRow) -> QueryResult<i64> {
             orders::ship_postal_code.eq(&order.ship_postal_code),
             orders::created_at.eq(order.created_at),
             orders::updated_at.eq(order.updated_at),
+            orders::lookup_key.eq(&order.lookup_key),
         )
     )
 }

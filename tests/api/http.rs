@@ -412,7 +412,7 @@ async fn get_answers_can_be_cached(app: TestApp) {
     // Anonymous but not catalogue data (an order looked up by email): not for shared caches.
     let lookup = app
         .client
-        .get(app.url("/graphql?query=%7B%20orderLookup(number%3A%20%22TW-1%22%2C%20email%3A%20%22a%40b.ma%22)%20%7B%20id%20%7D%20%7D"))
+        .get(app.url("/graphql?query=%7B%20orderLookup(number%3A%20%22TW-1%22%2C%20email%3A%20%22a%40b.ma%22%2C%20key%3A%20%22k%22)%20%7B%20id%20%7D%20%7D"))
         .send()
         .await
         .unwrap();

@@ -11,7 +11,7 @@ const CART_CREATE: &str = r#"mutation($i: CartCreateInput) { cartCreate(input: $
     cart { id totalQuantity lines(first: 50) { nodes { id quantity unitPrice { amount } } } cost(regionCode: "09") { subtotal { amount } shipping { amount } total { amount } cooperatives { cooperative { slug } subtotal { amount } shipping { amount } } } warnings { code } }
     userErrors { field message code } } }"#;
 const CHECKOUT: &str = r#"mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) {
-    order { id number status paymentStatus paymentMethod total { amount } subtotal { amount } shipping { amount }
+    order { id number lookupKey status paymentStatus paymentMethod total { amount } subtotal { amount } shipping { amount }
             fulfilments { id status cooperative { slug } subtotal { amount } commission { amount } net { amount } }
             lines { sku quantity productName } }
     paymentClientSecret
@@ -164,24 +164,25 @@ async fn cash_on_delivery_order_from_two_cooperatives(app: TestApp) {
         .await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
 
-    // The customer sees the order; a guest finds it by number and email.
+    // The customer sees the order; a guest finds it by number, email and the key of the
+    // confirmation email, and not without the key: numbers are sequential, emails known.
     let mine = app.gql_as(&customer, "{ me { orders(first: 5) { totalCount nodes { number } } } }", json!({})).await;
     assert_eq!(mine["data"]["me"]["orders"]["totalCount"], 1);
     let number = order["number"].as_str().unwrap();
-    let found = app
-        .gql(
-            "query($n: String!, $e: String!) { orderLookup(number: $n, email: $e) { status } }",
-            json!({ "n": number, "e": "buyer@example.ma" }),
-        )
-        .await;
+    let key = order["lookupKey"].as_str().unwrap();
+    assert!(key.len() >= 24, "{order}");
+    let lookup =
+        "query($n: String!, $e: String!, $k: String!) { orderLookup(number: $n, email: $e, key: $k) { status } }";
+    let found = app.gql(lookup, json!({ "n": number, "e": "buyer@example.ma", "k": key })).await;
     assert_eq!(found["data"]["orderLookup"]["status"], "COMPLETED");
-    let wrong = app
-        .gql(
-            "query($n: String!, $e: String!) { orderLookup(number: $n, email: $e) { status } }",
-            json!({ "n": number, "e": "someone@else.ma" }),
-        )
-        .await;
-    assert_eq!(wrong["data"]["orderLookup"], Value::Null);
+    for (email, k) in [("someone@else.ma", key), ("buyer@example.ma", ""), ("buyer@example.ma", "guess")] {
+        let wrong = app.gql(lookup, json!({ "n": number, "e": email, "k": k })).await;
+        assert_eq!(wrong["data"]["orderLookup"], Value::Null, "{email} {k}");
+    }
+    app.eventually("the key in the confirmation email", || async {
+        app.mail_files().iter().any(|m| m.contains("buyer@example.ma") && m.contains(key))
+    })
+    .await;
 }
 on_both_backends!(cash_on_delivery_order_from_two_cooperatives);
 
@@ -405,11 +406,12 @@ async fn card_payment_through_stripe(app: TestApp, mock: StripeMock) {
     let refused = app.gql_as(&admin, cancel, json!({ "i": { "orderId": order["id"] } })).await;
     assert_eq!(error_codes(&refused, "orderCancel"), ["INVALID_TRANSITION"], "{refused}");
 
+    let key = order["lookupKey"].as_str().unwrap().to_string();
     let lookup = |n: String| {
-        let app = &app;
+        let (app, key) = (&app, key.clone());
         async move {
             let b = app
-                .gql("query($n: String!, $e: String!) { orderLookup(number: $n, email: $e) { status paymentStatus paymentClientSecret events { toStatus } } }", json!({ "n": n, "e": "buyer@example.ma" }))
+                .gql("query($n: String!, $e: String!, $k: String!) { orderLookup(number: $n, email: $e, key: $k) { status paymentStatus paymentClientSecret events { toStatus } } }", json!({ "n": n, "e": "buyer@example.ma", "k": key }))
                 .await;
             b["data"]["orderLookup"].clone()
         }
@@ -448,7 +450,9 @@ async fn card_payment_through_stripe(app: TestApp, mock: StripeMock) {
     let cash_total = (amount(&cash["total"]) * 100.0).round() as i64;
     let cash_event = intent_event("evt_cash", "payment_intent.succeeded", "pi_cash", raw_id(&cash["id"]), cash_total);
     assert_eq!(post_webhook(&app, &cash_event, now, "whsec_taawun_test").await, 200);
-    assert_eq!(lookup(cash["number"].as_str().unwrap().to_string()).await["paymentStatus"], "PENDING");
+    let cash_state =
+        app.gql_as(&admin, "query($id: ID!) { order(id: $id) { paymentStatus } }", json!({ "id": cash["id"] })).await;
+    assert_eq!(cash_state["data"]["order"]["paymentStatus"], "PENDING", "{cash_state}");
 
     // Success confirms it; the same event again is applied once.
     let succeeded = intent_event("evt_ok_1", "payment_intent.succeeded", "pi_test_1", order_id, total_minor);

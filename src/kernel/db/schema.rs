@@ -222,6 +222,7 @@ diesel::table! {
         ship_postal_code -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        lookup_key -> Text,
     }
 }
 
