@@ -296,13 +296,11 @@ impl Variant {
     async fn weight_grams(&self) -> Option<i32> {
         self.0.weight_grams
     }
+    /// The product, when the viewer may see it (a cart line may hold a product since set back
+    /// to draft: it answers null, as `product(id:)` does).
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
-        Ok(ctx
-            .loader::<CatalogLoader>()
-            .load_one(ProductKey(self.0.product_id))
-            .await
-            .map_err(loader_error)?
-            .map(Product))
+        let row = ctx.loader::<CatalogLoader>().load_one(ProductKey(self.0.product_id)).await.map_err(loader_error)?;
+        visible_product(ctx, row).await
     }
 }
 

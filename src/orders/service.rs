@@ -991,12 +991,27 @@ fn cancel_fulfilment(conn: &mut DbConn, f: &FulfilmentRow) -> Result<(), AppErro
     Ok(())
 }
 
+/// Longest note or reason kept with an order's history, in characters.
+pub const MAX_NOTE_LEN: usize = 1000;
+
+/// Free text is bounded wherever it is kept.
+fn bounded(checks: &mut Checks, field: Vec<String>, text: Option<&str>, max: usize) {
+    if text.is_some_and(|t| t.chars().count() > max) {
+        checks.fail_with(ErrorCode::TooLong, field, msg!("must be at most {max} characters", max = max));
+    }
+}
+
 pub fn update_fulfilment(
     conn: &mut DbConn,
     viewer: Option<&Viewer>,
     input: FulfilmentUpdateInput,
 ) -> Result<FulfilmentRow, AppError> {
     let viewer = viewer.ok_or(AppError::Unauthenticated)?;
+    let mut bounds = Checks::new();
+    bounded(&mut bounds, path!["input", "note"], input.note.as_deref(), MAX_NOTE_LEN);
+    bounded(&mut bounds, path!["input", "carrier"], input.carrier.as_deref(), 100);
+    bounded(&mut bounds, path!["input", "trackingNumber"], input.tracking_number.as_deref(), 100);
+    bounds.finish()?;
     let raw = ids::decode(&input.fulfilment_id, "Fulfilment").ok_or_else(|| {
         AppError::user(ErrorCode::InvalidId, &["input", "fulfilmentId"], msg!("is not a valid Fulfilment id"))
     })?;
@@ -1130,6 +1145,9 @@ fn enqueue_shipment_notice(
 /// stock goes back and the ledger is reversed.
 pub fn cancel_order(conn: &mut DbConn, viewer: Option<&Viewer>, input: OrderCancelInput) -> Result<OrderRow, AppError> {
     let viewer_ref = viewer.ok_or(AppError::Unauthenticated)?;
+    let mut bounds = Checks::new();
+    bounded(&mut bounds, path!["input", "reason"], input.reason.as_deref(), MAX_NOTE_LEN);
+    bounds.finish()?;
     let order = find_order_for(conn, viewer, &input.order_id, &["input", "orderId"])?;
     if !order.status().can_become(OrderStatus::Cancelled) {
         return Err(AppError::Rejected(vec![UserError::new(
@@ -1219,6 +1237,9 @@ pub fn plan_refund(
     if !v.is_admin() {
         return Err(AppError::forbidden(msg!("only the marketplace's staff refund orders")));
     }
+    let mut bounds = Checks::new();
+    bounded(&mut bounds, path!["input", "reason"], input.reason.as_deref(), MAX_NOTE_LEN);
+    bounds.finish()?;
     let order = find_order_for(conn, viewer, &input.order_id, &["input", "orderId"])?;
     if !matches!(order.payment_status(), PaymentStatus::Paid | PaymentStatus::PartiallyRefunded) {
         return Err(AppError::Rejected(vec![UserError::new(

@@ -1358,6 +1358,21 @@ fn require_filer(viewer: &Viewer, cooperative_id: i64) -> Result<(), AppError> {
     }
 }
 
+/// A fiscal year the register can have: from the first cooperative law to next year (dates of
+/// years far outside would not exist).
+fn check_fiscal_year(fiscal_year: i32) -> Result<(), AppError> {
+    let last = today().year() + 1;
+    if (1900..=last).contains(&fiscal_year) {
+        Ok(())
+    } else {
+        Err(AppError::user(
+            ErrorCode::OutOfRange,
+            &["fiscalYear"],
+            msg!("must be a year from 1900 to {last}", last = last),
+        ))
+    }
+}
+
 pub fn deadlines(rules: &RegistryRules, fiscal_year: i32) -> FilingDeadlines {
     let md = parse_month_day(&rules.assembly_deadline).unwrap_or((6, 30));
     FilingDeadlines::for_year(fiscal_year, md, rules.statements_within_days)
@@ -1504,6 +1519,7 @@ pub fn missing_filings(
     want_total: bool,
 ) -> Result<Page<(CooperativeRow, RegisterEntryRow)>, AppError> {
     require_office_staff(viewer)?;
+    check_fiscal_year(fiscal_year)?;
     let mut checks = Checks::new();
     let region = match &region_code {
         Some(code) => region_id(conn, &mut checks, path!["regionCode"], code)?,
@@ -1531,6 +1547,7 @@ pub fn missing_filings_by_region(
     fiscal_year: i32,
 ) -> Result<Vec<(i64, i64, i64)>, AppError> {
     require_office_staff(viewer)?;
+    check_fiscal_year(fiscal_year)?;
     let due = today() > deadlines(rules, fiscal_year).final_deadline();
     let counts = store::filing_counts_by_region(conn, fiscal_year)?;
     Ok(counts.into_iter().map(|(r, expected, missing)| (r, expected, if due { missing } else { 0 })).collect())

@@ -170,3 +170,63 @@ async fn the_marketplace_is_for_administrators_and_its_own_managers(app: TestApp
     assert!(all["data"]["orders"]["totalCount"].as_i64().unwrap() >= 1, "{all}");
 }
 on_both_backends!(the_marketplace_is_for_administrators_and_its_own_managers);
+
+async fn small_holes_stay_closed(app: TestApp) {
+    // A fiscal year no calendar has: a clear error, not a panic.
+    let agent = app.login_as("agent").await;
+    for query in [
+        "{ missingFilings(fiscalYear: 2147483647) { totalCount } }",
+        "{ missingFilingsByRegion(fiscalYear: -5) { missing } }",
+    ] {
+        let body = app.gql_as(&agent, query, json!({})).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "OUT_OF_RANGE", "{query}: {body}");
+    }
+    // Free text is bounded where it is kept.
+    let (order, fulfilment, _) = placed_order(&app, "small-holes-1").await;
+    let admin = app.login_as("admin").await;
+    let long = "x".repeat(1001);
+    let body = app
+        .gql_as(
+            &admin,
+            "mutation($i: FulfilmentUpdateInput!) { fulfilmentUpdate(input: $i) { userErrors { field code } } }",
+            json!({ "i": { "fulfilmentId": fulfilment, "status": "PROCESSING", "note": long } }),
+        )
+        .await;
+    assert_eq!(body["data"]["fulfilmentUpdate"]["userErrors"][0]["code"], "TOO_LONG", "{body}");
+    let body = app
+        .gql_as(
+            &admin,
+            "mutation($i: OrderCancelInput!) { orderCancel(input: $i) { userErrors { field code } } }",
+            json!({ "i": { "orderId": order, "reason": long } }),
+        )
+        .await;
+    assert_eq!(body["data"]["orderCancel"]["userErrors"][0]["code"], "TOO_LONG", "{body}");
+    // A product set back to draft is not readable through a cart line's variant.
+    let product =
+        app.gql("{ product(slug: \"amlou-tighanimine\") { id variants(first: 1) { nodes { id } } } }", json!({})).await;
+    let variant = product["data"]["product"]["variants"]["nodes"][0]["id"].clone();
+    let cart = app
+        .gql(
+            "mutation($i: CartCreateInput) { cartCreate(input: $i) { cart { id } userErrors { code } } }",
+            json!({ "i": { "lines": [{ "variantId": variant, "quantity": 1 }] } }),
+        )
+        .await;
+    let cart = ok_payload(&cart, "cartCreate")["cart"]["id"].clone();
+    let manager = app.login_as("manager").await;
+    let draft = app
+        .gql_as(
+            &manager,
+            "mutation($i: ProductUpdateInput!) { productUpdate(input: $i) { userErrors { code } } }",
+            json!({ "i": { "id": product["data"]["product"]["id"], "status": "DRAFT" } }),
+        )
+        .await;
+    ok_payload(&draft, "productUpdate");
+    let body = app
+        .gql(
+            "query($id: ID!) { cart(id: $id) { lines(first: 5) { nodes { variant { product { slug status } } } } } }",
+            json!({ "id": cart }),
+        )
+        .await;
+    assert_eq!(body["data"]["cart"]["lines"]["nodes"][0]["variant"]["product"], Value::Null, "{body}");
+}
+on_both_backends!(small_holes_stay_closed);
