@@ -125,7 +125,11 @@ impl AppState {
             max_aliases: config.max_aliases,
             apq_cache_entries: config.apq_cache_entries,
         };
-        let schema = build_schema(schema_limits)
+        // Without introspection, clients generate from `graphql/schema.graphql` instead.
+        let introspect = |b: async_graphql::SchemaBuilder<_, _, _>| {
+            if config.introspection.unwrap_or(false) { b } else { b.disable_introspection() }
+        };
+        let schema = introspect(build_schema(schema_limits))
             .data(schema_limits)
             .data(db.clone())
             .data(limits.clone())
@@ -136,7 +140,8 @@ impl AppState {
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
             .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
             .finish();
-        let introspection = build_schema(SchemaLimits { max_depth: INTROSPECTION_MAX_DEPTH, ..schema_limits }).finish();
+        let introspection =
+            introspect(build_schema(SchemaLimits { max_depth: INTROSPECTION_MAX_DEPTH, ..schema_limits })).finish();
         let api = ApiState {
             db,
             schema,

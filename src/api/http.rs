@@ -7,6 +7,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType, Selection}
 use serde_json::json;
 
 use super::ApiState;
+use super::operation_limits::MutationsRefused;
 use crate::auth;
 use crate::catalog::loaders::CatalogLoader;
 use crate::kernel::graphql::context::{RequestContext, request_loader};
@@ -279,6 +280,14 @@ async fn execute(
     let signed_in = viewer.is_some();
     let personal_data_reader = viewer.clone();
     let schema = if is_introspection(&request) { &state.introspection } else { &state.schema };
+    let mut request = request;
+    // The same refusals as above, checked again on the document the persisted-query hash
+    // stands for (the text is empty when only the hash is sent).
+    if matches!(caching, Caching::Get { .. }) {
+        request = request.data(MutationsRefused("mutations must be sent with POST"));
+    } else if token_rejected {
+        request = request.data(MutationsRefused("the access token is invalid, expired or revoked"));
+    }
     let request = request
         .data(RequestContext { locale, viewer, client: state.rate_limiter.client(req) })
         .data(request_loader(RegistryLoader::new(state.db.clone())))

@@ -7,8 +7,13 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{ServerError, ServerResult, Variables};
+
+/// Request data saying this request may not run a mutation, and why (a `GET`, or a rejected
+/// token). Checked on the document itself, so a persisted query sent by its hash alone is
+/// checked too.
+pub struct MutationsRefused(pub &'static str);
 
 /// Mutations that check a password or create an account: one per request.
 const CREDENTIAL_MUTATIONS: [&str; 2] = ["login", "customerRegister"];
@@ -36,6 +41,12 @@ impl Extension for OperationLimits {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         self.check(&document).map_err(|message| ServerError::new(message, None))?;
+        if let Some(MutationsRefused(why)) = ctx.data_opt::<MutationsRefused>() {
+            let mutation = document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation);
+            if mutation {
+                return Err(ServerError::new(*why, None));
+            }
+        }
         Ok(document)
     }
 }

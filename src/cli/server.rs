@@ -10,7 +10,9 @@ use taawun::seed::demo;
 
 use super::{failed, open_db};
 
-pub fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+pub fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
+    // Introspection helps whoever explores the demo; in production it is a choice.
+    config.introspection = config.introspection.or(Some(with_demo));
     let state = AppState::build(config.clone()).map_err(|e| anyhow::anyhow!("cannot start: {e}"))?;
     if with_demo {
         let loaded = demo::seed(&mut *state.db().conn().map_err(failed)?).map_err(failed)?;

@@ -80,6 +80,8 @@ pub struct Config {
     pub max_cart_lines: usize,
     /// Run the outbox worker in this process.
     pub outbox_worker: bool,
+    /// Whether the schema answers introspection; unset: on with `--demo`, off otherwise.
+    pub introspection: Option<bool>,
     pub outbox_poll_ms: u64,
     pub outbox_max_attempts: i32,
     pub outbox_backoff_ms: u64,
@@ -186,6 +188,7 @@ impl Default for Config {
             max_line_quantity: 100,
             max_cart_lines: 50,
             outbox_worker: true,
+            introspection: None,
             outbox_poll_ms: 500,
             outbox_max_attempts: 8,
             outbox_backoff_ms: 5000,
@@ -304,6 +307,9 @@ impl Config {
         env_field!("TAAWUN_MAX_LINE_QUANTITY", self.max_line_quantity, parse);
         env_field!("TAAWUN_MAX_CART_LINES", self.max_cart_lines, parse);
         env_field!("TAAWUN_OUTBOX_WORKER", self.outbox_worker, parse);
+        if let Some(v) = get("TAAWUN_INTROSPECTION") {
+            self.introspection = Some(parse("TAAWUN_INTROSPECTION", v)?);
+        }
         env_field!("TAAWUN_OUTBOX_POLL_MS", self.outbox_poll_ms, parse);
         env_field!("TAAWUN_OUTBOX_MAX_ATTEMPTS", self.outbox_max_attempts, parse);
         env_field!("TAAWUN_OUTBOX_BACKOFF_MS", self.outbox_backoff_ms, parse);

@@ -106,11 +106,12 @@ impl TestApp {
     }
 
     fn start(
-        config: Config,
+        mut config: Config,
         demo: bool,
         dir: Option<tempfile::TempDir>,
         pg_schema: Option<(String, String)>,
     ) -> TestApp {
+        config.introspection = config.introspection.or(Some(demo));
         let kept = config.clone();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

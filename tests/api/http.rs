@@ -112,6 +112,22 @@ async fn persisted_queries_cors_health_and_metrics(app: TestApp) {
     assert_eq!(first.json::<Value>().await.unwrap()["data"]["regions"]["totalCount"], 12);
     let again = app.client.post(app.url("/graphql")).json(&json!({ "extensions": ext })).send().await.unwrap();
     assert_eq!(again.json::<Value>().await.unwrap()["data"]["regions"]["totalCount"], 12);
+    // A mutation registered with POST cannot then run over GET by its hash alone.
+    let mutation = "mutation { cartCreate { cart { id } userErrors { code } } }";
+    let hash: String = Sha256::digest(mutation.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let posted = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": mutation, "extensions": ext }))
+        .send()
+        .await
+        .unwrap();
+    assert!(posted.json::<Value>().await.unwrap()["data"]["cartCreate"]["cart"]["id"].is_string());
+    let url = format!("/graphql?extensions={}", urlencoding(&ext.to_string()));
+    let by_get: Value = app.client.get(app.url(&url)).send().await.unwrap().json().await.unwrap();
+    assert!(by_get["data"].is_null(), "{by_get}");
+    assert!(by_get["errors"][0]["message"].as_str().unwrap().contains("POST"), "{by_get}");
 
     // CORS: the allow-listed storefront may call from the browser; others may not.
     let preflight = |origin: &'static str| {
@@ -514,3 +530,24 @@ async fn expensive_fields_count_towards_the_complexity_limit(app: TestApp) {
     assert!(body.get("errors").is_none(), "{body}");
 }
 on_both_backends!(expensive_fields_count_towards_the_complexity_limit);
+
+/// Percent-encodes a query-string value.
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+async fn introspection_is_a_setting(app: TestApp) {
+    // Turned off, the schema answers nothing about itself.
+    let body = app.gql("{ __schema { queryType { name } } }", json!({})).await;
+    assert!(body["data"]["__schema"].is_null(), "{body}");
+    let body = app.gql("{ __type(name: \"Order\") { fields { name } } }", json!({})).await;
+    assert!(body["data"]["__type"].is_null(), "{body}");
+    let body = app.gql("{ __typename shop { currencies } }", json!({})).await;
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+}
+on_both_backends!(introspection_is_a_setting, crate::helpers::Options::with(|c| c.introspection = Some(false)));
