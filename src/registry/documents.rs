@@ -59,6 +59,26 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Whether a file sniffed as `content_type` is whole and only that: a PDF ends with its
+/// `%%EOF` and carries no web page, a PNG ends with its IEND chunk, a JPEG with its end
+/// marker. A `%PDF-` header in front of HTML is not a PDF.
+pub fn is_whole(content_type: &str, bytes: &[u8]) -> bool {
+    let trimmed = {
+        let end = bytes.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
+        &bytes[..end]
+    };
+    match content_type {
+        "application/pdf" => {
+            let lower: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
+            let markup = [&b"<html"[..], b"<script", b"<!doctype", b"<body", b"<iframe"];
+            trimmed.ends_with(b"%%EOF") && !markup.iter().any(|m| lower.windows(m.len()).any(|w| w == *m))
+        }
+        "image/png" => bytes.ends_with(&[0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]),
+        "image/jpeg" => bytes.ends_with(&[0xFF, 0xD9]),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +92,10 @@ mod tests {
         assert_eq!(std::fs::read(store.path_of(&a)).unwrap(), b"%PDF-1.7 statutes");
         assert_eq!(a.len(), 64);
         assert_eq!(sniff(b"%PDF-1.4"), Some("application/pdf"));
+        assert!(is_whole("application/pdf", b"%PDF-1.7\n1 0 obj\n%%EOF\n"));
+        assert!(!is_whole("application/pdf", b"%PDF-1.7\n<html><script>alert(1)</script>"));
+        assert!(!is_whole("application/pdf", b"%PDF-1.7\n<HTML>\n%%EOF"));
+        assert!(!is_whole("image/jpeg", b"\xFF\xD8\xFF\xE0 truncated"));
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
         assert_eq!(sniff(b"MZ\x90\x00"), None);
     }

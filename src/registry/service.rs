@@ -1085,6 +1085,9 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// Documents one application may hold (each at most the configured size).
+pub const MAX_DOCUMENTS_PER_APPLICATION: usize = 30;
+
 pub fn upload_document(
     conn: &mut DbConn,
     viewer: Option<&Viewer>,
@@ -1119,6 +1122,14 @@ pub fn upload_document(
     let sniffed = super::documents::sniff(&upload.bytes);
     let allowed = |t: &str| rules.document_content_types.iter().any(|a| a == t);
     match sniffed {
+        // (A file over the limit was cut when read: its size is the one error.)
+        Some(t) if allowed(t) && size <= rules.max_document_bytes && !super::documents::is_whole(t, &upload.bytes) => {
+            checks.fail_with(
+                ErrorCode::DocumentRejected,
+                path!["input", "file"],
+                msg!("is not a whole {t} file", t = t),
+            )
+        }
         Some(t) if allowed(t) => {
             if let Some(declared) = &upload.declared_type
                 && declared.split(';').next().unwrap_or("").trim() != t
@@ -1155,6 +1166,13 @@ pub fn upload_document(
                 ErrorCode::InvalidTransition,
                 &["input", "applicationId"],
                 msg!("the application can no longer be changed"),
+            ));
+        }
+        if store::application_documents(conn, id)?.len() >= MAX_DOCUMENTS_PER_APPLICATION {
+            return Err(AppError::user(
+                ErrorCode::DocumentRejected,
+                &["input", "applicationId"],
+                msg!("an application holds at most {max} documents", max = MAX_DOCUMENTS_PER_APPLICATION),
             ));
         }
     }

@@ -382,6 +382,25 @@ async fn creation_refusals(app: TestApp) {
     assert_eq!(body["data"]["registryDocumentUpload"]["userErrors"][0]["field"], json!(["input", "file"]));
     let body = upload(&app, &applicant, near_id, "STATUTES", b"MZ\x90\x00 not a pdf", "application/pdf").await;
     assert_eq!(error_codes(&body, "registryDocumentUpload"), ["DOCUMENT_REJECTED"]);
+    // A PDF header in front of a web page is not a PDF.
+    let page = b"%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>";
+    let body = upload(&app, &applicant, near_id, "STATUTES", page, "application/pdf").await;
+    assert_eq!(error_codes(&body, "registryDocumentUpload"), ["DOCUMENT_REJECTED"]);
+    // An application holds a bounded number of documents.
+    let draft = create(
+        &app,
+        &applicant,
+        application_input("Coopérative Tifawin Nour", "تعاونية تيفاوين نور", founders(5, 3, "100.00")),
+    )
+    .await;
+    let draft_id = draft["id"].as_str().unwrap();
+    for i in 0..30 {
+        let body = upload(&app, &applicant, draft_id, "STATUTES", &pdf(&format!("copy {i}")), "application/pdf").await;
+        ok_payload(&body, "registryDocumentUpload");
+    }
+    let body = upload(&app, &applicant, draft_id, "STATUTES", &pdf("one too many"), "application/pdf").await;
+    assert_eq!(error_codes(&body, "registryDocumentUpload"), ["DOCUMENT_REJECTED"]);
+    assert_eq!(application(&app, &applicant, draft_id).await["documents"].as_array().unwrap().len(), 30);
     assert_eq!(application(&app, &applicant, near_id).await["documents"], json!([]));
 }
 on_both_backends!(creation_refusals, crate::helpers::Options::with(|c| c.registry.max_document_bytes = 2048));
