@@ -70,6 +70,11 @@ fn request_locale(req: &HttpRequest, default: Locale) -> Locale {
         .unwrap_or(default)
 }
 
+/// The size of a request's query and variables, as JSON (files not included).
+fn operation_bytes(request: &async_graphql::Request) -> usize {
+    request.query.len() + serde_json::to_vec(&request.variables).map_or(usize::MAX, |v| v.len())
+}
+
 pub async fn post(state: web::Data<ApiState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     let media = negotiate(&req);
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -102,6 +107,15 @@ pub async fn post(state: web::Data<ApiState>, req: HttpRequest, body: web::Bytes
                 .max_num_files(4)
                 .max_file_size(state.http.max_upload_bytes);
             match async_graphql::http::receive_body(Some(content_type), &body[..], options).await {
+                // The files may be large; the operation itself is held to the JSON limit.
+                Ok(r) if operation_bytes(&r) > state.http.max_body_bytes => {
+                    return error_response(
+                        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                        media,
+                        &format!("the operation is larger than {} bytes", state.http.max_body_bytes),
+                        "BAD_REQUEST",
+                    );
+                }
                 Ok(r) => r,
                 Err(e) => {
                     return error_response(

@@ -36,6 +36,22 @@ pub struct WorkerSettings {
     pub batch: i64,
 }
 
+/// The longest one delivery may take (an SMTP send times out after 20 s).
+const ITEM_BUDGET: Duration = Duration::from_secs(30);
+
+impl WorkerSettings {
+    /// How long a claimed batch stays this worker's: long enough for every row of the batch
+    /// at its slowest, so another instance never claims (and sends) the same rows meanwhile.
+    /// A batch that runs longer is abandoned before its lease ends.
+    pub fn lease(&self) -> Duration {
+        ITEM_BUDGET.saturating_mul(self.batch.clamp(1, 10_000) as u32) + Duration::from_secs(60)
+    }
+
+    fn batch_deadline(&self) -> Duration {
+        self.lease() - Duration::from_secs(30)
+    }
+}
+
 pub fn backoff(settings: &WorkerSettings, attempts_so_far: i32) -> Duration {
     let factor = 2u32.saturating_pow(attempts_so_far.clamp(0, 20) as u32);
     settings.base_backoff.saturating_mul(factor).min(Duration::from_secs(3600))
@@ -60,11 +76,8 @@ impl Worker {
     pub async fn run_once(&self) -> usize {
         let worker = self.id.clone();
         let batch = self.settings.batch;
-        let rows = match self
-            .db
-            .run(move |conn| Ok(super::claim(conn, &worker, now(), chrono::Duration::seconds(120), batch)?))
-            .await
-        {
+        let lease = chrono::Duration::from_std(self.settings.lease()).unwrap_or(chrono::Duration::seconds(120));
+        let rows = match self.db.run(move |conn| Ok(super::claim(conn, &worker, now(), lease, batch)?)).await {
             Ok(rows) => rows,
             Err(e) => {
                 e.log_if_internal();
@@ -72,7 +85,11 @@ impl Worker {
             }
         };
         let handled = rows.len();
-        let outcomes = self.deliver.deliver_batch(&rows).await;
+        let outcomes =
+            match tokio::time::timeout(self.settings.batch_deadline(), self.deliver.deliver_batch(&rows)).await {
+                Ok(outcomes) => outcomes,
+                Err(_) => rows.iter().map(|_| Err("the batch ran past its lease".to_string())).collect(),
+            };
         let worker = self.id.clone();
         let settings = self.settings.clone();
         let result = self
@@ -130,5 +147,19 @@ mod tests {
         assert_eq!(backoff(&s, 0), Duration::from_secs(2));
         assert_eq!(backoff(&s, 3), Duration::from_secs(16));
         assert_eq!(backoff(&s, 30), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn the_lease_outlasts_a_batch_of_slow_sends() {
+        let s = WorkerSettings {
+            poll_interval: Duration::from_millis(10),
+            max_attempts: 5,
+            base_backoff: Duration::from_secs(2),
+            batch: 20,
+        };
+        // Twenty sends at the SMTP timeout (20 s each) end before the batch is abandoned,
+        // which happens before the lease lets another instance claim the rows.
+        assert!(s.batch_deadline() > Duration::from_secs(20 * 20));
+        assert!(s.lease() > s.batch_deadline());
     }
 }

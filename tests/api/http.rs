@@ -551,3 +551,26 @@ async fn introspection_is_a_setting(app: TestApp) {
     assert_eq!(body["data"]["__typename"], "Query", "{body}");
 }
 on_both_backends!(introspection_is_a_setting, crate::helpers::Options::with(|c| c.introspection = Some(false)));
+
+async fn multipart_operations_obey_the_json_limit(app: TestApp) {
+    let boundary = "----taawun-limit";
+    let padded = format!("{{ __typename }} # {}", "x".repeat(2 * 1024 * 1024));
+    let operations = json!({ "query": padded, "variables": {} });
+    let mut body = Vec::new();
+    for (name, value) in [("operations", operations.to_string()), ("map", "{}".to_string())] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+}
+on_both_backends!(multipart_operations_obey_the_json_limit);
