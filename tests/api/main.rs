@@ -6,6 +6,7 @@ mod meili_mock;
 mod stripe_mock;
 
 mod accounts;
+mod bad_input;
 mod browse;
 mod contract;
 mod http;
