@@ -40,6 +40,8 @@ pub struct AppState {
     /// The embedded index, when Meilisearch is not configured.
     pub search: Option<Arc<EmbeddedIndex>>,
     search_engine: Arc<dyn SearchEngine>,
+    /// Set on PostgreSQL with the embedded index: this instance's key in `server_instances`.
+    instance: Option<String>,
 }
 
 /// Routes each outbox row to what delivers it: emails to the mailer, index updates (of
@@ -118,6 +120,18 @@ impl AppState {
             &config.mail_from,
         )?);
         let (search, search_engine) = open_search(&config)?;
+        let instance = match (&search, db.kind()) {
+            (Some(_), crate::kernel::db::BackendKind::Postgres) => {
+                let key = std::fs::canonicalize(&config.data_dir)
+                    .unwrap_or_else(|_| config.data_dir.clone())
+                    .to_string_lossy()
+                    .into_owned();
+                let mut conn = db.conn().map_err(|e| e.detail())?;
+                search::instances::register_embedded(&mut conn, &key).map_err(|e| e.detail())??;
+                Some(key)
+            }
+            _ => None,
+        };
         let schema_limits = SchemaLimits {
             max_depth: config.max_query_depth,
             max_complexity: config.max_query_complexity,
@@ -163,7 +177,7 @@ impl AppState {
                 .clone()
                 .map(|secret| StripeWebhook { secret, tolerance_secs: config.stripe_webhook_tolerance_secs }),
         };
-        Ok(AppState { config: Arc::new(config), api, mailer, search, search_engine })
+        Ok(AppState { config: Arc::new(config), api, mailer, search, search_engine, instance })
     }
 
     /// The database.
@@ -271,6 +285,19 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
     let config = state.config.clone();
     if config.outbox_worker {
         actix_web::rt::spawn(state.outbox_worker().run());
+    }
+    if let Some(key) = state.instance.clone() {
+        let db = state.db().clone();
+        actix_web::rt::spawn(async move {
+            let every = std::time::Duration::from_secs(search::instances::HEARTBEAT_EVERY_SECS);
+            loop {
+                tokio::time::sleep(every).await;
+                let key = key.clone();
+                if let Err(e) = db.run(move |conn| search::instances::heartbeat(conn, &key)).await {
+                    e.log_if_internal();
+                }
+            }
+        });
     }
     let engine = state.search_engine.clone();
     actix_web::rt::spawn(async move {

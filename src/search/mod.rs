@@ -6,6 +6,7 @@ pub mod config;
 pub mod documents;
 pub mod embedded;
 pub mod graphql;
+pub mod instances;
 pub mod meili;
 
 use std::sync::Arc;

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use taawun::kernel::db::{self, Db, DbConn};
 
-use crate::helpers::{postgres_url, url_with_schema};
+use crate::helpers::{TestApp, postgres_url, url_with_schema};
+use crate::on_both_backends;
 
 #[derive(QueryableByName, Debug)]
 struct ColumnInfo {
@@ -189,3 +190,23 @@ fn migrations_go_down_and_up_on_postgres() {
     drop(db);
     admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).unwrap();
 }
+
+async fn a_second_instance_with_its_own_index_refuses_to_start(app: TestApp) {
+    if app.config.database_url.is_none() || app.search.is_none() {
+        eprintln!("skipped: concerns several instances with embedded indexes on one PostgreSQL database");
+        return;
+    }
+    let other_dir = tempfile::tempdir().unwrap();
+    let mut config = app.config.clone();
+    config.data_dir = other_dir.path().to_path_buf();
+    let refused =
+        tokio::task::spawn_blocking(move || taawun::app::AppState::build(config).err().map(|e| e.to_string()))
+            .await
+            .unwrap();
+    let message = refused.expect("the second instance refused to start");
+    assert!(message.contains("TAAWUN_MEILISEARCH_URL"), "{message}");
+    // The first instance still serves.
+    let body = app.gql("{ shop { currencies } }", serde_json::json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+}
+on_both_backends!(a_second_instance_with_its_own_index_refuses_to_start);

@@ -143,6 +143,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    server_instances (data_dir) {
+        data_dir -> Text,
+        engine -> Text,
+        started_at -> Timestamp,
+        heartbeat_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_throttle (throttle_key) {
         throttle_key -> Text,
         failures -> Integer,
