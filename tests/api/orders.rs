@@ -485,6 +485,55 @@ async fn card_payment_through_stripe(app: TestApp, mock: StripeMock) {
     assert!(refunds[0].idempotency_key.is_some());
 }
 
+/// Stripe down during a checkout: the order and its stock are kept, the buyer is told the
+/// payment could not start, and the same checkout retried later starts it once.
+async fn a_stripe_outage_loses_no_order(app: TestApp, mock: StripeMock) {
+    let (argan, before, _) = variant(&app, "huile-argan-alimentaire-tighanimine").await;
+    let cart = new_cart(&app, None, json!([{ "variantId": argan, "quantity": 1 }])).await;
+    let input = checkout_input(cart["id"].as_str().unwrap(), "outage-0001", "CARD", "fr");
+    mock.fail_next(5);
+    let body = app.gql(CHECKOUT, input.clone()).await;
+    assert_eq!(error_codes(&body, "checkoutComplete"), ["PAYMENT_FAILED"], "{body}");
+    let order = body["data"]["checkoutComplete"]["order"].clone();
+    assert_eq!(order["status"], "PENDING_PAYMENT", "{body}");
+    assert_eq!(body["data"]["checkoutComplete"]["paymentClientSecret"], Value::Null);
+    assert_eq!(stock(&app, "huile-argan-alimentaire-tighanimine").await, before - 1);
+    // Stripe is back: the same checkout answers the same order with its payment started.
+    mock.fail_next(0);
+    let again = app.gql(CHECKOUT, input).await;
+    let payload = ok_payload(&again, "checkoutComplete");
+    assert_eq!(payload["order"]["id"], order["id"]);
+    assert!(payload["paymentClientSecret"].as_str().is_some_and(|s| s.starts_with("pi_test_")), "{again}");
+    assert_eq!(stock(&app, "huile-argan-alimentaire-tighanimine").await, before - 1, "the stock was taken once");
+    let keys: std::collections::BTreeSet<_> =
+        mock.requests("/v1/payment_intents").iter().map(|r| r.idempotency_key.clone()).collect();
+    assert_eq!(keys.len(), 1, "every attempt used the order's one idempotency key");
+    let admin = app.login_as("admin").await;
+    let orders = app.gql_as(&admin, "{ orders(first: 10) { totalCount } }", json!({})).await;
+    assert_eq!(orders["data"]["orders"]["totalCount"], 1);
+}
+
+mod a_stripe_outage_loses_no_order {
+    use super::*;
+    use crate::helpers::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let mock = StripeMock::start();
+        let app = TestApp::spawn(Backend::Sqlite, stripe_options(mock.base.clone())).await.unwrap();
+        super::a_stripe_outage_loses_no_order(app, mock).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let mock = StripeMock::start();
+        match TestApp::spawn(Backend::Postgres, stripe_options(mock.base.clone())).await {
+            Some(app) => super::a_stripe_outage_loses_no_order(app, mock).await,
+            None => eprintln!("skipped: TAAWUN_TEST_DATABASE_URL is not set"),
+        }
+    }
+}
+
 mod card_payment_through_stripe {
     use super::*;
     use crate::helpers::Backend;

@@ -22,6 +22,8 @@ struct State {
     requests: Arc<Mutex<Vec<Recorded>>>,
     /// Answer requests with the same idempotency key with the same object, as Stripe does.
     by_key: Arc<Mutex<BTreeMap<String, serde_json::Value>>>,
+    /// The next this many requests fail as Stripe does when it is down (500, `api_error`).
+    failures: Arc<Mutex<u32>>,
 }
 
 pub struct StripeMock {
@@ -75,6 +77,15 @@ async fn handle(state: web::Data<State>, req: HttpRequest, body: web::Bytes) -> 
         requests.push(recorded.clone());
         requests.len()
     };
+    {
+        let mut failures = state.failures.lock().unwrap();
+        if *failures > 0 {
+            *failures -= 1;
+            return HttpResponse::InternalServerError().json(
+                json!({ "error": { "type": "api_error", "message": "An unknown error occurred", "code": "internal" } }),
+            );
+        }
+    }
     if recorded.authorization.as_deref() != Some("Bearer sk_test_taawun") {
         return HttpResponse::Unauthorized()
             .json(json!({ "error": { "type": "invalid_request_error", "message": "Invalid API Key provided" } }));
@@ -139,6 +150,11 @@ impl StripeMock {
         });
         let (handle, addr) = rx.recv().unwrap();
         StripeMock { base: format!("http://{addr}/"), state, handle }
+    }
+
+    /// Makes the next `n` requests fail with a 500, as during a Stripe outage.
+    pub fn fail_next(&self, n: u32) {
+        *self.state.failures.lock().unwrap() = n;
     }
 
     pub fn requests(&self, path: &str) -> Vec<Recorded> {
