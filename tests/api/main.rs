@@ -9,6 +9,7 @@ mod accounts;
 mod bad_input;
 mod browse;
 mod contract;
+mod crash;
 mod http;
 mod ledger;
 mod manage;
