@@ -154,8 +154,9 @@ impl AccountMutation {
             full_name: input.full_name,
             locale: input.locale,
         };
+        let client = ctx.request().client;
         let registered =
-            service::register_customer(ctx.db(), register, limits.default_locale, limits.token_ttl_hours).await;
+            service::register_customer(ctx.db(), register, client, limits.default_locale, limits.token_ttl_hours).await;
         signed_in_with_cart(ctx, registered, input.cart_id).await
     }
 

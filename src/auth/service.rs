@@ -94,9 +94,14 @@ async fn off_the_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
     tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
 }
 
+/// Registers a customer and signs them in. Registration signs in at once (a buyer goes on
+/// to check out), so it must say when an email already has an account; each such answer
+/// counts as a failed attempt of the client's address, like a wrong password, so probing
+/// emails here is no cheaper than guessing passwords (past 20, the address waits).
 pub async fn register_customer(
     db: &Db,
     input: RegisterInput,
+    client: Option<IpAddr>,
     default_locale: Locale,
     ttl_hours: i64,
 ) -> Result<(AccountRow, IssuedToken), AppError> {
@@ -107,37 +112,61 @@ pub async fn register_customer(
     check_full_name(&mut checks, &input.full_name);
     let locale = input.locale.unwrap_or(default_locale);
     checks.finish()?;
+    let address: Vec<(String, i32)> =
+        client.map(|ip| (format!("address:{ip}"), ADDRESS_FREE_FAILURES)).into_iter().collect();
+    let names: Vec<String> = address.iter().map(|(k, _)| k.clone()).collect();
+    let waiting = db
+        .run(move |conn| {
+            let at = now();
+            Ok(store::throttles(conn, &names)?.iter().any(|r| r.locked_until.is_some_and(|until| until > at)))
+        })
+        .await?;
+    if waiting {
+        return Err(AppError::user(
+            ErrorCode::TryLater,
+            &["input"],
+            msg!("too many attempts from this address; try again in a few minutes"),
+        ));
+    }
     let password = input.password;
     let password_hash = off_the_pool(move || hash_password(&password)).await??;
     let full_name = input.full_name.trim().to_string();
-    db.run(move |conn| {
-        write_tx(conn, |conn| {
-            if store::find_by_email(conn, &email)?.is_some() {
-                return Err(AppError::user(
-                    ErrorCode::Taken,
-                    &["input", "email"],
-                    msg!("an account with this email already exists"),
-                ));
-            }
-            let id = store::insert(
-                conn,
-                &NewAccount {
-                    email: &email,
-                    password_hash: &password_hash,
-                    full_name: &full_name,
-                    role: Role::Customer.as_str(),
-                    cooperative_id: None,
-                    locale: locale.code(),
-                    disabled: false,
-                    created_at: now(),
-                },
-            )?;
-            let token = issue_token(conn, id, ttl_hours)?;
-            let account = store::find(conn, id)?.ok_or_else(|| AppError::internal("account vanished"))?;
-            Ok((account, token))
+    let outcome = db
+        .run(move |conn| {
+            write_tx(conn, |conn| {
+                if store::find_by_email(conn, &email)?.is_some() {
+                    return Ok(None);
+                }
+                let id = store::insert(
+                    conn,
+                    &NewAccount {
+                        email: &email,
+                        password_hash: &password_hash,
+                        full_name: &full_name,
+                        role: Role::Customer.as_str(),
+                        cooperative_id: None,
+                        locale: locale.code(),
+                        disabled: false,
+                        created_at: now(),
+                    },
+                )?;
+                let token = issue_token(conn, id, ttl_hours)?;
+                let account = store::find(conn, id)?.ok_or_else(|| AppError::internal("account vanished"))?;
+                Ok(Some((account, token)))
+            })
         })
-    })
-    .await
+        .await?;
+    match outcome {
+        Some(registered) => Ok(registered),
+        None => {
+            db.run(move |conn| record_failures(conn, &address)).await?;
+            Err(AppError::user(
+                ErrorCode::Taken,
+                &["input", "email"],
+                msg!("an account with this email already exists"),
+            ))
+        }
+    }
 }
 
 /// Failed logins an account may have before each further one makes it wait; and a client
@@ -210,11 +239,17 @@ pub fn finish_login(
         // Not checked, so not counted: the wait ends when it said it would.
         return Err(refused());
     }
+    record_failures(conn, &attempt.keys)?;
+    Err(refused())
+}
+
+/// Counts one failure under each key (with how many are free before waits begin).
+fn record_failures(conn: &mut DbConn, keys: &[(String, i32)]) -> Result<(), AppError> {
     write_tx(conn, |conn| {
         let at = now();
-        let names: Vec<String> = attempt.keys.iter().map(|(k, _)| k.clone()).collect();
+        let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
         let current = store::throttles(conn, &names)?;
-        for (key, free) in &attempt.keys {
+        for (key, free) in keys {
             let previous = current
                 .iter()
                 .find(|r| &r.throttle_key == key)
@@ -231,8 +266,7 @@ pub fn finish_login(
             )?;
         }
         Ok(())
-    })?;
-    Err(refused())
+    })
 }
 
 /// 1 s after the first failure over the free ones, doubling up to 15 minutes.

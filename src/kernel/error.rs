@@ -46,6 +46,8 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// Accounts: no account has this email.
     AccountNotFound,
+    /// Accounts: too many failed attempts from this client address; wait and try again.
+    TryLater,
 
     /// Registry: no cooperative with this id or registration number.
     CooperativeNotFound,

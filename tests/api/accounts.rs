@@ -198,3 +198,23 @@ async fn failed_logins_make_the_next_ones_wait(app: TestApp) {
     assert_eq!(try_login(&app, "customer@demo.taawun.ma", right).await, None, "the address waits");
 }
 on_both_backends!(failed_logins_make_the_next_ones_wait);
+
+async fn probing_emails_by_registration_costs_like_guessing_passwords(app: TestApp) {
+    let register = |email: String| {
+        let app = &app;
+        async move {
+            let body = app
+                .gql(REGISTER, json!({ "i": { "email": email, "password": "a long enough secret", "fullName": "P" } }))
+                .await;
+            error_codes(&body, "customerRegister")
+        }
+    };
+    // Each "this email has an account" counts against the client's address...
+    for _ in 0..21 {
+        assert_eq!(register("customer@demo.taawun.ma".into()).await, ["TAKEN"]);
+    }
+    // ... which then waits, whatever it asks.
+    assert_eq!(register("someone.new@example.ma".into()).await, ["TRY_LATER"]);
+    assert_eq!(register("customer@demo.taawun.ma".into()).await, ["TRY_LATER"], "no answer about the email");
+}
+on_both_backends!(probing_emails_by_registration_costs_like_guessing_passwords);
