@@ -100,11 +100,16 @@ async fn handle(state: web::Data<State>, req: HttpRequest, body: web::Bytes) -> 
 
 impl MeiliMock {
     pub fn start(fail_documents: bool) -> MeiliMock {
+        Self::start_on(0, fail_documents)
+    }
+
+    /// On a given port (0: any), e.g. the port of a Meilisearch that was down until now.
+    pub fn start_on(port: u16, fail_documents: bool) -> MeiliMock {
         let state = State { fail_documents, ..State::default() };
         let shared = state.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
             let addr = listener.local_addr().unwrap();
             actix_web::rt::System::new().block_on(async move {
                 let server = HttpServer::new(move || {

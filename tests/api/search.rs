@@ -494,3 +494,40 @@ async fn every_catalogue_write_keeps_the_index_in_step(app: TestApp) {
     assert!(!slugs(&search(&app, "amlou", json!(null), json!([])).await).contains("amlou-tighanimine"));
 }
 on_both_backends!(every_catalogue_write_keeps_the_index_in_step);
+
+/// Meilisearch down: catalogue writes go on, searching says so without a server error, and
+/// once it is back the outbox delivers the update that waited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meilisearch_outage_delays_index_updates_and_loses_none() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let options = crate::helpers::Options::with(move |c| {
+        c.meilisearch_url = Some(format!("http://127.0.0.1:{port}"));
+        c.meilisearch_wait_secs = 2;
+        c.outbox_backoff_ms = 100;
+        c.outbox_max_attempts = 20;
+    });
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite, options).await.unwrap();
+    let manager = app.login_as("manager").await;
+    let id =
+        app.gql("{ product(slug: \"amlou-tighanimine\") { id } }", json!({})).await["data"]["product"]["id"].clone();
+    let body = app
+        .gql_as(
+            &manager,
+            "mutation($i: ProductUpdateInput!) { productUpdate(input: $i) { userErrors { code } } }",
+            json!({ "i": { "id": id, "name": [{ "locale": "FR", "text": "Amlou pendant la panne" }] } }),
+        )
+        .await;
+    ok_payload(&body, "productUpdate");
+    let search = app.gql("{ productSearch(query: \"amlou\") { totalCount } }", json!({})).await;
+    let code = search["errors"][0]["extensions"]["code"].as_str();
+    assert!(code.is_some() && code != Some("GRAPHQL_PARSE_FAILED"), "{search}");
+    // Meilisearch is back on its address: the update that waited arrives.
+    let mock = crate::meili_mock::MeiliMock::start_on(port, false);
+    app.eventually("the waiting update delivered", || async {
+        mock.requests("POST", "/indexes/products/documents")
+            .iter()
+            .chain(mock.requests("PUT", "/indexes/products/documents").iter())
+            .any(|r| r.body.to_string().contains("pendant la panne"))
+    })
+    .await;
+}
