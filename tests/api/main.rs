@@ -17,6 +17,7 @@ mod nodes;
 mod orders;
 mod paging;
 mod permissions;
+mod pg_restart;
 mod registry;
 mod search;
 mod shape;
