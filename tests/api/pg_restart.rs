@@ -12,8 +12,7 @@ use crate::helpers::{Backend, Options, TestApp, error_codes};
 
 const CLUSTER: &str = "taawunfaults";
 const PORT: u16 = 5544;
-const CHECKOUT: &str =
-    r#"mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) { order { id } userErrors { code field message } } }"#;
+const CHECKOUT: &str = r#"mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) { order { id } userErrors { code field message } } }"#;
 
 fn run(program: &str, args: &[&str]) -> bool {
     Command::new(program).args(args).status().is_ok_and(|s| s.success())
