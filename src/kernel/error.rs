@@ -76,8 +76,6 @@ pub enum ErrorCode {
     VariantNotFound,
     /// Catalogue: no category with this id or slug.
     CategoryNotFound,
-    /// Catalogue: the cooperative is not active, so it cannot sell.
-    CooperativeNotActive,
 
     /// Cart: no cart with this id (or it belongs to another account).
     CartNotFound,
