@@ -95,6 +95,18 @@ mod tests {
                 }
             }
         }
+        // A module that says something must have a catalogue (a new domain included).
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let mut used = BTreeSet::new();
+            if path.is_dir() {
+                templates_in(&path, &mut used);
+            }
+            if !used.is_empty() && !CATALOGUES.iter().any(|(dir, _)| *dir == name) {
+                problems.push(format!("src/{name} uses msg! but has no messages.txt in api::messages::CATALOGUES"));
+            }
+        }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }
