@@ -143,6 +143,12 @@ impl AppState {
         let introspect = |b: async_graphql::SchemaBuilder<_, _, _>| {
             if config.introspection.unwrap_or(false) { b } else { b.disable_introspection() }
         };
+        let issuer = Arc::new(crate::academy::credentials::Issuer::load(
+            config.academy_issuer_key.as_ref().map(|k| k.expose()),
+            &config.data_dir,
+            &config.academy_issuer_name,
+            &config.public_url(),
+        )?);
         let schema = introspect(build_schema(schema_limits))
             .data(schema_limits)
             .data(db.clone())
@@ -151,12 +157,14 @@ impl AppState {
             .data(payments)
             .data(search_engine.clone())
             .data(config.registry.clone())
+            .data(issuer.clone())
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
             .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
             .finish();
         let introspection =
             introspect(build_schema(SchemaLimits { max_depth: INTROSPECTION_MAX_DEPTH, ..schema_limits })).finish();
         let api = ApiState {
+            issuer,
             db,
             schema,
             introspection,
@@ -183,6 +191,11 @@ impl AppState {
     /// The database.
     pub fn db(&self) -> &Db {
         &self.api.db
+    }
+
+    /// The academy's certificate issuer.
+    pub fn issuer(&self) -> &crate::academy::credentials::Issuer {
+        &self.api.issuer
     }
 
     /// The outbox worker for this state's database and transports.

@@ -4,6 +4,7 @@
 //! Every handler reads what it needs from one `ApiState`, built by `app`.
 
 pub mod account;
+pub mod certificates;
 pub mod field_order;
 pub mod graphiql;
 pub mod http;
@@ -56,6 +57,8 @@ pub struct ApiState {
     pub rate_limiter: RateLimiter,
     /// Set when Stripe is configured.
     pub stripe_webhook: Option<StripeWebhook>,
+    /// Signs and presents academy certificates.
+    pub issuer: Arc<crate::academy::credentials::Issuer>,
 }
 
 async fn healthz() -> HttpResponse {
@@ -94,5 +97,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics))
         .route("/webhooks/stripe", web::post().to(webhook::stripe))
-        .route("/graphiql/{name}", web::get().to(graphiql::asset));
+        .route("/graphiql/{name}", web::get().to(graphiql::asset))
+        .route("/certificates/issuer.json", web::get().to(certificates::issuer))
+        .route("/certificates/{code}", web::get().to(certificates::certificate));
 }

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::account::Account;
+use crate::academy::graphql::{self as academy, Activity, Course, Enrollment, LearningPath, Module, QuizAttempt};
 use crate::auth::service as auth;
 use crate::catalog::graphql::{
     Category, Cooperative, Media, Product, QualityLabel, Variant, cooperative_by_id, product_by_id, variant_by_id,
@@ -53,6 +54,12 @@ pub enum Node {
     RegistryDocument(RegistryDocument),
     Cart(Cart),
     CartLine(CartLine),
+    Course(Course),
+    LearningPath(LearningPath),
+    Module(Module),
+    Activity(Activity),
+    Enrollment(Enrollment),
+    QuizAttempt(QuizAttempt),
 }
 
 #[derive(Default)]
@@ -87,6 +94,12 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
             let label = ctx.db().run(move |conn| catalog::find_label(conn, raw)).await?;
             of_visible_product(ctx, label, |l| l.product_id).await?.map(|l| Node::QualityLabel(QualityLabel(l)))
         }
+        "Course" => academy::course_by_id(ctx, raw).await?.map(Node::Course),
+        "LearningPath" => academy::path_by_id(ctx, raw).await?.map(Node::LearningPath),
+        "Module" => academy::module_by_id(ctx, raw).await?.map(Node::Module),
+        "Activity" => academy::activity_by_id(ctx, raw).await?.map(Node::Activity),
+        "Enrollment" => academy::enrollment_by_id(ctx, raw).await?.map(Node::Enrollment),
+        "QuizAttempt" => academy::attempt_by_id(ctx, raw).await?.map(Node::QuizAttempt),
         _ => load_private_node(ctx, &type_name, raw).await?,
     })
 }

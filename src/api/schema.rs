@@ -9,6 +9,7 @@ use super::field_order::FieldOrder;
 use super::node::NodeQuery;
 use super::operation_limits::OperationLimits;
 use super::shop::ShopQuery;
+use crate::academy::graphql::{AcademyMutation, AcademyQuery};
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
@@ -29,10 +30,18 @@ pub struct Query(
     RegistryQuery,
     StatsQuery,
     ShopQuery,
+    AcademyQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountMutation, CatalogMutation, OrdersMutation, OutboxMutation, RegistryMutation);
+pub struct Mutation(
+    AccountMutation,
+    CatalogMutation,
+    OrdersMutation,
+    OutboxMutation,
+    RegistryMutation,
+    AcademyMutation,
+);
 
 pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -18,6 +18,7 @@ pub struct AccountRow {
     pub locale: String,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
+    pub region_id: Option<i64>,
 }
 
 impl AccountRow {

@@ -304,6 +304,7 @@ pub fn resolve_viewer(conn: &mut DbConn, token: &str) -> Result<Option<Viewer>, 
         account_id: a.id,
         role: a.role(),
         cooperative_id: a.cooperative_id,
+        region_id: a.region_id,
         token_hash,
     }))
 }
@@ -320,6 +321,11 @@ pub fn visible_account(conn: &mut DbConn, viewer: Option<&Viewer>, id: i64) -> R
 /// An account by id (for the domains that write to a person).
 pub fn find_account(conn: &mut DbConn, id: i64) -> Result<Option<super::model::AccountRow>, AppError> {
     Ok(super::store::find(conn, id)?)
+}
+
+/// An account by its (normalised) email.
+pub fn find_account_by_email(conn: &mut DbConn, email: &str) -> Result<Option<super::model::AccountRow>, AppError> {
+    Ok(super::store::find_by_email(conn, email)?)
 }
 
 /// Staff and manager accounts, created by an administrator.

@@ -41,7 +41,14 @@ pub fn seed(config: &Config, what: SeedCommand) -> anyhow::Result<()> {
     let mut conn = migrated(&db)?;
     match what {
         SeedCommand::Demo => {
-            let loaded = demo::seed(&mut conn).map_err(failed)?;
+            let issuer = taawun::academy::credentials::Issuer::load(
+                config.academy_issuer_key.as_ref().map(|k| k.expose()),
+                &config.data_dir,
+                &config.academy_issuer_name,
+                &config.public_url(),
+            )
+            .map_err(|e| anyhow::anyhow!("academy issuer key: {e}"))?;
+            let loaded = demo::seed(&mut conn, &issuer).map_err(failed)?;
             println!("{}", if loaded { "demo data loaded" } else { "demo data already present" });
         }
         SeedCommand::National { as_of, scale } => {

@@ -15,7 +15,7 @@ pub fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     config.introspection = config.introspection.or(Some(with_demo));
     let state = AppState::build(config.clone()).map_err(|e| anyhow::anyhow!("cannot start: {e}"))?;
     if with_demo {
-        let loaded = demo::seed(&mut *state.db().conn().map_err(failed)?).map_err(failed)?;
+        let loaded = demo::seed(&mut *state.db().conn().map_err(failed)?, state.issuer()).map_err(failed)?;
         if loaded {
             println!("Demo data loaded. Accounts (password `{}`):", demo::DEMO_PASSWORD);
             for (email, _, role, _) in demo::DEMO_ACCOUNTS {

@@ -100,6 +100,14 @@ pub struct Config {
     pub meilisearch_wait_secs: u64,
     /// Prepended to Meilisearch index uids (several deployments or test runs on one server).
     pub meilisearch_index_prefix: String,
+    /// The address the public reaches this server at (certificate pages and their QR codes);
+    /// unset: `http://` and the bind address.
+    pub public_url: Option<String>,
+    /// The academy's Ed25519 issuer key (64 hex characters); unset: generated into the data
+    /// directory on first start. Give it to every instance of a scaled-out deployment.
+    pub academy_issuer_key: Option<Secret>,
+    /// The issuer named on certificates.
+    pub academy_issuer_name: String,
     /// The registry's rules where the law leaves details to the office (`[registry]` in taawun.toml).
     pub registry: RegistryRules,
 }
@@ -200,6 +208,9 @@ impl Default for Config {
             meilisearch_key: None,
             meilisearch_wait_secs: 30,
             meilisearch_index_prefix: String::new(),
+            public_url: None,
+            academy_issuer_key: None,
+            academy_issuer_name: "Taawun Academy (ODCO)".into(),
             registry: RegistryRules::default(),
         }
     }
@@ -216,6 +227,14 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// Where the public reaches this server.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
     /// Defaults, then `TAAWUN_CONFIG` (or `./taawun.toml` when present), then `TAAWUN_*` variables.
     pub fn load() -> Result<Config, ConfigError> {
         let explicit = std::env::var("TAAWUN_CONFIG").ok().map(PathBuf::from);
@@ -322,6 +341,11 @@ impl Config {
         }
         env_field!("TAAWUN_MEILISEARCH_WAIT_SECS", self.meilisearch_wait_secs, parse);
         env_field!("TAAWUN_MEILISEARCH_INDEX_PREFIX", self.meilisearch_index_prefix, string);
+        env_field!("TAAWUN_PUBLIC_URL", self.public_url, option);
+        if let Some(v) = get("TAAWUN_ACADEMY_ISSUER_KEY") {
+            self.academy_issuer_key = (!v.is_empty()).then_some(Secret(v));
+        }
+        env_field!("TAAWUN_ACADEMY_ISSUER_NAME", self.academy_issuer_name, string);
         env_field!("TAAWUN_REGISTRY_MIN_FOUNDERS", self.registry.min_founders, parse);
         env_field!("TAAWUN_REGISTRY_NUMBER_FORMAT", self.registry.number_format, string);
         env_field!("TAAWUN_REGISTRY_MAX_DOCUMENT_BYTES", self.registry.max_document_bytes, parse);

@@ -104,6 +104,29 @@ pub enum ErrorCode {
     FulfilmentNotFound,
     /// Orders: the order is not paid, so it cannot move on or be refunded.
     OrderNotPaid,
+
+    /// Academy: no course with this id or code that the caller may see.
+    CourseNotFound,
+    /// Academy: no learning path with this id that the caller may see.
+    PathNotFound,
+    /// Academy: no activity with this id, or not one of the course version the learner is on.
+    ActivityNotFound,
+    /// Academy: the course (or a path's course) is not published, so no one enrols in it.
+    CourseNotPublished,
+    /// Academy: learning events or a quiz for a course the learner is not enrolled in.
+    NotEnrolled,
+    /// Academy: a learning event's id was already used for a different statement.
+    EventIdReused,
+    /// Academy: no quiz attempt with this id among the learner's.
+    QuizAttemptNotFound,
+    /// Academy: the quiz allows no more attempts.
+    AttemptsExhausted,
+    /// Academy: the attempt was already submitted and graded.
+    AttemptAlreadySubmitted,
+    /// Academy: the answers came after the quiz's time limit.
+    TimeLimitExceeded,
+    /// Academy: no certificate has this code.
+    CertificateNotFound,
 }
 
 impl ErrorCode {

@@ -101,11 +101,15 @@ impl Locale {
 }
 
 /// One text in every locale it exists in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Localized {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zgh: Option<String>,
 }
 

@@ -15,6 +15,8 @@ pub enum Role {
     /// Office agent: registry review and control.
     Agent,
     Admin,
+    /// Writes and publishes academy courses and learning paths.
+    Trainer,
 }
 
 impl Role {
@@ -24,6 +26,7 @@ impl Role {
             Role::CooperativeManager => "COOPERATIVE_MANAGER",
             Role::Agent => "AGENT",
             Role::Admin => "ADMIN",
+            Role::Trainer => "TRAINER",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -32,6 +35,7 @@ impl Role {
             "COOPERATIVE_MANAGER" => Role::CooperativeManager,
             "AGENT" => Role::Agent,
             "ADMIN" => Role::Admin,
+            "TRAINER" => Role::Trainer,
             _ => return None,
         })
     }
@@ -44,6 +48,8 @@ pub struct Viewer {
     pub role: Role,
     /// Set for cooperative managers: the one cooperative they act for.
     pub cooperative_id: Option<i64>,
+    /// Set for agents who work for one region (their academy view is that region's learners).
+    pub region_id: Option<i64>,
     pub token_hash: String,
 }
 

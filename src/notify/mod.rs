@@ -24,6 +24,7 @@ pub enum EmailTemplate {
     ShipmentNotice,
     PaymentFailed,
     CooperativeRegistered,
+    CertificateIssued,
 }
 
 impl EmailTemplate {
@@ -34,6 +35,7 @@ impl EmailTemplate {
             EmailTemplate::ShipmentNotice => "shipment_notice",
             EmailTemplate::PaymentFailed => "payment_failed",
             EmailTemplate::CooperativeRegistered => "cooperative_registered",
+            EmailTemplate::CertificateIssued => "certificate_issued",
         }
     }
 }
@@ -72,6 +74,8 @@ fn environment() -> Environment<'static> {
         ("payment_failed.txt", include_str!("templates/payment_failed.txt")),
         ("cooperative_registered.html", include_str!("templates/cooperative_registered.html")),
         ("cooperative_registered.txt", include_str!("templates/cooperative_registered.txt")),
+        ("certificate_issued.html", include_str!("templates/certificate_issued.html")),
+        ("certificate_issued.txt", include_str!("templates/certificate_issued.txt")),
     ] {
         env.add_template(name, source).expect("email templates are valid");
     }

@@ -713,6 +713,10 @@ pub fn cooperatives_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMa
     Ok(by_id(rows, |r| r.id))
 }
 
+pub fn cooperative_ids_in_region(conn: &mut DbConn, region_id: i64) -> QueryResult<Vec<i64>> {
+    cooperatives::table.filter(cooperatives::region_id.eq(region_id)).select(cooperatives::id).load(conn)
+}
+
 /// Whether the slug or the registration number is already used by another cooperative.
 pub fn cooperative_identity_taken(
     conn: &mut DbConn,

@@ -2,6 +2,7 @@
 //! 160 products named in Arabic, French and English, with real quality labels.
 //! Loaded once: a second run finds the first demo cooperative and does nothing.
 
+use crate::academy::credentials::Issuer;
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -642,6 +643,9 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
     ("customer@demo.taawun.ma", "Salma Customer", Role::Customer, None),
     ("manager@tighanimine.demo.taawun.ma", "Fatima Manager", Role::CooperativeManager, Some("tighanimine")),
     ("manager@tissage-taznakht.demo.taawun.ma", "Aicha Manager", Role::CooperativeManager, Some("tissage-taznakht")),
+    (super::academy::TRAINER_EMAIL, "Nadia Trainer", Role::Trainer, None),
+    (super::academy::LEARNER_EMAIL, "Youssef Learner", Role::Customer, None),
+    (super::academy::MEMBER_EMAIL, "Khadija Member", Role::Customer, None),
 ];
 
 /// The category tree of the demo (and of generated catalogues): created once, then reused.
@@ -662,7 +666,14 @@ pub fn ensure_categories(conn: &mut DbConn) -> Result<HashMap<&'static str, i64>
 }
 
 /// Loads the demo data unless it is already there; returns whether it loaded anything.
-pub fn seed(conn: &mut DbConn) -> Result<bool, AppError> {
+pub fn seed(conn: &mut DbConn, issuer: &Issuer) -> Result<bool, AppError> {
+    let marketplace = seed_marketplace(conn)?;
+    let academy = super::academy::seed_demo(conn, issuer)?;
+    Ok(marketplace || academy)
+}
+
+/// The cooperatives, their shops and register entries, and the demo accounts.
+fn seed_marketplace(conn: &mut DbConn) -> Result<bool, AppError> {
     if registry::cooperative_by_slug(conn, COOPERATIVES[0].slug)?.is_some() {
         return Ok(false);
     }

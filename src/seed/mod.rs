@@ -2,6 +2,7 @@
 //! register the size of the country, generated catalogues and the search benchmark's
 //! documents. Above the domains: it writes through their services' bulk-load functions.
 
+pub mod academy;
 pub mod catalog;
 pub mod demo;
 pub mod national;

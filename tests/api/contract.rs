@@ -97,6 +97,40 @@ async fn resolve_placeholders(app: &TestApp, text: &str) -> String {
                     .await;
                 cart["data"]["cartCreate"]["cart"]["id"].as_str().unwrap().to_string()
             }
+            "course" => {
+                let body = app.gql("query($c: String) { course(code: $c) { id } }", json!({ "c": slug })).await;
+                body["data"]["course"]["id"].as_str().unwrap_or_else(|| panic!("no course {slug}")).to_string()
+            }
+            // `{{activity:course-code/n}}`: the course's n-th activity (from 1).
+            "activity" => {
+                let (code, n) = slug.split_once('/').expect("course/n");
+                let body = app
+                    .gql(
+                        "query($c: String) { course(code: $c) { modules { activities { id } } } }",
+                        json!({ "c": code }),
+                    )
+                    .await;
+                let ids: Vec<String> = body["data"]["course"]["modules"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|m| {
+                        m["activities"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_string())
+                    })
+                    .collect();
+                ids[n.parse::<usize>().unwrap() - 1].clone()
+            }
+            // `{{certificate:who}}`: the code of a demo account's first certificate.
+            "certificate" => {
+                let token = app.login_as(slug).await;
+                let body = app.gql_as(&token, "{ myCertificates { code } }", json!({})).await;
+                body["data"]["myCertificates"][0]["code"].as_str().unwrap().to_string()
+            }
+            // `{{now:-30}}`: now, shifted by so many seconds.
+            "now" => {
+                let at = chrono::Utc::now() + chrono::Duration::seconds(slug.parse::<i64>().unwrap());
+                at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+            }
             other => panic!("unknown placeholder kind {other}"),
         };
         out.replace_range(start..end + 2, &id);

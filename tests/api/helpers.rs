@@ -117,7 +117,7 @@ impl TestApp {
         std::thread::spawn(move || {
             let state = AppState::build(config).expect("app state");
             if demo {
-                taawun::seed::demo::seed(&mut state.db().conn().expect("conn")).expect("demo data");
+                taawun::seed::demo::seed(&mut state.db().conn().expect("conn"), state.issuer()).expect("demo data");
             }
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
             actix_web::rt::System::new().block_on(async move {
@@ -230,6 +230,9 @@ impl TestApp {
             "customer" => "customer@demo.taawun.ma",
             "manager" => "manager@tighanimine.demo.taawun.ma",
             "other_manager" => "manager@tissage-taznakht.demo.taawun.ma",
+            "trainer" => "trainer@demo.taawun.ma",
+            "learner" => "learner@demo.taawun.ma",
+            "member" => "member@tighanimine.demo.taawun.ma",
             other => panic!("no demo account {other}"),
         };
         self.login(email, DEMO_PASSWORD).await
@@ -269,6 +272,14 @@ impl Drop for TestApp {
             let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }
     }
+}
+
+/// The demo's own emails (the academy's certificates to its demo learners), which tests that
+/// count a scenario's emails leave aside.
+pub const DEMO_LEARNERS: [&str; 2] = ["learner@demo.taawun.ma", "member@tighanimine.demo.taawun.ma"];
+
+pub fn is_demo_learner_mail(mail: &str) -> bool {
+    DEMO_LEARNERS.iter().any(|to| mail.contains(to))
 }
 
 /// Asserts a mutation payload has no userErrors and returns it.

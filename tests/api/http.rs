@@ -446,7 +446,7 @@ on_both_backends!(get_answers_can_be_cached);
 
 /// The Chromium to drive: Debian's, which `.ci/run` installs. Elsewhere the test says it
 /// skipped; in CI a missing browser fails it.
-fn chromium() -> Option<&'static str> {
+pub fn chromium() -> Option<&'static str> {
     let path = "/usr/bin/chromium";
     if std::path::Path::new(path).exists() {
         return Some(path);

@@ -5,6 +5,7 @@ mod mail;
 mod meili_mock;
 mod stripe_mock;
 
+mod academy;
 mod accounts;
 mod bad_input;
 mod browse;

@@ -61,6 +61,7 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         ("other_manager", Some(app.login_as("other_manager").await)),
         ("agent", Some(app.login_as("agent").await)),
         ("admin", Some(app.login_as("admin").await)),
+        ("member", Some(app.login_as("member").await)),
     ];
     let token = |who: &str| tokens.iter().find(|(w, _)| *w == who).unwrap().1.clone();
     let customer = token("customer").unwrap();
@@ -241,6 +242,44 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         hidden_from: vec!["anonymous", "customer", "agent"],
     });
 
+    // The academy: the public catalogue, and a learner's enrolment (her cooperative's manager,
+    // the office) and quiz attempt (hers alone).
+    let course = app
+        .gql(r#"{ course(code: "photographier-produits") { id modules { id activities { id } } } learningPath(code: "vendre-en-ligne") { id } }"#, json!({}))
+        .await;
+    for id in [
+        &course["data"]["course"]["id"],
+        &course["data"]["course"]["modules"][0]["id"],
+        &course["data"]["course"]["modules"][0]["activities"][0]["id"],
+        &course["data"]["learningPath"]["id"],
+    ] {
+        cases.push(Expect {
+            id: id.as_str().unwrap_or_else(|| panic!("{course}")).into(),
+            visible_to: vec!["anonymous", "customer"],
+            hidden_from: vec![],
+        });
+    }
+    let member = token("member").unwrap();
+    let learning = app.gql_as(&member, "{ myEnrollments { id } }", json!({})).await;
+    cases.push(Expect {
+        id: learning["data"]["myEnrollments"][0]["id"].as_str().unwrap().into(),
+        visible_to: vec!["member", "manager", "agent", "admin"],
+        hidden_from: vec!["anonymous", "customer", "other_manager"],
+    });
+    let quiz = course["data"]["course"]["modules"][1]["activities"][1]["id"].clone();
+    let started = app
+        .gql_as(
+            &member,
+            "mutation($a: ID!) { quizAttemptStart(input: { activityId: $a }) { attempt { id } userErrors { code } } }",
+            json!({ "a": quiz }),
+        )
+        .await;
+    cases.push(Expect {
+        id: ok_payload(&started, "quizAttemptStart")["attempt"]["id"].as_str().unwrap().into(),
+        visible_to: vec!["member"],
+        hidden_from: vec!["anonymous", "customer", "manager", "admin"],
+    });
+
     for case in &cases {
         for who in &case.visible_to {
             let found = node(&app, token(who).as_deref(), &case.id).await;
@@ -258,8 +297,21 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         let found = node(&app, token(who).as_deref(), &case.id).await;
         kinds.push(found["__typename"].as_str().unwrap_or("hidden").to_string());
     }
-    for kind in ["Media", "QualityLabel", "Order", "Fulfilment", "Account", "RegistrationApplication", "OutboxMessage"]
-    {
+    for kind in [
+        "Media",
+        "QualityLabel",
+        "Order",
+        "Fulfilment",
+        "Account",
+        "RegistrationApplication",
+        "OutboxMessage",
+        "Course",
+        "LearningPath",
+        "Module",
+        "Activity",
+        "Enrollment",
+        "QuizAttempt",
+    ] {
         assert!(kinds.iter().any(|k| k == kind), "no case for {kind}: {kinds:?}");
     }
 }

@@ -37,6 +37,15 @@ const CASES: &[Case] = &[
     case("Query.categories", "{ categories(ARGS, rootsOnly: false) { PAGE } }", "id", &["categories"], Who::Anyone),
     case("Query.regions", "{ regions(ARGS) { PAGE } }", "id", &["regions"], Who::Anyone),
     case("Query.sectors", "{ sectors(ARGS) { PAGE } }", "id", &["sectors"], Who::Anyone),
+    case("Query.courses", "{ courses(ARGS) { PAGE } }", "id", &["courses"], Who::Anyone),
+    case("Query.learningPaths", "{ learningPaths(ARGS) { PAGE } }", "id", &["learningPaths"], Who::Anyone),
+    case(
+        "Query.learnerEnrollments",
+        "{ learnerEnrollments(ARGS) { PAGE } }",
+        "id",
+        &["learnerEnrollments"],
+        Who::Admin,
+    ),
     case(
         "Cooperative.products",
         r#"{ cooperative(slug: "tighanimine") { products(ARGS) { PAGE } } }"#,

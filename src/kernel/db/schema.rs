@@ -139,6 +139,7 @@ diesel::table! {
         locale -> Text,
         disabled -> Bool,
         created_at -> Timestamp,
+        region_id -> Nullable<BigInt>,
     }
 }
 
@@ -498,7 +499,167 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    academy_courses (id) {
+        id -> BigInt,
+        code -> Text,
+        title -> Text,
+        summary -> Text,
+        sector_id -> Nullable<BigInt>,
+        level -> Text,
+        languages -> Text,
+        hours -> Integer,
+        status -> Text,
+        draft -> Text,
+        published_version -> Nullable<Integer>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    academy_course_versions (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+        version -> Integer,
+        content -> Text,
+        published_by -> BigInt,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    academy_modules (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    academy_activities (id) {
+        id -> BigInt,
+        course_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    academy_paths (id) {
+        id -> BigInt,
+        code -> Text,
+        title -> Text,
+        summary -> Text,
+        sector_id -> Nullable<BigInt>,
+        level -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    academy_path_courses (path_id, course_id) {
+        path_id -> BigInt,
+        course_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    academy_enrollments (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        course_id -> BigInt,
+        version_id -> BigInt,
+        cooperative_id -> Nullable<BigInt>,
+        enrolled_by -> BigInt,
+        created_at -> Timestamp,
+        completed_activities -> Integer,
+        required_activities -> Integer,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    academy_path_enrollments (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        path_id -> BigInt,
+        cooperative_id -> Nullable<BigInt>,
+        enrolled_by -> BigInt,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    academy_events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        enrollment_id -> BigInt,
+        activity_id -> BigInt,
+        verb -> Text,
+        score_bp -> Nullable<Integer>,
+        success -> Nullable<Bool>,
+        completion -> Nullable<Bool>,
+        duration_ms -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    academy_activity_progress (enrollment_id, activity_id) {
+        enrollment_id -> BigInt,
+        activity_id -> BigInt,
+        status -> Text,
+        score_bp -> Nullable<Integer>,
+        attempts -> Integer,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    academy_quiz_attempts (id) {
+        id -> BigInt,
+        attempt_key -> Text,
+        enrollment_id -> BigInt,
+        activity_id -> BigInt,
+        layout -> Text,
+        started_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        answers -> Nullable<Text>,
+        score_bp -> Nullable<Integer>,
+        passed -> Nullable<Bool>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    academy_certificates (id) {
+        id -> BigInt,
+        code -> Text,
+        account_id -> BigInt,
+        course_id -> Nullable<BigInt>,
+        path_id -> Nullable<BigInt>,
+        holder_name -> Text,
+        title -> Text,
+        hours -> Integer,
+        result_bp -> Nullable<Integer>,
+        issued_at -> Timestamp,
+        status -> Text,
+        revoked_reason -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<BigInt>,
+        credential -> Text,
+    }
+}
+
 diesel::joinable!(access_tokens -> accounts (account_id));
+diesel::joinable!(academy_path_courses -> academy_courses (course_id));
+diesel::joinable!(academy_enrollments -> academy_course_versions (version_id));
+diesel::joinable!(academy_enrollments -> accounts (account_id));
+diesel::joinable!(academy_enrollments -> cooperatives (cooperative_id));
 diesel::joinable!(accounts -> cooperatives (cooperative_id));
 diesel::joinable!(cooperatives -> regions (region_id));
 diesel::joinable!(cooperatives -> sectors (sector_id));
@@ -519,6 +680,16 @@ diesel::joinable!(members -> cooperatives (cooperative_id));
 diesel::joinable!(annual_filings -> cooperatives (cooperative_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    academy_courses,
+    academy_course_versions,
+    academy_paths,
+    academy_path_courses,
+    academy_enrollments,
+    academy_path_enrollments,
+    academy_events,
+    academy_activity_progress,
+    academy_certificates,
+    academy_quiz_attempts,
     regions,
     sectors,
     cooperatives,

@@ -17,6 +17,7 @@ use crate::kernel::viewer::Viewer;
 use context::CtxExt;
 
 /// An ISO 8601 instant in UTC, e.g. `2026-11-29T10:15:00.000Z`.
+#[derive(Debug, Clone, Copy)]
 pub struct DateTime(pub NaiveDateTime);
 
 /// An instant in UTC as RFC 3339 / ISO 8601 text with milliseconds and `Z`, e.g.

@@ -361,6 +361,11 @@ pub fn cooperatives_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64
     Ok(store::cooperatives_by_ids(conn, ids)?)
 }
 
+/// The ids of the cooperatives of a region.
+pub fn cooperative_ids_in_region(conn: &mut DbConn, region_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(store::cooperative_ids_in_region(conn, region_id)?)
+}
+
 pub fn region_by_code(conn: &mut DbConn, code: &str) -> Result<Option<RegionRow>, AppError> {
     Ok(store::region_by_code(conn, code)?)
 }

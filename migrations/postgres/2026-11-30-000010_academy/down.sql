@@ -1,0 +1,13 @@
+DROP TABLE academy_certificates;
+DROP TABLE academy_quiz_attempts;
+DROP TABLE academy_activity_progress;
+DROP TABLE academy_events;
+DROP TABLE academy_path_enrollments;
+DROP TABLE academy_enrollments;
+DROP TABLE academy_path_courses;
+DROP TABLE academy_paths;
+DROP TABLE academy_activities;
+DROP TABLE academy_modules;
+DROP TABLE academy_course_versions;
+DROP TABLE academy_courses;
+ALTER TABLE accounts DROP COLUMN region_id;
