@@ -193,6 +193,16 @@ impl AccountMutation {
                 })?),
                 None => None,
             };
+            let region_id = match input.region_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+                Some(code) => Some(
+                    crate::registry::service::region_by_code(conn, code)?
+                        .ok_or_else(|| {
+                            AppError::user(ErrorCode::RegionNotFound, &["input", "regionCode"], msg!("no such region"))
+                        })?
+                        .id,
+                ),
+                None => None,
+            };
             service::create_account(
                 conn,
                 viewer,
@@ -203,6 +213,7 @@ impl AccountMutation {
                     role: input.role,
                     cooperative_id,
                     locale: input.locale,
+                    region_id,
                 },
                 default_locale,
                 cooperative_exists,

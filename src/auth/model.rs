@@ -38,6 +38,7 @@ pub struct NewAccount<'a> {
     pub locale: &'a str,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
+    pub region_id: Option<i64>,
 }
 
 #[derive(Debug, Insertable)]
@@ -63,6 +64,8 @@ pub struct AccountCreateInput {
     pub role: Role,
     pub cooperative_id: Option<i64>,
     pub locale: Option<Locale>,
+    /// For agents: the region they work for (none: the country).
+    pub region_id: Option<i64>,
 }
 
 // ---- GraphQL inputs ----
@@ -95,6 +98,8 @@ pub struct AccountCreateGqlInput {
     /// Required for COOPERATIVE_MANAGER.
     pub cooperative_id: Option<ID>,
     pub locale: Option<Locale>,
+    /// AGENT only: the region they work for (their academy view is its learners); unset: the country.
+    pub region_code: Option<String>,
 }
 
 #[derive(InputObject)]

@@ -148,6 +148,7 @@ pub async fn register_customer(
                         locale: locale.code(),
                         disabled: false,
                         created_at: now(),
+                        region_id: None,
                     },
                 )?;
                 let token = issue_token(conn, id, ttl_hours)?;
@@ -366,6 +367,9 @@ pub fn create_account_unchecked(
             checks.fail(path!["input", "cooperativeId"], msg!("only cooperative managers belong to a cooperative"))
         }
     }
+    if input.region_id.is_some() && input.role != Role::Agent {
+        checks.fail(path!["input", "regionCode"], msg!("only agents work for a region"));
+    }
     checks.finish()?;
     let password_hash = hash_password(&input.password)?;
     write_tx(conn, |conn| {
@@ -396,6 +400,7 @@ pub fn create_account_unchecked(
                 locale: locale.code(),
                 disabled: false,
                 created_at: now(),
+                region_id: input.region_id,
             },
         )?;
         store::find(conn, id)?.ok_or_else(|| AppError::internal("account vanished"))
@@ -445,11 +450,17 @@ pub fn ensure_admin(conn: &mut DbConn, email: &str, password: &str, default_loca
             role: Role::Admin,
             cooperative_id: None,
             locale: None,
+            region_id: None,
         },
         default_locale,
         |_, _| Ok(false),
     )?;
     Ok(true)
+}
+
+/// How many accounts have an email `LIKE` the pattern (generators continue numbering).
+pub fn count_accounts_like(conn: &mut DbConn, pattern: &str) -> Result<i64, AppError> {
+    Ok(store::count_like(conn, pattern)?)
 }
 
 /// Inserts an account whose password is already hashed (demo data hashes once for all).
@@ -472,6 +483,7 @@ pub fn insert_account_with_hash(
             locale: Locale::Fr.code(),
             disabled: false,
             created_at: now(),
+            region_id: None,
         },
     )?)
 }

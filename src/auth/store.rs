@@ -15,6 +15,10 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<Accou
     accounts::table.filter(accounts::email.eq(email)).select(AccountRow::as_select()).first(conn).optional()
 }
 
+pub fn count_like(conn: &mut DbConn, pattern: &str) -> QueryResult<i64> {
+    accounts::table.filter(accounts::email.like(pattern)).count().get_result(conn)
+}
+
 pub fn insert(conn: &mut DbConn, new: &NewAccount<'_>) -> QueryResult<i64> {
     crate::insert_returning_id!(conn, accounts::table, accounts::id, new)
 }

@@ -28,8 +28,15 @@ pub fn run(config: &Config, what: AdminCommand) -> anyhow::Result<()> {
     let AdminCommand::Create { email, password, name } = what;
     let db = open_db(config)?;
     let default_locale = Locale::parse(&config.default_locale).unwrap_or(Locale::Fr);
-    let input =
-        AccountCreateInput { email, password, full_name: name, role: Role::Admin, cooperative_id: None, locale: None };
+    let input = AccountCreateInput {
+        email,
+        password,
+        full_name: name,
+        role: Role::Admin,
+        cooperative_id: None,
+        locale: None,
+        region_id: None,
+    };
     // An administrator belongs to no cooperative: the existence check is never asked.
     let account = create_account_unchecked(&mut *db.conn().map_err(failed)?, input, default_locale, |_, _| Ok(false));
     match account {
