@@ -40,6 +40,8 @@ pub struct AppState {
     /// The embedded index, when Meilisearch is not configured.
     pub search: Option<Arc<EmbeddedIndex>>,
     search_engine: Arc<dyn SearchEngine>,
+    /// The academy's `courses` index, on the same engine.
+    course_search: Arc<dyn SearchEngine>,
     /// Set on PostgreSQL with the embedded index: this instance's key in `server_instances`.
     instance: Option<String>,
 }
@@ -50,6 +52,7 @@ struct Dispatch {
     mailer: Arc<Mailer>,
     db: Db,
     search: Arc<dyn SearchEngine>,
+    courses: Arc<dyn SearchEngine>,
 }
 
 impl Deliver for Dispatch {
@@ -57,6 +60,9 @@ impl Deliver for Dispatch {
         Box::pin(async move {
             match row.kind.as_str() {
                 notify::OUTBOX_KIND => self.mailer.send(row).await,
+                crate::academy::search::SEARCH_OUTBOX_KIND => {
+                    crate::academy::search::deliver(&self.db, self.courses.as_ref(), row).await
+                }
                 kind if search::follows(kind) => {
                     search::deliver(&self.db, self.search.as_ref(), &[row]).await.pop().unwrap_or(Ok(()))
                 }
@@ -119,7 +125,7 @@ impl AppState {
             &config.data_dir.join("mail"),
             &config.mail_from,
         )?);
-        let (search, search_engine) = open_search(&config)?;
+        let (search, search_engine, course_search) = open_search(&config)?;
         let instance = match (&search, db.kind()) {
             (Some(_), crate::kernel::db::BackendKind::Postgres) => {
                 let key = std::fs::canonicalize(&config.data_dir)
@@ -156,6 +162,7 @@ impl AppState {
             .data(commerce)
             .data(payments)
             .data(search_engine.clone())
+            .data(crate::academy::search::CourseSearch(course_search.clone()))
             .data(config.registry.clone())
             .data(issuer.clone())
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
@@ -185,7 +192,7 @@ impl AppState {
                 .clone()
                 .map(|secret| StripeWebhook { secret, tolerance_secs: config.stripe_webhook_tolerance_secs }),
         };
-        Ok(AppState { config: Arc::new(config), api, mailer, search, search_engine, instance })
+        Ok(AppState { config: Arc::new(config), api, mailer, search, search_engine, course_search, instance })
     }
 
     /// The database.
@@ -206,6 +213,7 @@ impl AppState {
                 mailer: self.mailer.clone(),
                 db: self.api.db.clone(),
                 search: self.search_engine.clone(),
+                courses: self.course_search.clone(),
             }),
             WorkerSettings {
                 poll_interval: Duration::from_millis(self.config.outbox_poll_ms.max(10)),
@@ -252,7 +260,8 @@ fn prepare_database(db: &Db, config: &Config, default_locale: Locale) -> Result<
 }
 
 /// The embedded index when it is the engine, and the engine.
-type SearchEngines = (Option<Arc<EmbeddedIndex>>, Arc<dyn SearchEngine>);
+/// The embedded products index (when embedded), the products engine and the courses engine.
+type SearchEngines = (Option<Arc<EmbeddedIndex>>, Arc<dyn SearchEngine>, Arc<dyn SearchEngine>);
 
 /// The configured search engine: Meilisearch, or the embedded index in the data directory
 /// (returned too, for the command line and the tests).
@@ -263,12 +272,17 @@ fn open_search(config: &Config) -> Result<SearchEngines, BoxError> {
     }
     .map(Arc::new)
     .map_err(|problems| format!("the search configuration has mistakes:\n  {}", problems.join("\n  ")))?;
+    let courses = crate::academy::search::INDEX;
     Ok(match MeiliIndex::from_config(config, &search_config, "products") {
-        Some(meili) => (None, Arc::new(meili?)),
+        Some(meili) => {
+            let course_index = MeiliIndex::from_config(config, &search_config, courses).ok_or("no courses index")??;
+            (None, Arc::new(meili?), Arc::new(course_index))
+        }
         None => {
-            let index =
-                Arc::new(search::open_products(&config.data_dir.join("search").join("products"), search_config)?);
-            (Some(index.clone()), Arc::new(Embedded(index)))
+            let root = config.data_dir.join("search");
+            let index = Arc::new(search::open_products(&root.join("products"), search_config.clone())?);
+            let course_index = Arc::new(search::open_index(&root.join(courses), courses, search_config)?);
+            (Some(index.clone()), Arc::new(Embedded(index)), Arc::new(Embedded(course_index)))
         }
     })
 }
@@ -312,12 +326,13 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
             }
         });
     }
-    let engine = state.search_engine.clone();
-    actix_web::rt::spawn(async move {
-        if let Err(e) = engine.apply_settings().await {
-            tracing::error!(error = %e, "cannot apply the search settings");
-        }
-    });
+    for engine in [state.search_engine.clone(), state.course_search.clone()] {
+        actix_web::rt::spawn(async move {
+            if let Err(e) = engine.apply_settings().await {
+                tracing::error!(error = %e, "cannot apply the search settings");
+            }
+        });
+    }
     let data = web::Data::new(state.api);
     let server = HttpServer::new(move || {
         App::new()

@@ -10,5 +10,6 @@ pub mod inputs;
 pub mod loaders;
 pub mod model;
 pub mod page;
+pub mod search;
 pub mod service;
 mod store;

@@ -605,6 +605,7 @@ pub fn publish_course(
             }
         };
         store::set_course_status(conn, id, CourseStatus::Published, Some(version), now())?;
+        super::search::enqueue_sync(conn, &[id])?;
         store::course(conn, id)?.ok_or_else(course_not_found)
     })
 }
@@ -619,6 +620,7 @@ pub fn archive_course(
     write_tx(conn, |conn| {
         let course = store::course(conn, id)?.ok_or_else(course_not_found)?;
         store::set_course_status(conn, id, CourseStatus::Archived, course.published_version, now())?;
+        super::search::enqueue_sync(conn, &[id])?;
         store::course(conn, id)?.ok_or_else(course_not_found)
     })
 }
@@ -988,6 +990,34 @@ pub fn enroll(conn: &mut DbConn, viewer: Option<&Viewer>, input: EnrollmentCreat
         };
         Ok(Enrolled { enrollments, path })
     })
+}
+
+/// Enrols generated learners `(account, course)` on each course's published version, in the
+/// caller's transaction (the `seed academy` generator).
+pub fn enroll_generated(conn: &mut DbConn, pairs: &[(i64, i64)]) -> Result<usize, AppError> {
+    let courses: Vec<i64> = pairs.iter().map(|(_, c)| *c).collect::<HashSet<_>>().into_iter().collect();
+    let versions = store::latest_versions(conn, &courses)?;
+    let at = now();
+    let mut rows = Vec::with_capacity(pairs.len());
+    for (account, course) in pairs {
+        let version = versions.get(course).ok_or_else(|| AppError::internal("course not published"))?;
+        let (_, needed) = version.content().requirement();
+        rows.push(NewEnrollment {
+            account_id: *account,
+            course_id: *course,
+            version_id: version.id,
+            cooperative_id: None,
+            enrolled_by: *account,
+            created_at: at,
+            completed_activities: 0,
+            required_activities: needed,
+        });
+    }
+    let mut inserted = 0;
+    for chunk in rows.chunks(1_000) {
+        inserted += store::insert_enrollments(conn, chunk)?;
+    }
+    Ok(inserted)
 }
 
 pub fn enrollment(conn: &mut DbConn, viewer: Option<&Viewer>, id: i64) -> Result<Option<EnrollmentRow>, AppError> {

@@ -60,6 +60,15 @@ pub fn course_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Cours
     academy_courses::table.filter(academy_courses::code.eq(code)).select(CourseRow::as_select()).first(conn).optional()
 }
 
+/// Ids of the published courses (the search index holds those).
+pub fn published_course_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    academy_courses::table
+        .filter(academy_courses::status.eq(CourseStatus::Published.as_str()))
+        .order(academy_courses::id)
+        .select(academy_courses::id)
+        .load(conn)
+}
+
 pub fn courses_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, CourseRow>> {
     let rows =
         academy_courses::table.filter(academy_courses::id.eq_any(ids)).select(CourseRow::as_select()).load(conn)?;
@@ -274,6 +283,10 @@ pub fn paths_of_course(conn: &mut DbConn, course_id: i64) -> QueryResult<Vec<i64
 
 pub fn insert_enrollment(conn: &mut DbConn, enrollment: &NewEnrollment) -> QueryResult<i64> {
     insert_returning_id!(conn, academy_enrollments::table, academy_enrollments::id, enrollment)
+}
+
+pub fn insert_enrollments(conn: &mut DbConn, rows: &[NewEnrollment]) -> QueryResult<usize> {
+    insert_batch!(conn, academy_enrollments::table, rows)
 }
 
 pub fn enrollment(conn: &mut DbConn, id: i64) -> QueryResult<Option<EnrollmentRow>> {

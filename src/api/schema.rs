@@ -10,6 +10,7 @@ use super::node::NodeQuery;
 use super::operation_limits::OperationLimits;
 use super::shop::ShopQuery;
 use crate::academy::graphql::{AcademyMutation, AcademyQuery};
+use crate::academy::search::CourseSearchQuery;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
@@ -31,6 +32,7 @@ pub struct Query(
     StatsQuery,
     ShopQuery,
     AcademyQuery,
+    CourseSearchQuery,
 );
 
 #[derive(MergedObject, Default)]

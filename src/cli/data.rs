@@ -18,6 +18,15 @@ pub enum SeedCommand {
         #[arg(long, default_value_t = 10_000)]
         products: usize,
     },
+    /// Generated academy learners, each enrolled in one of the demo's courses (after `seed demo`),
+    /// and a file of signed-in sessions for `benches/academy.py`.
+    Academy {
+        #[arg(long, default_value_t = 100_000)]
+        learners: usize,
+        /// Learners to sign in (their tokens go to `<data dir>/academy-sessions.tsv`).
+        #[arg(long, default_value_t = 256)]
+        sessions: usize,
+    },
     /// A register the size of the country (65,315 cooperatives, 788,969 members), deterministic.
     National {
         /// The day the totals hold (default: today).
@@ -66,6 +75,29 @@ pub fn seed(config: &Config, what: SeedCommand) -> anyhow::Result<()> {
                 spec.women,
                 spec.young,
                 spec.as_of
+            );
+        }
+        SeedCommand::Academy { learners, sessions } => {
+            let started = std::time::Instant::now();
+            let made = taawun::seed::academy::generate_learners(&mut conn, learners, sessions, |done, total| {
+                progress_bar(done, total, "learners")
+            })
+            .map_err(failed)?;
+            eprintln!();
+            analyze(&mut conn)?;
+            let path = config.data_dir.join("academy-sessions.tsv");
+            let lines: Vec<String> = made
+                .sessions
+                .iter()
+                .map(|(token, enrollment, activities)| format!("{token}\t{enrollment}\t{}", activities.join(",")))
+                .collect();
+            std::fs::write(&path, lines.join("\n") + "\n")?;
+            println!(
+                "{} learners enrolled in {:.1} s; {} sessions in {}",
+                made.learners,
+                started.elapsed().as_secs_f64(),
+                made.sessions.len(),
+                path.display()
             );
         }
         SeedCommand::Catalog { products } => {

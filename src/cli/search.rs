@@ -32,8 +32,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn reindex(config: &Config, index: &str) -> anyhow::Result<()> {
-    if index != "products" {
-        bail!("unknown index `{index}` (known: products)");
+    match index {
+        "products" => {}
+        "courses" => return reindex_courses(config),
+        _ => bail!("unknown index `{index}` (known: products, courses)"),
     }
     let db = open_db(config)?;
     let search_config = search_config(config)?;
@@ -50,8 +52,31 @@ pub fn reindex(config: &Config, index: &str) -> anyhow::Result<()> {
         println!("{n} products indexed in Meilisearch and swapped in");
         return Ok(());
     }
-    let built = rebuild_embedded(&db, &config.data_dir.join("search"), search_config, progress)?;
+    let built = rebuild_embedded(&db, &config.data_dir.join("search"), "products", search_config, |conn, index| {
+        let n = taawun::search::rebuild(conn, index, progress);
+        eprintln!();
+        n
+    })?;
     println!("{built} products indexed; running servers pick the new index up when they restart");
+    Ok(())
+}
+
+/// The academy's published courses, into Meilisearch or a fresh embedded index swapped in.
+fn reindex_courses(config: &Config) -> anyhow::Result<()> {
+    use taawun::academy::search as courses;
+    let db = open_db(config)?;
+    let search_config = search_config(config)?;
+    if let Some(live) = MeiliIndex::from_config(config, &search_config, courses::INDEX) {
+        let live = live.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let n = runtime()?.block_on(courses::rebuild_meili(&db, &live)).map_err(failed)?;
+        println!("{n} courses indexed in Meilisearch and swapped in");
+        return Ok(());
+    }
+    let built =
+        rebuild_embedded(&db, &config.data_dir.join("search"), courses::INDEX, search_config, |conn, index| {
+            courses::rebuild(conn, index)
+        })?;
+    println!("{built} courses indexed; running servers pick the new index up when they restart");
     Ok(())
 }
 
@@ -60,20 +85,19 @@ pub fn reindex(config: &Config, index: &str) -> anyhow::Result<()> {
 fn rebuild_embedded(
     db: &Db,
     root: &Path,
+    name: &str,
     search_config: Arc<SearchConfig>,
-    progress: impl FnMut(usize),
+    fill: impl FnOnce(&mut taawun::kernel::db::DbConn, &EmbeddedIndex) -> Result<usize, taawun::kernel::error::AppError>,
 ) -> anyhow::Result<usize> {
-    let fresh = root.join("products.new");
+    let fresh = root.join(format!("{name}.new"));
     let _ = std::fs::remove_dir_all(&fresh);
     let built = {
         let target =
-            EmbeddedIndex::open_for_rebuild(&fresh, "products", search_config).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let n = taawun::search::rebuild(&mut *db.conn().map_err(failed)?, &target, progress).map_err(failed)?;
-        eprintln!();
-        n
+            EmbeddedIndex::open_for_rebuild(&fresh, name, search_config).map_err(|e| anyhow::anyhow!("{e}"))?;
+        fill(&mut *db.conn().map_err(failed)?, &target).map_err(failed)?
     };
-    let live = root.join("products");
-    let old = root.join(format!("products.old-{}", std::process::id()));
+    let live = root.join(name);
+    let old = root.join(format!("{name}.old-{}", std::process::id()));
     if live.exists() {
         std::fs::rename(&live, &old)?;
     }

@@ -224,8 +224,9 @@ struct SynonymsFile {
     groups: Vec<Vec<String>>,
 }
 
-const BUILTIN: [(&str, &str); 3] = [
+const BUILTIN: [(&str, &str); 4] = [
     ("products.json", include_str!("../../search-config/products.json")),
+    ("courses.json", include_str!("../../search-config/courses.json")),
     ("synonyms.json", include_str!("../../search-config/synonyms.json")),
     ("stopwords.json", include_str!("../../search-config/stopwords.json")),
 ];

@@ -76,12 +76,21 @@ impl SearchEngine for meili::MeiliIndex {
     }
 }
 
-/// Opens the products index in `dir`, waiting briefly for a previous owner of the
-/// directory (a restarting server) to let go of it.
+/// Opens the products index in `dir` (see `open_index`).
 pub fn open_products(dir: &std::path::Path, config: Arc<config::SearchConfig>) -> Result<EmbeddedIndex, SearchError> {
+    open_index(dir, "products", config)
+}
+
+/// Opens an embedded index in `dir`, waiting briefly for a previous owner of the directory
+/// (a restarting server) to let go of it.
+pub fn open_index(
+    dir: &std::path::Path,
+    name: &str,
+    config: Arc<config::SearchConfig>,
+) -> Result<EmbeddedIndex, SearchError> {
     let mut last = None;
     for _ in 0..50 {
-        match EmbeddedIndex::open(dir, "products", config.clone()) {
+        match EmbeddedIndex::open(dir, name, config.clone()) {
             Ok(index) => return Ok(index),
             Err(e) if e.0.to_lowercase().contains("lock") => {
                 last = Some(e);

@@ -523,3 +523,64 @@ pub fn seed_demo(conn: &mut DbConn, issuer: &Issuer) -> Result<bool, AppError> {
     complete_course(conn, issuer, &khadija, &courses[3], &COURSES[3], &mut events)?;
     Ok(true)
 }
+
+/// What `seed academy` made: the learners, and a few signed-in ones for the benchmark.
+pub struct GeneratedLearners {
+    pub learners: usize,
+    /// `(token, enrolment id, ids of the activities a device reports on)`, one per signed-in learner.
+    pub sessions: Vec<(String, String, Vec<String>)>,
+}
+
+/// `learners` generated learner accounts, each enrolled in one of the demo's courses (in
+/// turn), and bearer tokens for the first `sessions` of them. Needs the academy's demo.
+pub fn generate_learners(
+    conn: &mut DbConn,
+    learners: usize,
+    sessions: usize,
+    progress: impl Fn(usize, usize),
+) -> Result<GeneratedLearners, AppError> {
+    let mut courses = Vec::new();
+    for c in &COURSES {
+        match service::visible_course_by_code(conn, None, c.code)? {
+            Some(course) => courses.push(course),
+            None => return Err(AppError::internal("the academy's demo is missing: run `taawun seed demo` first")),
+        }
+    }
+    let password_hash = auth::service::hash_password(super::demo::DEMO_PASSWORD)?;
+    let start = auth::service::count_accounts_like(conn, "learner%@generated.taawun.ma")? as usize;
+    let mut made = Vec::with_capacity(learners);
+    for chunk_start in (0..learners).step_by(5_000) {
+        let chunk_end = (chunk_start + 5_000).min(learners);
+        let chunk = crate::kernel::db::write_tx(conn, |conn| {
+            let mut pairs = Vec::with_capacity(chunk_end - chunk_start);
+            for n in chunk_start..chunk_end {
+                let email = format!("learner{}@generated.taawun.ma", start + n);
+                let name = format!("Apprenant·e {}", start + n);
+                let id =
+                    auth::service::insert_account_with_hash(conn, &email, &password_hash, &name, Role::Customer, None)?;
+                pairs.push((id, courses[n % courses.len()].id));
+            }
+            service::enroll_generated(conn, &pairs)?;
+            Ok(pairs)
+        })?;
+        made.extend(chunk);
+        progress(chunk_end, learners);
+    }
+    let mut signed_in = Vec::new();
+    for (account, course) in made.iter().take(sessions) {
+        let token = auth::service::issue_token(conn, *account, 24 * 30)?.token;
+        let viewer = viewer(*account, Role::Customer, None);
+        let enrollment = service::viewer_enrollments(conn, &viewer, &[*course])?
+            .remove(course)
+            .ok_or_else(|| AppError::internal("generated enrolment missing"))?;
+        let (_, content) = service::version_content(conn, enrollment.version_id)?
+            .ok_or_else(|| AppError::internal("version missing"))?;
+        let activities = content
+            .activities()
+            .filter(|a| a.kind != ActivityKind::Quiz)
+            .map(|a| ids::encode("Activity", a.id).0)
+            .collect();
+        signed_in.push((token, ids::encode("Enrollment", enrollment.id).0, activities));
+    }
+    Ok(GeneratedLearners { learners: made.len(), sessions: signed_in })
+}

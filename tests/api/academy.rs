@@ -469,6 +469,43 @@ async fn who_sees_whose_progress(app: TestApp) {
     assert!(!seen(&app.gql_as(&other_manager, list, json!({})).await).contains(&khadija));
     assert!(seen(&app.gql_as(&agent, list, json!({})).await).contains(&khadija));
     assert_eq!(seen(&app.gql_as(&customer, list, json!({})).await), Vec::<String>::new());
+    // Agents of a region see its cooperatives' learners only.
+    let admin = app.login_as("admin").await;
+    let create = "mutation($i: AccountCreateGqlInput!) { accountCreate(input: $i) { account { id } userErrors { field code } } }";
+    for (email, region) in [("agent-souss@demo.taawun.ma", "09"), ("agent-oriental@demo.taawun.ma", "02")] {
+        let body = app
+            .gql_as(
+                &admin,
+                create,
+                json!({ "i": { "email": email, "password": "a-long-password-2026", "fullName": "Agent",
+                "role": "AGENT", "regionCode": region } }),
+            )
+            .await;
+        ok_payload(&body, "accountCreate");
+    }
+    let body = app
+        .gql_as(
+            &admin,
+            create,
+            json!({ "i": { "email": "x@demo.taawun.ma", "password": "a-long-password-2026", "fullName": "X",
+            "role": "CUSTOMER", "regionCode": "09" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&body, "accountCreate"), ["BAD_USER_INPUT"]);
+    let body = app
+        .gql_as(
+            &admin,
+            create,
+            json!({ "i": { "email": "y@demo.taawun.ma", "password": "a-long-password-2026", "fullName": "Y",
+            "role": "AGENT", "regionCode": "99" } }),
+        )
+        .await;
+    assert_eq!(error_codes(&body, "accountCreate"), ["REGION_NOT_FOUND"]);
+    let souss = app.login("agent-souss@demo.taawun.ma", "a-long-password-2026").await;
+    let oriental = app.login("agent-oriental@demo.taawun.ma", "a-long-password-2026").await;
+    assert!(seen(&app.gql_as(&souss, list, json!({})).await).contains(&khadija));
+    assert!(!seen(&app.gql_as(&oriental, list, json!({})).await).contains(&khadija));
+    assert!(app.gql_as(&oriental, PROGRESS, json!({ "id": khadija })).await["data"]["enrollment"].is_null());
     let anonymous = app.gql(list, json!({})).await;
     assert_eq!(anonymous["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
     for (who, token, visible) in
@@ -638,3 +675,63 @@ async fn certificates_verify_offline_and_in_a_browser(app: TestApp) {
     assert!(dom.contains(&code) && dom.contains("<svg"), "{dom}");
 }
 on_both_backends!(certificates_verify_offline_and_in_a_browser);
+
+const COURSE_SEARCH: &str = "query($q: String!, $language: Locale, $level: CourseLevel, $sector: String) {
+    courseSearch(query: $q, language: $language, level: $level, sectorCode: $sector, facets: [LEVEL, LANGUAGE, SECTOR], first: 20) {
+    totalCount facets { name values { value count } } nodes { course { code } } } }";
+
+async fn course_codes(app: &TestApp, q: &str, extra: Value) -> (Vec<String>, Value) {
+    let mut vars = json!({ "q": q });
+    if let (Some(v), Some(e)) = (vars.as_object_mut(), extra.as_object()) {
+        v.extend(e.clone());
+    }
+    let body = app.gql(COURSE_SEARCH, vars).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let found = &body["data"]["courseSearch"];
+    let codes =
+        found["nodes"].as_array().unwrap().iter().map(|n| n["course"]["code"].as_str().unwrap().to_string()).collect();
+    (codes, found.clone())
+}
+
+async fn courses_are_searched_in_every_language(app: TestApp) {
+    // The demo's six courses reach the index through the outbox.
+    app.eventually("the demo courses indexed", || async { course_codes(&app, "", json!({})).await.0.len() == 6 }).await;
+    // Arabic with its folding (ة → ه), French without accents, a typo.
+    let (codes, _) = course_codes(&app, "تعاونيه", json!({})).await;
+    assert!(codes.contains(&"creer-cooperative".to_string()), "{codes:?}");
+    let (codes, _) = course_codes(&app, "comptabilite", json!({})).await;
+    assert_eq!(codes.first().map(String::as_str), Some("comptabilite-cooperative"), "{codes:?}");
+    let (codes, _) = course_codes(&app, "photographer", json!({})).await;
+    assert_eq!(codes.first().map(String::as_str), Some("photographier-produits"), "{codes:?}");
+    // A word of an activity's title finds its course (the outline is indexed).
+    let (codes, _) = course_codes(&app, "fiche pratique", json!({ "sector": "argan" })).await;
+    assert_eq!(codes, ["photographier-produits"]);
+    // Filters and facet counts equal the catalogue's.
+    let (codes, found) = course_codes(&app, "", json!({ "level": "INTERMEDIATE", "language": "AR" })).await;
+    assert_eq!(codes.len(), 3, "{codes:?}");
+    assert_eq!(found["totalCount"], 3);
+    let levels = found["facets"].as_array().unwrap().iter().find(|f| f["name"] == "LEVEL").unwrap().clone();
+    assert_eq!(levels["values"], json!([{ "value": "INTERMEDIATE", "count": 3 }]));
+    let listed = app.gql("{ courses(level: INTERMEDIATE, language: AR) { totalCount } }", json!({})).await;
+    assert_eq!(listed["data"]["courses"]["totalCount"], 3);
+    let bad = app.gql(COURSE_SEARCH, json!({ "q": "", "sector": "nope" })).await;
+    assert_eq!(bad["errors"][0]["extensions"]["code"], "SECTOR_NOT_FOUND");
+    // An archived course leaves the index; a new one enters when published.
+    let trainer = app.login_as("trainer").await;
+    let id = app.gql(r#"{ course(code: "fiche-produit") { id } }"#, json!({})).await["data"]["course"]["id"].clone();
+    let archive =
+        "mutation($i: CourseArchiveInput!) { courseArchive(input: $i) { course { status } userErrors { code } } }";
+    assert_eq!(
+        ok_payload(&app.gql_as(&trainer, archive, json!({ "i": { "id": id } })).await, "courseArchive")["course"]["status"],
+        "ARCHIVED"
+    );
+    create_course(&app, &trainer, "essai-recherche").await;
+    app.eventually("the index follows", || async {
+        let codes = course_codes(&app, "", json!({})).await.0;
+        codes.len() == 6
+            && !codes.contains(&"fiche-produit".to_string())
+            && codes.contains(&"essai-recherche".to_string())
+    })
+    .await;
+}
+on_both_backends!(courses_are_searched_in_every_language);

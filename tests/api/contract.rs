@@ -152,6 +152,14 @@ fn assert_no_user_errors(example: &str, value: &Value) {
 }
 
 async fn storefront_examples_run_against_the_demo(app: TestApp) {
+    // The demo's index updates and emails delivered first: a read asked twice must not see the
+    // index fill up in between.
+    let admin = app.login_as("admin").await;
+    app.eventually("the demo's outbox delivered", || async {
+        let body = app.gql_as(&admin, "{ outboxMessages(status: PENDING) { totalCount } }", json!({})).await;
+        body["data"]["outboxMessages"]["totalCount"] == 0
+    })
+    .await;
     let examples = examples();
     assert!(examples.len() >= 8, "expected the storefront examples, found {}", examples.len());
     for example in examples {

@@ -98,6 +98,22 @@ const CASES: &[Case] = &[
         &["productSearch"],
         Who::Anyone,
     ),
+    case("Query.fulfilments", "{ fulfilments(ARGS) { PAGE } }", "id", &["fulfilments"], Who::Admin),
+    forward(
+        "Query.cooperativeLedger",
+        r#"{ cooperativeLedger(cooperativeId: "COOPERATIVE", ARGS) { PAGE } }"#,
+        "kind amount { amount } orderId at",
+        &["cooperativeLedger"],
+        Who::Admin,
+    ),
+    forward(
+        "Query.outboxMessages",
+        "{ outboxMessages(status: DONE, ARGS) { PAGE } }",
+        "id",
+        &["outboxMessages"],
+        Who::Admin,
+    ),
+    forward("Query.courseSearch", "{ courseSearch(ARGS) { PAGE } }", "course { id }", &["courseSearch"], Who::Anyone),
     case(
         "Query.registrySearch",
         "{ registrySearch(ARGS) { PAGE } }",
