@@ -2,9 +2,12 @@
 """Academy benchmark (called by benches/academy.sh): the demo plus N generated learners on
 SQLite or PostgreSQL, the release server, then
 
-  events        32 devices each sending batches of 100 learning events (fresh UUIDs, the
-                storefront example 26's mutation) for signed-in learners taken in turn:
-                events/s accepted, p50/p99 per batch, server CPU and peak RSS;
+  events        32 devices sending batches of 100 learning events (fresh UUIDs, the
+                storefront example 26's mutation) for signed-in learners taken in turn, at
+                an offered rate (--events-rate, 5,000 events/s: each device one batch every
+                0.64 s): events/s accepted, p50/p99 per batch, server CPU and peak RSS;
+  events_max    the same devices sending as fast as answers come back (capacity; the
+                latency is then the queue of 32 devices behind one another);
   progress      a learner's dashboard (example 30) under oha;
   certificate   verification by code (example 29) and the HTML page, under oha.
 
@@ -36,7 +39,7 @@ def sessions_of(data):
     return rows
 
 
-def events_load(args, server, sessions):
+def events_load(args, server, sessions, paced=True):
     record_q, _ = load.example("26-learning-events-record.graphql")
     verbs = ["EXPERIENCED", "PROGRESSED", "COMPLETED"]
     latencies, accepted, failures = [], [0], [0]
@@ -44,11 +47,20 @@ def events_load(args, server, sessions):
     deadline = time.time() + args.duration
     host, port = server.url.replace("http://", "").split(":")
 
+    interval = args.connections * args.batch / args.events_rate
+    start = time.time()
+
     def device(n):
         conn = http.client.HTTPConnection(host, int(port), timeout=60)
         rng = random.Random(n)
         i = n
+        sent = 0
         while time.time() < deadline:
+            if paced:
+                due = start + interval * (sent + n / args.connections)
+                if due > time.time():
+                    time.sleep(due - time.time())
+                sent += 1
             token, _, activities = sessions[i % len(sessions)]
             i += args.connections
             now = time.time()
@@ -86,7 +98,8 @@ def events_load(args, server, sessions):
     latencies.sort()
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * (len(latencies) - 1)))] if latencies else 0
     return {
-        "scenario": f"events (batches of {args.batch}, events/s)",
+        "scenario": f"events, {args.events_rate} offered (batches of {args.batch}, events/s)" if paced
+        else f"events, as fast as answered (batches of {args.batch}, events/s)",
         "rps": accepted[0] / elapsed,
         "p50": pick(0.5),
         "p99": pick(0.99),
@@ -126,10 +139,11 @@ def main():
     p.add_argument("--learners", type=int, default=100_000)
     p.add_argument("--sessions", type=int, default=256)
     p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--events-rate", type=int, default=5000)
     p.add_argument("--duration", type=int, default=15)
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--port", type=int, default=18481)
-    p.add_argument("--scenarios", default="events,progress,certificate,certificate_page")
+    p.add_argument("--scenarios", default="events,events_max,progress,certificate,certificate_page")
     p.add_argument("--keep", help="keep the dataset in this directory (reused when it exists)")
     args = p.parse_args()
 
@@ -162,6 +176,8 @@ def main():
         wanted = args.scenarios.split(",")
         if "events" in wanted:
             rows.append(events_load(args, server, sessions))
+        if "events_max" in wanted:
+            rows.append(events_load(args, server, sessions, paced=False))
         token = sessions[0][0]
         if "progress" in wanted:
             q, v = load.example("30-my-learning.graphql")

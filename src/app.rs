@@ -307,6 +307,18 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
         0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         n => n,
     };
+    if state.db().kind() == crate::kernel::db::BackendKind::Sqlite {
+        let db = state.db().clone();
+        actix_web::rt::spawn(async move {
+            let every = Duration::from_secs(crate::kernel::db::SQLITE_OPTIMIZE_EVERY_SECS);
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(e) = db.run(crate::kernel::db::optimize).await {
+                    e.log_if_internal();
+                }
+            }
+        });
+    }
     // Multipart uploads may be larger than a JSON request; the handler holds JSON to its own limit.
     let body_limit = state.config.max_body_bytes.max(state.config.registry.max_document_bytes + 256 * 1024);
     let config = state.config.clone();
