@@ -735,3 +735,54 @@ async fn courses_are_searched_in_every_language(app: TestApp) {
     .await;
 }
 on_both_backends!(courses_are_searched_in_every_language);
+
+/// On Meilisearch the `courses` index is its own index: settings from `search-config/`,
+/// the published courses sent folded, and the filters compiled as for products.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn courses_index_speaks_meilisearch() {
+    use taawun::search::config::SearchConfig;
+    let mock = crate::meili_mock::MeiliMock::start(false);
+    let base = mock.base.clone();
+    let app = TestApp::spawn(
+        crate::helpers::Backend::Sqlite,
+        crate::helpers::Options::with(move |c| {
+            c.meilisearch_url = Some(base);
+            c.meilisearch_index_prefix = String::new();
+        }),
+    )
+    .await
+    .unwrap();
+    let config = SearchConfig::builtin().unwrap();
+    app.eventually("the courses index settings", || async {
+        !mock.requests("PATCH", "/indexes/courses/settings").is_empty()
+    })
+    .await;
+    let settings = mock.requests("PATCH", "/indexes/courses/settings");
+    assert_eq!(settings[0].body, config.indexes["courses"].meili_settings(&config));
+    app.eventually("the six demo courses sent", || async {
+        mock.requests("POST", "/indexes/courses/documents")
+            .iter()
+            .map(|r| r.body.as_array().map_or(0, Vec::len))
+            .sum::<usize>()
+            >= 6
+    })
+    .await;
+    let sent: Vec<Value> = mock
+        .requests("POST", "/indexes/courses/documents")
+        .into_iter()
+        .flat_map(|r| r.body.as_array().cloned().unwrap_or_default())
+        .collect();
+    let first = sent.iter().find(|d| d["id"] == 1).unwrap_or_else(|| panic!("{sent:?}"));
+    assert!(first["title"].as_str().unwrap().contains("احداث تعاونيه"), "folded like the products: {first}");
+    assert_eq!(first["languages"], json!(["ar", "fr"]));
+    assert!(
+        mock.requests("POST", "/indexes/products/documents")
+            .iter()
+            .all(|r| r.body.as_array().is_some_and(|docs| docs.iter().all(|d| d.get("outline").is_none())))
+    );
+    let body = app.gql(COURSE_SEARCH, json!({ "q": "التعاونية", "language": "AR", "level": "INTERMEDIATE" })).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let search = &mock.requests("POST", "/indexes/courses/search")[0].body;
+    assert_eq!(search["q"], "التعاونيه");
+    assert_eq!(search["filter"], r#"languages = "ar" AND level = "INTERMEDIATE""#);
+}
