@@ -683,6 +683,7 @@ impl AcademyQuery {
         Ok(row.map(Course))
     }
 
+    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn learning_paths(
         &self,
@@ -692,11 +693,14 @@ impl AcademyQuery {
         first: Option<i32>,
         last: Option<i32>,
         sector_code: Option<String>,
+        level: Option<CourseLevel>,
     ) -> Result<Conn<LearningPath>> {
         let args = ctx.page_args(after, before, first, last)?;
         let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
-        let page =
-            ctx.db().run(move |conn| service::paths(conn, viewer.as_ref(), sector_code, args, want_total)).await?;
+        let page = ctx
+            .db()
+            .run(move |conn| service::paths(conn, viewer.as_ref(), sector_code, level, args, want_total))
+            .await?;
         Ok(page.into_connection(LearningPath))
     }
 

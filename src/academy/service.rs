@@ -11,7 +11,7 @@ use super::credentials::{self, Issuer};
 use super::engine::{self, ActivityState, CourseState, GivenAnswer};
 use super::inputs::*;
 use super::model::*;
-use super::store::{self, CourseQuery, LearnerScope};
+use super::store::{self, CourseQuery, LearnerScope, PathQuery};
 use crate::auth::{self, model::AccountRow};
 use crate::kernel::db::{DbConn, now, write_tx};
 use crate::kernel::error::{AppError, Checks, ErrorCode};
@@ -838,6 +838,7 @@ pub fn paths(
     conn: &mut DbConn,
     viewer: Option<&Viewer>,
     sector_code: Option<String>,
+    level: Option<CourseLevel>,
     args: PageArgs,
     want_total: bool,
 ) -> Result<Page<PathRow>, AppError> {
@@ -846,12 +847,13 @@ pub fn paths(
     checks.finish()?;
     let statuses: Vec<&'static str> =
         if is_editor(viewer) { vec!["DRAFT", "PUBLISHED", "ARCHIVED"] } else { vec![CourseStatus::Published.as_str()] };
+    let q = PathQuery { statuses, sector_id: sector, level: level.map(|l| l.as_str()) };
     paginate(
         conn,
         args,
         want_total,
-        |c| Ok(store::count_paths(c, &statuses, sector)?),
-        |c, seek| store::list_paths(c, &statuses, sector, seek),
+        |c| Ok(store::count_paths(c, &q)?),
+        |c, seek| store::list_paths(c, &q, seek),
         |r| Key::id(r.id),
     )
 }

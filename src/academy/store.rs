@@ -235,25 +235,31 @@ pub fn path_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<PathRow
     academy_paths::table.filter(academy_paths::code.eq(code)).select(PathRow::as_select()).first(conn).optional()
 }
 
-pub fn count_paths(conn: &mut DbConn, statuses: &[&'static str], sector_id: Option<i64>) -> QueryResult<i64> {
-    let mut query = academy_paths::table.filter(academy_paths::status.eq_any(statuses.to_vec())).into_boxed();
-    if let Some(s) = sector_id {
-        query = query.filter(academy_paths::sector_id.eq(s));
-    }
-    query.count().get_result(conn)
+/// What the path list is filtered by.
+#[derive(Debug, Clone)]
+pub struct PathQuery {
+    pub statuses: Vec<&'static str>,
+    pub sector_id: Option<i64>,
+    pub level: Option<&'static str>,
 }
 
-pub fn list_paths(
-    conn: &mut DbConn,
-    statuses: &[&'static str],
-    sector_id: Option<i64>,
-    seek: &Seek,
-) -> Result<Vec<PathRow>, AppError> {
-    let mut query = academy_paths::table.filter(academy_paths::status.eq_any(statuses.to_vec())).into_boxed();
-    if let Some(s) = sector_id {
+fn path_filter(q: &PathQuery) -> academy_paths::BoxedQuery<'_, Backend> {
+    let mut query = academy_paths::table.filter(academy_paths::status.eq_any(q.statuses.clone())).into_boxed();
+    if let Some(s) = q.sector_id {
         query = query.filter(academy_paths::sector_id.eq(s));
     }
-    let query = seek_by_id!(query, academy_paths::id, seek, ascending);
+    if let Some(level) = q.level {
+        query = query.filter(academy_paths::level.eq(level));
+    }
+    query
+}
+
+pub fn count_paths(conn: &mut DbConn, q: &PathQuery) -> QueryResult<i64> {
+    path_filter(q).count().get_result(conn)
+}
+
+pub fn list_paths(conn: &mut DbConn, q: &PathQuery, seek: &Seek) -> Result<Vec<PathRow>, AppError> {
+    let query = seek_by_id!(path_filter(q), academy_paths::id, seek, ascending);
     Ok(query.select(PathRow::as_select()).load(conn)?)
 }
 

@@ -714,6 +714,13 @@ async fn courses_are_searched_in_every_language(app: TestApp) {
     assert_eq!(levels["values"], json!([{ "value": "INTERMEDIATE", "count": 3 }]));
     let listed = app.gql("{ courses(level: INTERMEDIATE, language: AR) { totalCount } }", json!({})).await;
     assert_eq!(listed["data"]["courses"]["totalCount"], 3);
+    let paths = app
+        .gql("{ beginner: learningPaths(level: BEGINNER) { totalCount } advanced: learningPaths(level: ADVANCED) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        (paths["data"]["beginner"]["totalCount"].as_i64(), paths["data"]["advanced"]["totalCount"].as_i64()),
+        (Some(2), Some(0))
+    );
     let bad = app.gql(COURSE_SEARCH, json!({ "q": "", "sector": "nope" })).await;
     assert_eq!(bad["errors"][0]["extensions"]["code"], "SECTOR_NOT_FOUND");
     // An archived course leaves the index; a new one enters when published.
