@@ -18,7 +18,7 @@ use crate::kernel::error::{AppError, ErrorCode};
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::relay::OffsetCursor;
 use crate::kernel::graphql::{loader_error, page_cost};
-use crate::kernel::i18n::{Locale, Localized};
+use crate::kernel::i18n::Locale;
 use crate::msg;
 use crate::outbox::OutboxRow;
 use crate::registry::service as registry;
@@ -38,10 +38,6 @@ pub fn enqueue_sync(conn: &mut DbConn, course_ids: &[i64]) -> Result<(), AppErro
     crate::outbox::enqueue(conn, SEARCH_OUTBOX_KIND, &serde_json::json!({ "course_ids": course_ids }))
 }
 
-fn all_locales(l: &Localized) -> String {
-    Locale::ALL.iter().filter_map(|x| l.get(*x)).collect::<Vec<_>>().join("\n")
-}
-
 /// The search documents of these courses; `None` for one that must not be found (unknown or
 /// not published). The texts are those of the published version.
 pub fn documents(conn: &mut DbConn, course_ids: &[i64]) -> Result<Vec<(i64, Option<SearchDocument>)>, AppError> {
@@ -58,15 +54,15 @@ pub fn documents(conn: &mut DbConn, course_ids: &[i64]) -> Result<Vec<(i64, Opti
                     .modules
                     .iter()
                     .flat_map(|m| {
-                        std::iter::once(all_locales(&m.title)).chain(m.activities.iter().map(|a| all_locales(&a.title)))
+                        std::iter::once(m.title.all_text()).chain(m.activities.iter().map(|a| a.title.all_text()))
                     })
                     .collect();
                 let mut doc = SearchDocument {
                     id: c.id,
                     version: 0,
                     text: BTreeMap::from([
-                        ("title".to_string(), all_locales(&content.title)),
-                        ("summary".to_string(), all_locales(&content.summary)),
+                        ("title".to_string(), content.title.all_text()),
+                        ("summary".to_string(), content.summary.all_text()),
                         ("outline".to_string(), outline.join("\n")),
                     ]),
                     keywords: BTreeMap::from([
@@ -94,9 +90,7 @@ pub fn documents(conn: &mut DbConn, course_ids: &[i64]) -> Result<Vec<(i64, Opti
 /// Brings these courses' entries up to date (idempotent, so the outbox may deliver twice).
 pub async fn sync(db: &Db, engine: &dyn SearchEngine, course_ids: Vec<i64>) -> Result<(), AppError> {
     let docs = db.run(move |conn| documents(conn, &course_ids)).await?;
-    let (present, gone): (Vec<_>, Vec<_>) = docs.into_iter().partition(|(_, d)| d.is_some());
-    engine.upsert(present.into_iter().filter_map(|(_, d)| d).collect()).await.map_err(AppError::internal)?;
-    engine.delete(gone.into_iter().map(|(id, _)| id).collect()).await.map_err(AppError::internal)
+    crate::search::apply(engine, docs).await
 }
 
 #[derive(Deserialize)]

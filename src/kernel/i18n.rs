@@ -152,6 +152,11 @@ impl Localized {
         LocalizedText { text: String::new(), locale: wanted, direction: wanted.direction() }
     }
 
+    /// Every locale's text, one per line (what the search engines index).
+    pub fn all_text(&self) -> String {
+        Locale::ALL.iter().filter_map(|l| self.get(*l)).collect::<Vec<_>>().join("\n")
+    }
+
     pub fn translations(&self) -> Vec<Translation> {
         Locale::ALL
             .iter()

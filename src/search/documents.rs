@@ -9,13 +9,8 @@ use crate::catalog::model::ProductStatus;
 use crate::catalog::service as catalog;
 use crate::kernel::db::DbConn;
 use crate::kernel::error::AppError;
-use crate::kernel::i18n::{Locale, Localized};
 use crate::registry::model::CooperativeStatus;
 use crate::registry::service as registry;
-
-fn all_locales(l: &Localized) -> String {
-    Locale::ALL.iter().filter_map(|x| l.get(*x)).collect::<Vec<_>>().join("\n")
-}
 
 /// The search documents for these products; `None` for a product that must not be found
 /// (unknown, not ACTIVE, or of a cooperative that may not sell).
@@ -55,15 +50,15 @@ pub fn search_documents(
                     id: p.id,
                     version: 0,
                     text: BTreeMap::from([
-                        ("name".to_string(), all_locales(&p.name())),
-                        ("description".to_string(), all_locales(&p.description())),
-                        ("cooperative_name".to_string(), all_locales(&c.name())),
+                        ("name".to_string(), p.name().all_text()),
+                        ("description".to_string(), p.description().all_text()),
+                        ("cooperative_name".to_string(), c.name().all_text()),
                         (
                             "category_names".to_string(),
                             ancestors
                                 .iter()
                                 .filter_map(|a| categories.get(a))
-                                .map(|c| all_locales(&c.name()))
+                                .map(|c| c.name().all_text())
                                 .collect::<Vec<_>>()
                                 .join("\n"),
                         ),

@@ -106,6 +106,11 @@ pub fn open_index(
 /// otherwise. Idempotent, so the outbox may deliver it twice.
 pub async fn sync_products(db: &Db, engine: &dyn SearchEngine, product_ids: Vec<i64>) -> Result<(), AppError> {
     let docs = db.run(move |conn| documents::search_documents(conn, &product_ids)).await?;
+    apply(engine, docs).await
+}
+
+/// Applies freshly built documents to an index: `Some` upserted, `None` (not to be found) deleted.
+pub async fn apply(engine: &dyn SearchEngine, docs: Vec<(i64, Option<SearchDocument>)>) -> Result<(), AppError> {
     let (present, gone): (Vec<_>, Vec<_>) = docs.into_iter().partition(|(_, d)| d.is_some());
     engine.upsert(present.into_iter().filter_map(|(_, d)| d).collect()).await.map_err(AppError::internal)?;
     engine.delete(gone.into_iter().map(|(id, _)| id).collect()).await.map_err(AppError::internal)
