@@ -11,13 +11,13 @@ use tokio::sync::OnceCell;
 use super::credentials::Issuer;
 use super::engine::{self, ActivityState, CourseState};
 use super::inputs::*;
-use super::loaders::{AcademyLoader, CourseKey, LatestVersionKey, ProgressKey, VersionKey};
+use super::loaders::{AcademyLoader, CourseKey, LatestVersionKey, PathCoursesKey, ProgressKey, VersionKey};
 use super::model::*;
 use super::service::{self, AttemptView, CourseFilter, Touched};
 use crate::kernel::error::{AppError, ErrorCode};
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::relay::Conn;
-use crate::kernel::graphql::{DateTime, ids, loader_error, page_cost, run_mutation};
+use crate::kernel::graphql::{DateTime, ids, loader_error, or_unchanged, page_cost, run_mutation};
 use crate::kernel::i18n::{Locale, Localized, LocalizedText};
 use crate::kernel::viewer::require_viewer;
 use crate::msg;
@@ -228,8 +228,8 @@ impl LearningPath {
     }
     /// Its courses, in order (those the viewer may see).
     async fn courses(&self, ctx: &Context<'_>) -> Result<Vec<Course>> {
-        let id = self.0.id;
-        let ids = ctx.db().run(move |conn| service::path_courses(conn, &[id])).await?.remove(&id).unwrap_or_default();
+        let loader = ctx.loader::<AcademyLoader>();
+        let ids = loader.load_one(PathCoursesKey(self.0.id)).await.map_err(loader_error)?.unwrap_or_default();
         let found =
             ctx.loader::<AcademyLoader>().load_many(ids.iter().map(|c| CourseKey(*c))).await.map_err(loader_error)?;
         let editor = service::require_editor(ctx.viewer()).is_ok();
@@ -860,6 +860,23 @@ fn touched_parts(t: &Touched) -> (Vec<ActivityProgress>, Vec<ModuleProgress>, Co
     (activities, module_progress(t.enrollment.id, &t.course), course_progress(&t.enrollment, &t.content, &t.course))
 }
 
+/// A course change's payload: the course as changed or, when refused, as it still is (with the
+/// caller's visibility), like every other update of the API.
+async fn unchanged_course(
+    ctx: &Context<'_>,
+    (course, user_errors): (Option<CourseRow>, Vec<crate::kernel::error::UserError>),
+    id: Option<i64>,
+) -> Result<CourseSavePayload> {
+    let (course, user_errors) = or_unchanged((course.map(Course), user_errors), || async {
+        match id {
+            Some(id) => course_by_id(ctx, id).await,
+            None => Ok(None),
+        }
+    })
+    .await?;
+    Ok(CourseSavePayload { course, user_errors })
+}
+
 #[derive(Default)]
 pub struct AcademyMutation;
 
@@ -867,23 +884,23 @@ pub struct AcademyMutation;
 impl AcademyMutation {
     /// Creates a course or replaces its draft (trainers, administrators).
     async fn course_save(&self, ctx: &Context<'_>, input: CourseSaveInput) -> Result<CourseSavePayload> {
-        let (course, user_errors) =
-            run_mutation(ctx, move |conn, viewer| service::save_course(conn, viewer, input)).await?;
-        Ok(CourseSavePayload { course: course.map(Course), user_errors })
+        let id = input.id.as_ref().and_then(|id| ids::decode(id, "Course"));
+        let outcome = run_mutation(ctx, move |conn, viewer| service::save_course(conn, viewer, input)).await?;
+        unchanged_course(ctx, outcome, id).await
     }
 
     /// Freezes the draft into a new version and opens the course to learners.
     async fn course_publish(&self, ctx: &Context<'_>, input: CoursePublishInput) -> Result<CourseSavePayload> {
-        let (course, user_errors) =
-            run_mutation(ctx, move |conn, viewer| service::publish_course(conn, viewer, input)).await?;
-        Ok(CourseSavePayload { course: course.map(Course), user_errors })
+        let id = ids::decode(&input.id, "Course");
+        let outcome = run_mutation(ctx, move |conn, viewer| service::publish_course(conn, viewer, input)).await?;
+        unchanged_course(ctx, outcome, id).await
     }
 
     /// Closes the course to new learners; enrolled ones keep learning.
     async fn course_archive(&self, ctx: &Context<'_>, input: CourseArchiveInput) -> Result<CourseSavePayload> {
-        let (course, user_errors) =
-            run_mutation(ctx, move |conn, viewer| service::archive_course(conn, viewer, input)).await?;
-        Ok(CourseSavePayload { course: course.map(Course), user_errors })
+        let id = ids::decode(&input.id, "Course");
+        let outcome = run_mutation(ctx, move |conn, viewer| service::archive_course(conn, viewer, input)).await?;
+        unchanged_course(ctx, outcome, id).await
     }
 
     async fn learning_path_save(

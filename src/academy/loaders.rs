@@ -17,4 +17,5 @@ impl AcademyLoader {
 crate::keyed_loader!(AcademyLoader, CourseKey => CourseRow, store::courses_by_ids);
 crate::keyed_loader!(AcademyLoader, VersionKey => VersionRow, store::versions_by_ids);
 crate::keyed_loader!(AcademyLoader, LatestVersionKey => VersionRow, store::latest_versions);
+crate::keyed_loader!(AcademyLoader, PathCoursesKey => Vec<i64>, store::path_courses);
 crate::keyed_loader!(AcademyLoader, ProgressKey => Vec<ActivityProgressRow>, store::progress_rows);

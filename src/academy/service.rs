@@ -1327,9 +1327,11 @@ fn recompute(
     if let Some(completed_at) = course.completed_at
         && enrollment.completed_at.is_none()
     {
+        let account = auth::service::find_account(conn, enrollment.account_id)?
+            .ok_or_else(|| AppError::internal("learner missing"))?;
         let result = engine::result_bp(&content, &states);
-        issued.extend(issue_course_certificate(conn, issuer, enrollment, &content, result, completed_at)?);
-        issued.extend(issue_path_certificates(conn, issuer, enrollment)?);
+        issued.extend(issue_course_certificate(conn, issuer, &account, enrollment, &content, result, completed_at)?);
+        issued.extend(issue_path_certificates(conn, issuer, &account, enrollment)?);
     }
     let enrollment = store::enrollment(conn, enrollment.id)?.ok_or_else(|| AppError::internal("enrolment vanished"))?;
     Ok((Touched { enrollment, content, activities: activities.to_vec(), states, course }, issued))
@@ -1764,13 +1766,12 @@ fn issue(
 fn issue_course_certificate(
     conn: &mut DbConn,
     issuer: &Issuer,
+    account: &AccountRow,
     enrollment: &EnrollmentRow,
     content: &CourseContent,
     result_bp: Option<i32>,
     completed_at: NaiveDateTime,
 ) -> Result<Option<CertificateRow>, AppError> {
-    let account = auth::service::find_account(conn, enrollment.account_id)?
-        .ok_or_else(|| AppError::internal("learner missing"))?;
     let course = store::course(conn, enrollment.course_id)?.ok_or_else(|| AppError::internal("course missing"))?;
     let claim = Claim {
         course_id: Some(course.id),
@@ -1781,13 +1782,14 @@ fn issue_course_certificate(
         achievement: (format!("{}/academy/courses/{}", issuer.base_url, course.code), course.code.as_str()),
         issued_at: completed_at.max(enrollment.created_at).min(now()),
     };
-    issue(conn, issuer, &account, claim)
+    issue(conn, issuer, account, claim)
 }
 
 /// Certificates of the paths whose every course the learner has now completed.
 fn issue_path_certificates(
     conn: &mut DbConn,
     issuer: &Issuer,
+    account: &AccountRow,
     enrollment: &EnrollmentRow,
 ) -> Result<Vec<CertificateRow>, AppError> {
     let mut issued = Vec::new();
@@ -1806,8 +1808,6 @@ fn issue_path_certificates(
         let Some(path) = store::path(conn, path_id)? else { continue };
         let completed_at = now();
         store::set_path_completed(conn, path_enrollment.id, completed_at)?;
-        let account = auth::service::find_account(conn, enrollment.account_id)?
-            .ok_or_else(|| AppError::internal("learner missing"))?;
         let hours: i32 = store::courses_by_ids(conn, &courses)?.values().map(|c| c.hours).sum();
         let title = path.title();
         let claim = Claim {
@@ -1819,7 +1819,7 @@ fn issue_path_certificates(
             achievement: (format!("{}/academy/paths/{}", issuer.base_url, path.code), path.code.as_str()),
             issued_at: completed_at,
         };
-        issued.extend(issue(conn, issuer, &account, claim)?);
+        issued.extend(issue(conn, issuer, account, claim)?);
     }
     Ok(issued)
 }

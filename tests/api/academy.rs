@@ -537,6 +537,16 @@ async fn who_sees_whose_progress(app: TestApp) {
     assert!(public["data"]["course"].is_null());
     let body = app.gql_as(&customer, ENROL, json!({ "i": { "courseId": draft } })).await;
     assert_eq!(error_codes(&body, "enrollmentCreate"), ["COURSE_NOT_PUBLISHED"]);
+    // A refused change answers the course as it still is, to whoever may see it.
+    let mut archived = course_input("brouillon");
+    archived["id"] = json!(draft);
+    archived["hours"] = json!(0);
+    let body = app.gql_as(&trainer, SAVE, json!({ "i": archived })).await;
+    assert_eq!(error_codes(&body, "courseSave"), ["OUT_OF_RANGE"]);
+    assert_eq!(body["data"]["courseSave"]["course"]["status"], "DRAFT");
+    let body = app.gql_as(&customer, PUBLISH, json!({ "i": { "id": draft } })).await;
+    assert_eq!(error_codes(&body, "coursePublish"), ["FORBIDDEN"]);
+    assert!(body["data"]["coursePublish"]["course"].is_null(), "a draft stays hidden from a customer");
     // Revocation: agents and administrators only, with a reason shown to verifiers.
     let learner = app.login_as("learner").await;
     let certs = app.gql_as(&learner, "{ myCertificates { code } }", json!({})).await;
