@@ -42,6 +42,8 @@ pub struct AppState {
     search_engine: Arc<dyn SearchEngine>,
     /// The academy's `courses` index, on the same engine.
     course_search: Arc<dyn SearchEngine>,
+    /// The project bank's `project_ideas` index, on the same engine.
+    pub idea_search: Arc<dyn SearchEngine>,
     /// Set on PostgreSQL with the embedded index: this instance's key in `server_instances`.
     instance: Option<String>,
 }
@@ -53,6 +55,8 @@ struct Dispatch {
     db: Db,
     search: Arc<dyn SearchEngine>,
     courses: Arc<dyn SearchEngine>,
+    ideas: Arc<dyn SearchEngine>,
+    registry_rules: crate::kernel::config::RegistryRules,
 }
 
 impl Deliver for Dispatch {
@@ -62,6 +66,19 @@ impl Deliver for Dispatch {
                 notify::OUTBOX_KIND => self.mailer.send(row).await,
                 crate::academy::search::SEARCH_OUTBOX_KIND => {
                     crate::academy::search::deliver(&self.db, self.courses.as_ref(), row).await
+                }
+                crate::projects::search::SEARCH_OUTBOX_KIND => {
+                    crate::projects::search::deliver(&self.db, self.ideas.as_ref(), row).await
+                }
+                crate::academy::service::COURSE_COMPLETED_KIND => {
+                    let completed: crate::academy::service::CourseCompleted =
+                        serde_json::from_str(&row.payload).map_err(|e| e.to_string())?;
+                    let rules = self.registry_rules.clone();
+                    self.db
+                        .run(move |conn| crate::projects::service::course_completed(conn, &rules, completed.account_id))
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.detail())
                 }
                 kind if search::follows(kind) => {
                     search::deliver(&self.db, self.search.as_ref(), &[row]).await.pop().unwrap_or(Ok(()))
@@ -125,7 +142,7 @@ impl AppState {
             &config.data_dir.join("mail"),
             &config.mail_from,
         )?);
-        let (search, search_engine, course_search) = open_search(&config)?;
+        let (search, search_engine, course_search, idea_search) = open_search(&config)?;
         let instance = match (&search, db.kind()) {
             (Some(_), crate::kernel::db::BackendKind::Postgres) => {
                 let key = std::fs::canonicalize(&config.data_dir)
@@ -163,6 +180,7 @@ impl AppState {
             .data(payments)
             .data(search_engine.clone())
             .data(crate::academy::search::CourseSearch(course_search.clone()))
+            .data(crate::projects::search::IdeaSearch(idea_search.clone()))
             .data(config.registry.clone())
             .data(issuer.clone())
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
@@ -192,7 +210,16 @@ impl AppState {
                 .clone()
                 .map(|secret| StripeWebhook { secret, tolerance_secs: config.stripe_webhook_tolerance_secs }),
         };
-        Ok(AppState { config: Arc::new(config), api, mailer, search, search_engine, course_search, instance })
+        Ok(AppState {
+            config: Arc::new(config),
+            api,
+            mailer,
+            search,
+            search_engine,
+            course_search,
+            idea_search,
+            instance,
+        })
     }
 
     /// The database.
@@ -214,6 +241,8 @@ impl AppState {
                 db: self.api.db.clone(),
                 search: self.search_engine.clone(),
                 courses: self.course_search.clone(),
+                ideas: self.idea_search.clone(),
+                registry_rules: self.config.registry.clone(),
             }),
             WorkerSettings {
                 poll_interval: Duration::from_millis(self.config.outbox_poll_ms.max(10)),
@@ -259,9 +288,9 @@ fn prepare_database(db: &Db, config: &Config, default_locale: Locale) -> Result<
     Ok(())
 }
 
-/// The embedded index when it is the engine, and the engine.
-/// The embedded products index (when embedded), the products engine and the courses engine.
-type SearchEngines = (Option<Arc<EmbeddedIndex>>, Arc<dyn SearchEngine>, Arc<dyn SearchEngine>);
+/// The embedded products index (when embedded), the products engine, the courses engine and
+/// the project ideas engine.
+type SearchEngines = (Option<Arc<EmbeddedIndex>>, Arc<dyn SearchEngine>, Arc<dyn SearchEngine>, Arc<dyn SearchEngine>);
 
 /// The configured search engine: Meilisearch, or the embedded index in the data directory
 /// (returned too, for the command line and the tests).
@@ -273,18 +302,33 @@ fn open_search(config: &Config) -> Result<SearchEngines, BoxError> {
     .map(Arc::new)
     .map_err(|problems| format!("the search configuration has mistakes:\n  {}", problems.join("\n  ")))?;
     let courses = crate::academy::search::INDEX;
+    let ideas = crate::projects::search::INDEX;
     Ok(match MeiliIndex::from_config(config, &search_config, "products") {
         Some(meili) => {
             let course_index = MeiliIndex::from_config(config, &search_config, courses).ok_or("no courses index")??;
-            (None, Arc::new(meili?), Arc::new(course_index))
+            let idea_index =
+                MeiliIndex::from_config(config, &search_config, ideas).ok_or("no project ideas index")??;
+            (None, Arc::new(meili?), Arc::new(course_index), Arc::new(idea_index))
         }
         None => {
             let root = config.data_dir.join("search");
             let index = Arc::new(search::open_products(&root.join("products"), search_config.clone())?);
-            let course_index = Arc::new(search::open_index(&root.join(courses), courses, search_config)?);
-            (Some(index.clone()), Arc::new(Embedded(index)), Arc::new(Embedded(course_index)))
+            let course_index = Arc::new(search::open_index(&root.join(courses), courses, search_config.clone())?);
+            let idea_index = Arc::new(search::open_index(&root.join(ideas), ideas, search_config)?);
+            (
+                Some(index.clone()),
+                Arc::new(Embedded(index)),
+                Arc::new(Embedded(course_index)),
+                Arc::new(Embedded(idea_index)),
+            )
         }
     })
+}
+
+/// Whether this server sends the project bank's saved-search digests (0 turns them off, for
+/// instances that leave it to another).
+fn config_alerts(state: &AppState) -> bool {
+    state.config.project_alerts_every_secs > 0
 }
 
 fn cors(config: &Config) -> Cors {
@@ -338,7 +382,22 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
             }
         });
     }
-    for engine in [state.search_engine.clone(), state.course_search.clone()] {
+    if config_alerts(&state) {
+        let db = state.db().clone();
+        let engine = state.idea_search.clone();
+        let public_url = state.config.public_url();
+        let every = Duration::from_secs(state.config.project_alerts_every_secs);
+        actix_web::rt::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let at = crate::kernel::db::now();
+                if let Err(e) = crate::projects::alerts::send_due(&db, engine.as_ref(), &public_url, at).await {
+                    e.log_if_internal();
+                }
+            }
+        });
+    }
+    for engine in [state.search_engine.clone(), state.course_search.clone(), state.idea_search.clone()] {
         actix_web::rt::spawn(async move {
             if let Err(e) = engine.apply_settings().await {
                 tracing::error!(error = %e, "cannot apply the search settings");

@@ -994,6 +994,110 @@ pub fn enroll(conn: &mut DbConn, viewer: Option<&Viewer>, input: EnrollmentCreat
     })
 }
 
+/// The outbox kind written when a learner completes a course: later domains (the project
+/// bank's training step) follow it.
+pub const COURSE_COMPLETED_KIND: &str = "course_completed";
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CourseCompleted {
+    pub account_id: i64,
+    pub course_id: i64,
+}
+
+/// A course by its code, when it is published (open for enrolment).
+pub fn published_course_by_code(conn: &mut DbConn, code: &str) -> Result<Option<CourseRow>, AppError> {
+    Ok(store::course_by_code(conn, code)?.filter(|c| c.status() == CourseStatus::Published))
+}
+
+/// A learning path by its code, when it is published.
+pub fn published_path_by_code(conn: &mut DbConn, code: &str) -> Result<Option<PathRow>, AppError> {
+    Ok(store::path_by_code(conn, code)?.filter(|p| p.status() == CourseStatus::Published))
+}
+
+pub fn paths_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, PathRow>, AppError> {
+    let mut found = HashMap::new();
+    for id in ids {
+        if let Some(p) = store::path(conn, *id)? {
+            found.insert(*id, p);
+        }
+    }
+    Ok(found)
+}
+
+/// The courses a set of required courses and paths comes to (a path's courses included),
+/// without repeats, in a stable order.
+pub fn required_courses(conn: &mut DbConn, course_ids: &[i64], path_ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    let mut all: Vec<i64> = course_ids.to_vec();
+    for courses in store::path_courses(conn, path_ids)?.into_values() {
+        all.extend(courses);
+    }
+    all.sort_unstable();
+    all.dedup();
+    Ok(all)
+}
+
+/// Enrols these accounts in these courses and paths on behalf of a programme, in the caller's
+/// transaction. Existing enrolments are kept; a course no longer open for enrolment is
+/// skipped. Answers how many course enrolments were made.
+pub fn enroll_team(
+    conn: &mut DbConn,
+    accounts: &[i64],
+    course_ids: &[i64],
+    path_ids: &[i64],
+    enrolled_by: i64,
+) -> Result<usize, AppError> {
+    let courses = required_courses(conn, course_ids, path_ids)?;
+    let versions = store::latest_versions(conn, &courses)?;
+    let open: HashSet<i64> = store::courses_by_ids(conn, &courses)?
+        .into_values()
+        .filter(|c| c.status() == CourseStatus::Published)
+        .map(|c| c.id)
+        .collect();
+    let at = now();
+    let mut made = 0;
+    for account in accounts {
+        let existing = store::enrollments_of_account(conn, *account, &courses)?;
+        for course in &courses {
+            let (Some(version), true) = (versions.get(course), open.contains(course)) else { continue };
+            if existing.contains_key(course) {
+                continue;
+            }
+            let (_, needed) = version.content().requirement();
+            store::insert_enrollment(
+                conn,
+                &NewEnrollment {
+                    account_id: *account,
+                    course_id: *course,
+                    version_id: version.id,
+                    cooperative_id: None,
+                    enrolled_by,
+                    created_at: at,
+                    completed_activities: 0,
+                    required_activities: needed,
+                },
+            )?;
+            made += 1;
+        }
+        for path in path_ids {
+            if store::path_enrollment_of(conn, *account, *path)?.is_none() {
+                store::insert_path_enrollment(conn, *account, *path, None, enrolled_by, at)?;
+            }
+        }
+    }
+    Ok(made)
+}
+
+/// Whether every one of these accounts has completed every one of these courses.
+pub fn all_completed(conn: &mut DbConn, accounts: &[i64], course_ids: &[i64]) -> Result<bool, AppError> {
+    for account in accounts {
+        let enrolled = store::enrollments_of_account(conn, *account, course_ids)?;
+        if course_ids.iter().any(|c| enrolled.get(c).is_none_or(|e| e.completed_at.is_none())) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Enrols generated learners `(account, course)` on each course's published version, in the
 /// caller's transaction (the `seed academy` generator).
 pub fn enroll_generated(conn: &mut DbConn, pairs: &[(i64, i64)]) -> Result<usize, AppError> {
@@ -1332,6 +1436,11 @@ fn recompute(
         let result = engine::result_bp(&content, &states);
         issued.extend(issue_course_certificate(conn, issuer, &account, enrollment, &content, result, completed_at)?);
         issued.extend(issue_path_certificates(conn, issuer, &account, enrollment)?);
+        crate::outbox::enqueue(
+            conn,
+            COURSE_COMPLETED_KIND,
+            &CourseCompleted { account_id: enrollment.account_id, course_id: enrollment.course_id },
+        )?;
     }
     let enrollment = store::enrollment(conn, enrollment.id)?.ok_or_else(|| AppError::internal("enrolment vanished"))?;
     Ok((Touched { enrollment, content, activities: activities.to_vec(), states, course }, issued))

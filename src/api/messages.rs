@@ -13,6 +13,7 @@ pub const CATALOGUES: &[(&str, &str)] = &[
     ("catalog", include_str!("../catalog/messages.txt")),
     ("orders", include_str!("../orders/messages.txt")),
     ("academy", include_str!("../academy/messages.txt")),
+    ("projects", include_str!("../projects/messages.txt")),
     ("payments", include_str!("../payments/messages.txt")),
     ("outbox", include_str!("../outbox/messages.txt")),
     ("search", include_str!("../search/messages.txt")),

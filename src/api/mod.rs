@@ -12,6 +12,7 @@ pub mod messages;
 pub mod node;
 pub mod observability;
 pub mod operation_limits;
+pub mod project_alerts;
 pub mod rate_limit;
 pub mod schema;
 pub mod shop;
@@ -99,5 +100,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/webhooks/stripe", web::post().to(webhook::stripe))
         .route("/graphiql/{name}", web::get().to(graphiql::asset))
         .route("/certificates/issuer.json", web::get().to(certificates::issuer))
-        .route("/certificates/{code}", web::get().to(certificates::certificate));
+        .route("/certificates/{code}", web::get().to(certificates::certificate))
+        .route("/projects/alerts/unsubscribe/{token}", web::get().to(project_alerts::confirm))
+        .route("/projects/alerts/unsubscribe/{token}", web::post().to(project_alerts::unsubscribe));
 }

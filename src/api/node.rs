@@ -21,6 +21,9 @@ use crate::orders::graphql::{
 };
 use crate::orders::service as orders;
 use crate::outbox::graphql::{OutboxMessage, message};
+use crate::projects::graphql::{
+    self as projects, Call, FundingProgramme, ProjectApplication, ProjectIdea, Province, SavedSearch,
+};
 use crate::registry::graphql::{
     AnnualFiling, Member, RegistrationApplication, RegistrationApplicationSummary, RegistryDocument, application_by_id,
     member_by_id,
@@ -60,6 +63,12 @@ pub enum Node {
     Activity(Activity),
     Enrollment(Enrollment),
     QuizAttempt(QuizAttempt),
+    ProjectIdea(ProjectIdea),
+    Call(Call),
+    ProjectApplication(ProjectApplication),
+    Province(Province),
+    FundingProgramme(FundingProgramme),
+    SavedSearch(SavedSearch),
 }
 
 #[derive(Default)]
@@ -100,6 +109,12 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         "Activity" => academy::activity_by_id(ctx, raw).await?.map(Node::Activity),
         "Enrollment" => academy::enrollment_by_id(ctx, raw).await?.map(Node::Enrollment),
         "QuizAttempt" => academy::attempt_by_id(ctx, raw).await?.map(Node::QuizAttempt),
+        "ProjectIdea" => projects::idea_by_id(ctx, raw).await?.map(Node::ProjectIdea),
+        "Call" => projects::call_by_id(ctx, raw).await?.map(Node::Call),
+        "ProjectApplication" => projects::application_by_id(ctx, raw).await?.map(Node::ProjectApplication),
+        "Province" => projects::province_by_id(ctx, raw).await?.map(Node::Province),
+        "FundingProgramme" => projects::programme_by_id(ctx, raw).await?.map(Node::FundingProgramme),
+        "SavedSearch" => projects::saved_search_by_id(ctx, raw).await?.map(Node::SavedSearch),
         _ => load_private_node(ctx, &type_name, raw).await?,
     })
 }

@@ -14,6 +14,7 @@ use crate::academy::search::CourseSearchQuery;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
+use crate::projects::graphql::{ProjectsMutation, ProjectsQuery};
 use crate::registry::graphql::{ReferenceQuery, RegistryMutation, RegistryQuery};
 use crate::search::graphql::{SearchQueryRoot, SuggestQueryRoot};
 use crate::stats::graphql::StatsQuery;
@@ -33,6 +34,7 @@ pub struct Query(
     ShopQuery,
     AcademyQuery,
     CourseSearchQuery,
+    ProjectsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,6 +45,7 @@ pub struct Mutation(
     OutboxMutation,
     RegistryMutation,
     AcademyMutation,
+    ProjectsMutation,
 );
 
 pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;

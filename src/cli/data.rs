@@ -27,6 +27,14 @@ pub enum SeedCommand {
         #[arg(long, default_value_t = 256)]
         sessions: usize,
     },
+    /// Generated project-bank applications to the demo's open call (after `seed demo`), and
+    /// signed-in applicants for `benches/projects.py` (tokens in `<data dir>/project-sessions.tsv`).
+    Projects {
+        #[arg(long, default_value_t = 150_000)]
+        applications: usize,
+        #[arg(long, default_value_t = 0)]
+        applicants: usize,
+    },
     /// A register the size of the country (65,315 cooperatives, 788,969 members), deterministic.
     National {
         /// The day the totals hold (default: today).
@@ -99,6 +107,22 @@ pub fn seed(config: &Config, what: SeedCommand) -> anyhow::Result<()> {
                 made.sessions.len(),
                 path.display()
             );
+        }
+        SeedCommand::Projects { applications, applicants } => {
+            let started = std::time::Instant::now();
+            let made = taawun::seed::projects::generate_applications(&mut conn, applications, |done, total| {
+                progress_bar(done, total, "applications")
+            })
+            .map_err(failed)?;
+            eprintln!();
+            let tokens = taawun::seed::projects::generate_applicants(&mut conn, applicants).map_err(failed)?;
+            analyze(&mut conn)?;
+            if !tokens.is_empty() {
+                let path = config.data_dir.join("project-sessions.tsv");
+                std::fs::write(&path, tokens.join("\n") + "\n")?;
+                println!("{} applicants signed in; tokens in {}", tokens.len(), path.display());
+            }
+            println!("{made} applications generated in {:.1} s", started.elapsed().as_secs_f64());
         }
         SeedCommand::Catalog { products } => {
             let started = std::time::Instant::now();

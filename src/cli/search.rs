@@ -35,7 +35,8 @@ pub fn reindex(config: &Config, index: &str) -> anyhow::Result<()> {
     match index {
         "products" => {}
         "courses" => return reindex_courses(config),
-        _ => bail!("unknown index `{index}` (known: products, courses)"),
+        "project_ideas" => return reindex_ideas(config),
+        _ => bail!("unknown index `{index}` (known: products, courses, project_ideas)"),
     }
     let db = open_db(config)?;
     let search_config = search_config(config)?;
@@ -77,6 +78,24 @@ fn reindex_courses(config: &Config) -> anyhow::Result<()> {
             courses::rebuild(conn, index)
         })?;
     println!("{built} courses indexed; running servers pick the new index up when they restart");
+    Ok(())
+}
+
+/// The project bank's published ideas, into Meilisearch or a fresh embedded index swapped in.
+fn reindex_ideas(config: &Config) -> anyhow::Result<()> {
+    use taawun::projects::search as ideas;
+    let db = open_db(config)?;
+    let search_config = search_config(config)?;
+    if let Some(live) = MeiliIndex::from_config(config, &search_config, ideas::INDEX) {
+        let live = live.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let n = runtime()?.block_on(ideas::rebuild_meili(&db, &live)).map_err(failed)?;
+        println!("{n} project ideas indexed in Meilisearch and swapped in");
+        return Ok(());
+    }
+    let built = rebuild_embedded(&db, &config.data_dir.join("search"), ideas::INDEX, search_config, |conn, index| {
+        ideas::rebuild(conn, index)
+    })?;
+    println!("{built} project ideas indexed; running servers pick the new index up when they restart");
     Ok(())
 }
 

@@ -108,6 +108,9 @@ pub struct Config {
     pub academy_issuer_key: Option<Secret>,
     /// The issuer named on certificates.
     pub academy_issuer_name: String,
+    /// How often the server looks for saved-search digests due (each search gets at most one a
+    /// day); 0: this instance sends none.
+    pub project_alerts_every_secs: u64,
     /// The registry's rules where the law leaves details to the office (`[registry]` in taawun.toml).
     pub registry: RegistryRules,
 }
@@ -211,6 +214,7 @@ impl Default for Config {
             public_url: None,
             academy_issuer_key: None,
             academy_issuer_name: "Taawun Academy (ODCO)".into(),
+            project_alerts_every_secs: 3600,
             registry: RegistryRules::default(),
         }
     }
@@ -346,6 +350,7 @@ impl Config {
             self.academy_issuer_key = (!v.is_empty()).then_some(Secret(v));
         }
         env_field!("TAAWUN_ACADEMY_ISSUER_NAME", self.academy_issuer_name, string);
+        env_field!("TAAWUN_PROJECT_ALERTS_EVERY_SECS", self.project_alerts_every_secs, parse);
         env_field!("TAAWUN_REGISTRY_MIN_FOUNDERS", self.registry.min_founders, parse);
         env_field!("TAAWUN_REGISTRY_NUMBER_FORMAT", self.registry.number_format, string);
         env_field!("TAAWUN_REGISTRY_MAX_DOCUMENT_BYTES", self.registry.max_document_bytes, parse);

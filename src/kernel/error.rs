@@ -127,6 +127,31 @@ pub enum ErrorCode {
     TimeLimitExceeded,
     /// Academy: no certificate has this code.
     CertificateNotFound,
+
+    /// Project bank: no project idea with this id or code that the caller may see.
+    ProjectIdeaNotFound,
+    /// Project bank: no province or prefecture with this code (in this region).
+    ProvinceNotFound,
+    /// Project bank: no funding programme with this code.
+    ProgrammeNotFound,
+    /// Project bank: no call with this id or code that the caller may see.
+    CallNotFound,
+    /// Project bank: the call does not take applications now (not open, or past its closing date).
+    CallNotOpen,
+    /// Project bank: this applicant (lead's national ID, cooperative or account) already applied to the call.
+    AlreadyApplied,
+    /// Project bank: no project application with this id among those the caller may see.
+    ProjectApplicationNotFound,
+    /// Project bank: the team is smaller than the kind of applicant requires.
+    TeamTooSmall,
+    /// Project bank: the reviewer may not score this application (own cooperative, own region, own team).
+    ConflictOfInterest,
+    /// Project bank: this reviewer already scored this application.
+    AlreadyReviewed,
+    /// Project bank: selecting this application would exceed the call's budget.
+    BudgetExceeded,
+    /// Project bank: no saved search with this id among the caller's.
+    SavedSearchNotFound,
 }
 
 impl ErrorCode {

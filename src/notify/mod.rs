@@ -25,6 +25,7 @@ pub enum EmailTemplate {
     PaymentFailed,
     CooperativeRegistered,
     CertificateIssued,
+    ProjectAlert,
 }
 
 impl EmailTemplate {
@@ -36,6 +37,7 @@ impl EmailTemplate {
             EmailTemplate::PaymentFailed => "payment_failed",
             EmailTemplate::CooperativeRegistered => "cooperative_registered",
             EmailTemplate::CertificateIssued => "certificate_issued",
+            EmailTemplate::ProjectAlert => "project_alert",
         }
     }
 }
@@ -76,6 +78,8 @@ fn environment() -> Environment<'static> {
         ("cooperative_registered.txt", include_str!("templates/cooperative_registered.txt")),
         ("certificate_issued.html", include_str!("templates/certificate_issued.html")),
         ("certificate_issued.txt", include_str!("templates/certificate_issued.txt")),
+        ("project_alert.html", include_str!("templates/project_alert.html")),
+        ("project_alert.txt", include_str!("templates/project_alert.txt")),
     ] {
         env.add_template(name, source).expect("email templates are valid");
     }

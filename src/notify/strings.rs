@@ -44,6 +44,12 @@ pub fn for_locale(locale: Locale) -> BTreeMap<&'static str, &'static str> {
             ("registered_intro", "يسعدنا إخباركم بأن تعاونيتكم سُجِّلت في السجل المركزي للتعاونيات."),
             ("registration_number", "رقم التسجيل"),
             ("registration_date", "تاريخ التسجيل"),
+            ("subject_project_alert", "جديد بنك المشاريع: {{ d.search }}"),
+            ("alert_intro", "هذه المستجدات التي تطابق بحثكم المحفوظ:"),
+            ("alert_ideas", "أفكار مشاريع نُشرت حديثًا"),
+            ("alert_calls", "دعوات فُتحت حديثًا"),
+            ("alert_closes", "آخر أجل"),
+            ("alert_unsubscribe", "لإيقاف هذه الرسائل بنقرة واحدة:"),
         ],
         Locale::Fr => &[
             ("subject_order_confirmation", "Votre commande {{ d.number }} est confirmée"),
@@ -87,6 +93,12 @@ pub fn for_locale(locale: Locale) -> BTreeMap<&'static str, &'static str> {
             ),
             ("registration_number", "Numéro d'immatriculation"),
             ("registration_date", "Date d'immatriculation"),
+            ("subject_project_alert", "Banque de projets : du nouveau pour « {{ d.search }} »"),
+            ("alert_intro", "Voici les nouveautés qui correspondent à votre recherche enregistrée :"),
+            ("alert_ideas", "Idées de projets publiées"),
+            ("alert_calls", "Appels ouverts"),
+            ("alert_closes", "Date limite"),
+            ("alert_unsubscribe", "Pour ne plus recevoir ces alertes, en un clic :"),
         ],
         Locale::En => &[
             ("subject_order_confirmation", "Your order {{ d.number }} is confirmed"),
@@ -127,6 +139,12 @@ pub fn for_locale(locale: Locale) -> BTreeMap<&'static str, &'static str> {
             ),
             ("registration_number", "Registration number"),
             ("registration_date", "Registration date"),
+            ("subject_project_alert", "Project bank: new for \"{{ d.search }}\""),
+            ("alert_intro", "Here is what is new for your saved search:"),
+            ("alert_ideas", "Project ideas published"),
+            ("alert_calls", "Calls opened"),
+            ("alert_closes", "Closes"),
+            ("alert_unsubscribe", "To stop these alerts, in one click:"),
         ],
     };
     pairs.iter().copied().collect()

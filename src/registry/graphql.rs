@@ -420,6 +420,11 @@ impl RegistrationApplication {
     async fn status(&self) -> ApplicationStatus {
         self.0.row.status()
     }
+    /// The project-bank application this one was prefilled from (a `ProjectApplication` id,
+    /// for `node`), when it was.
+    async fn project_application_id(&self) -> Option<ID> {
+        self.0.row.project_application_id.map(|id| ids::encode("ProjectApplication", id))
+    }
     async fn legal_form(&self) -> LegalForm {
         self.0.row.legal_form()
     }

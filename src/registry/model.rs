@@ -349,6 +349,8 @@ pub struct ApplicationRow {
     pub cooperative_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The project-bank application this one was prefilled from.
+    pub project_application_id: Option<i64>,
 }
 
 impl ApplicationRow {

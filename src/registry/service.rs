@@ -230,6 +230,14 @@ pub fn status_history(conn: &mut DbConn, cooperative_id: i64) -> Result<Vec<Stat
     Ok(store::status_history(conn, cooperative_id)?)
 }
 
+/// When each of these cooperatives was entered in the register.
+pub fn registration_dates(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, NaiveDate>, AppError> {
+    Ok(store::entries_by_cooperative(conn, ids)?.into_iter().map(|(id, e)| (id, e.registration_date)).collect())
+}
+
 pub fn find_entry(conn: &mut DbConn, number: &str) -> Result<Option<(CooperativeRow, RegisterEntryRow)>, AppError> {
     Ok(store::entry_with_cooperative(conn, number.trim())?)
 }
@@ -669,6 +677,94 @@ pub fn create_application(
         Ok(id)
     })?;
     application_view(conn, id)
+}
+
+/// A founder of a prefilled application: a natural person, one share, nothing paid yet.
+pub struct PrefilledFounder {
+    pub full_name: String,
+    pub national_id: String,
+    pub gender: Gender,
+    pub birth_date: NaiveDate,
+    pub phone: Option<String>,
+}
+
+/// A creation application prepared for someone else to continue (the project bank prepares
+/// one for a selected team that finished its training).
+pub struct Prefill {
+    pub applicant_account_id: i64,
+    pub actor_account_id: Option<i64>,
+    pub legal_form: LegalForm,
+    pub proposed_name: String,
+    pub region_id: i64,
+    pub province: Option<String>,
+    pub sector_id: i64,
+    pub contact_email: Option<String>,
+    pub founders: Vec<PrefilledFounder>,
+    pub project_application_id: i64,
+    pub reason: String,
+}
+
+/// Writes a draft creation application from `prefill`, in the caller's transaction; the
+/// applicant reviews and completes it (shares, payments, documents) before filing it.
+pub fn create_prefilled_application(
+    conn: &mut DbConn,
+    rules: &RegistryRules,
+    prefill: Prefill,
+) -> Result<i64, AppError> {
+    let name: String = prefill.proposed_name.chars().take(MAX_NAME_LEN).collect();
+    let arabic = name.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+    let (name_ar, name_fr) = if arabic { (Some(name), None) } else { (None, Some(name)) };
+    let (name_folded, name_keys) = names::keys(&[name_ar.as_deref(), name_fr.as_deref()]);
+    let at = now();
+    let fields = ApplicationFields {
+        legal_form: prefill.legal_form.as_str().into(),
+        name_ar,
+        name_fr,
+        name_folded,
+        name_keys,
+        region_id: prefill.region_id,
+        province: prefill.province,
+        sector_id: prefill.sector_id,
+        address: None,
+        contact_email: prefill.contact_email,
+        share_value_minor: rules.min_share_value_minor,
+        updated_at: at,
+    };
+    let id = store::insert_application(conn, prefill.applicant_account_id, ApplicationStatus::Draft, &fields, at)?;
+    let founders: Vec<FounderRow> = prefill
+        .founders
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| FounderRow {
+            id: 0,
+            application_id: id,
+            position: i as i32,
+            kind: PartyKind::Person.as_str().into(),
+            full_name: f.full_name,
+            national_id: Some(f.national_id),
+            gender: Some(f.gender.as_str().into()),
+            birth_date: Some(f.birth_date),
+            phone: f.phone,
+            legal_registration_number: None,
+            role: MemberRole::Member.as_str().into(),
+            shares_subscribed: 1,
+            paid_minor: 0,
+        })
+        .collect();
+    store::replace_founders(conn, id, &founders)?;
+    store::set_project_application(conn, id, prefill.project_application_id)?;
+    store::insert_application_event(
+        conn,
+        &NewApplicationEvent {
+            application_id: id,
+            from_status: None,
+            to_status: ApplicationStatus::Draft.as_str().into(),
+            actor_account_id: prefill.actor_account_id.unwrap_or(prefill.applicant_account_id),
+            reason: Some(prefill.reason),
+            created_at: at,
+        },
+    )?;
+    Ok(id)
 }
 
 fn contact_email(checks: &mut Checks, email: Option<String>) -> Option<String> {

@@ -330,6 +330,12 @@ pub fn list_applications(
         .load(conn)?)
 }
 
+pub fn set_project_application(conn: &mut DbConn, id: i64, project_application_id: i64) -> QueryResult<usize> {
+    diesel::update(registration_applications::table.find(id))
+        .set(registration_applications::project_application_id.eq(project_application_id))
+        .execute(conn)
+}
+
 pub fn insert_application_event(conn: &mut DbConn, event: &NewApplicationEvent) -> QueryResult<usize> {
     diesel::insert_into(registration_application_events::table).values(event).execute(conn)
 }

@@ -224,9 +224,10 @@ struct SynonymsFile {
     groups: Vec<Vec<String>>,
 }
 
-const BUILTIN: [(&str, &str); 4] = [
+const BUILTIN: [(&str, &str); 5] = [
     ("products.json", include_str!("../../search-config/products.json")),
     ("courses.json", include_str!("../../search-config/courses.json")),
+    ("project_ideas.json", include_str!("../../search-config/project_ideas.json")),
     ("synonyms.json", include_str!("../../search-config/synonyms.json")),
     ("stopwords.json", include_str!("../../search-config/stopwords.json")),
 ];

@@ -141,6 +141,8 @@ impl SearchDocument {
 pub enum Filter {
     /// The field has this value (any of its values, for lists).
     Equals(String, String),
+    /// The field has one of these values.
+    AnyOf(String, Vec<String>),
     Range {
         field: String,
         min: Option<i64>,
@@ -479,6 +481,19 @@ impl EmbeddedIndex {
         Ok(match filter {
             Filter::Equals(name, value) => {
                 Box::new(TermQuery::new(Term::from_field_text(field(name)?, value), IndexRecordOption::Basic))
+            }
+            Filter::AnyOf(name, values) => {
+                let f = field(name)?;
+                Box::new(BooleanQuery::new(
+                    values
+                        .iter()
+                        .map(|v| {
+                            let term: Box<dyn Query> =
+                                Box::new(TermQuery::new(Term::from_field_text(f, v), IndexRecordOption::Basic));
+                            (Occur::Should, term)
+                        })
+                        .collect(),
+                ))
             }
             Filter::Flag(name, value) => {
                 Box::new(TermQuery::new(Term::from_field_bool(field(name)?, *value), IndexRecordOption::Basic))

@@ -43,6 +43,9 @@ pub fn compile_filters(filters: &[Filter]) -> Option<String> {
         .iter()
         .flat_map(|f| match f {
             Filter::Equals(field, value) => vec![format!("{field} = {}", quoted(value))],
+            Filter::AnyOf(field, values) => {
+                vec![format!("{field} IN [{}]", values.iter().map(|v| quoted(v)).collect::<Vec<_>>().join(", "))]
+            }
             Filter::Flag(field, value) => vec![format!("{field} = {value}")],
             Filter::Range { field, min, max } => {
                 let mut v = Vec::new();

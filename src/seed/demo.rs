@@ -669,7 +669,8 @@ pub fn ensure_categories(conn: &mut DbConn) -> Result<HashMap<&'static str, i64>
 pub fn seed(conn: &mut DbConn, issuer: &Issuer) -> Result<bool, AppError> {
     let marketplace = seed_marketplace(conn)?;
     let academy = super::academy::seed_demo(conn, issuer)?;
-    Ok(marketplace || academy)
+    let projects = super::projects::seed_demo(conn)?;
+    Ok(marketplace || academy || projects)
 }
 
 /// The cooperatives, their shops and register entries, and the demo accounts.

@@ -6,6 +6,7 @@ pub mod academy;
 pub mod catalog;
 pub mod demo;
 pub mod national;
+pub mod projects;
 pub mod search_bench;
 pub mod words;
 

@@ -126,6 +126,15 @@ async fn resolve_placeholders(app: &TestApp, text: &str) -> String {
                 let body = app.gql_as(&token, "{ myCertificates { code } }", json!({})).await;
                 body["data"]["myCertificates"][0]["code"].as_str().unwrap().to_string()
             }
+            // `{{application:who}}`: the id of a demo account's first project application.
+            "application" => {
+                let token = app.login_as(slug).await;
+                let body = app.gql_as(&token, "{ myProjectApplications(first: 1) { nodes { id } } }", json!({})).await;
+                body["data"]["myProjectApplications"]["nodes"][0]["id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("no application for {slug}: {body}"))
+                    .to_string()
+            }
             // `{{now:-30}}`: now, shifted by so many seconds.
             "now" => {
                 let at = chrono::Utc::now() + chrono::Duration::seconds(slug.parse::<i64>().unwrap());

@@ -19,6 +19,7 @@ mod orders;
 mod paging;
 mod permissions;
 mod pg_restart;
+mod projects;
 mod registry;
 mod search;
 mod shape;

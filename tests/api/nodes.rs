@@ -280,6 +280,38 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         hidden_from: vec!["anonymous", "customer", "manager", "admin"],
     });
 
+    // The project bank: a published idea, a call, a province and a programme are public; an
+    // application is its applicant's and the office's; a saved search its owner's.
+    let bank = app
+        .gql(r#"{ projectIdea(code: "safran-taroudant-1") { id province { id } } call(code: "indh-jeunes-2026") { id programme { id } } }"#, json!({}))
+        .await;
+    for id in [
+        &bank["data"]["projectIdea"]["id"],
+        &bank["data"]["projectIdea"]["province"]["id"],
+        &bank["data"]["call"]["id"],
+        &bank["data"]["call"]["programme"]["id"],
+    ] {
+        cases.push(Expect {
+            id: id.as_str().unwrap_or_else(|| panic!("{bank}")).into(),
+            visible_to: vec!["anonymous", "customer"],
+            hidden_from: vec![],
+        });
+    }
+    let salma = token("customer").unwrap();
+    let own = app
+        .gql_as(&salma, "{ myProjectApplications(first: 1) { nodes { id } } mySavedSearches { id } }", json!({}))
+        .await;
+    cases.push(Expect {
+        id: own["data"]["myProjectApplications"]["nodes"][0]["id"].as_str().unwrap_or_else(|| panic!("{own}")).into(),
+        visible_to: vec!["customer", "agent", "admin"],
+        hidden_from: vec!["anonymous", "manager", "member"],
+    });
+    cases.push(Expect {
+        id: own["data"]["mySavedSearches"][0]["id"].as_str().unwrap_or_else(|| panic!("{own}")).into(),
+        visible_to: vec!["customer"],
+        hidden_from: vec!["anonymous", "manager", "admin"],
+    });
+
     for case in &cases {
         for who in &case.visible_to {
             let found = node(&app, token(who).as_deref(), &case.id).await;
@@ -311,6 +343,12 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         "Activity",
         "Enrollment",
         "QuizAttempt",
+        "ProjectIdea",
+        "Province",
+        "Call",
+        "FundingProgramme",
+        "ProjectApplication",
+        "SavedSearch",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "no case for {kind}: {kinds:?}");
     }

@@ -39,6 +39,21 @@ const CASES: &[Case] = &[
     case("Query.sectors", "{ sectors(ARGS) { PAGE } }", "id", &["sectors"], Who::Anyone),
     case("Query.courses", "{ courses(ARGS) { PAGE } }", "id", &["courses"], Who::Anyone),
     case("Query.learningPaths", "{ learningPaths(ARGS) { PAGE } }", "id", &["learningPaths"], Who::Anyone),
+    case("Query.projectIdeas", "{ projectIdeas(ARGS) { PAGE } }", "id code", &["projectIdeas"], Who::Anyone),
+    case(
+        "Query.projectApplications",
+        r#"{ projectApplications(callCode: "indh-jeunes-2026", ARGS) { PAGE } }"#,
+        "id reference",
+        &["projectApplications"],
+        Who::Admin,
+    ),
+    case(
+        "Query.myProjectApplications",
+        "{ myProjectApplications(ARGS) { PAGE } }",
+        "id",
+        &["myProjectApplications"],
+        Who::Customer,
+    ),
     case(
         "Query.learnerEnrollments",
         "{ learnerEnrollments(ARGS) { PAGE } }",
@@ -114,6 +129,13 @@ const CASES: &[Case] = &[
         Who::Admin,
     ),
     forward("Query.courseSearch", "{ courseSearch(ARGS) { PAGE } }", "course { id }", &["courseSearch"], Who::Anyone),
+    forward(
+        "Query.projectIdeaSearch",
+        "{ projectIdeaSearch(ARGS) { PAGE } }",
+        "idea { id }",
+        &["projectIdeaSearch"],
+        Who::Anyone,
+    ),
     case(
         "Query.registrySearch",
         "{ registrySearch(ARGS) { PAGE } }",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// The order: a module may import only itself and the modules before it.
 const ORDER: &[&str] = &[
     "kernel", // configuration, database, errors, locales, money, text, viewer, GraphQL kit
-    "outbox", "notify", "payments", "auth", "registry", "catalog", "search", "orders", "academy",
+    "outbox", "notify", "payments", "auth", "registry", "catalog", "search", "orders", "academy", "projects",
     "stats", // domains
     "seed",  // demo and generated data, through the domains' services
     "api",   // schema, Node, the account type, HTTP handlers
@@ -24,8 +24,9 @@ const SHARED_READS: &[(&str, &str, &str)] = &[(
 )];
 
 /// Modules with a `store` of their own (private to them).
-const DOMAINS: &[&str] =
-    &["outbox", "notify", "payments", "auth", "registry", "catalog", "search", "orders", "academy", "stats"];
+const DOMAINS: &[&str] = &[
+    "outbox", "notify", "payments", "auth", "registry", "catalog", "search", "orders", "academy", "projects", "stats",
+];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")

@@ -401,6 +401,7 @@ diesel::table! {
         cooperative_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        project_application_id -> Nullable<BigInt>,
     }
 }
 
@@ -655,6 +656,199 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    provinces (id) {
+        id -> BigInt,
+        code -> Text,
+        region_id -> BigInt,
+        kind -> Text,
+        name_fr -> Text,
+        name_ar -> Text,
+    }
+}
+
+diesel::table! {
+    funding_programmes (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        summary -> Text,
+        instrument -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_ideas (id) {
+        id -> BigInt,
+        code -> Text,
+        title -> Text,
+        summary -> Text,
+        description -> Text,
+        sector_id -> BigInt,
+        value_chain -> Text,
+        region_id -> BigInt,
+        province_id -> Nullable<BigInt>,
+        rationale -> Text,
+        target_groups -> Text,
+        legal_forms -> Text,
+        funding_instruments -> Text,
+        min_members -> Integer,
+        investment_min_minor -> BigInt,
+        investment_max_minor -> BigInt,
+        expected_jobs -> Integer,
+        expected_turnover_minor -> BigInt,
+        feasibility -> Text,
+        requirements -> Text,
+        source -> Text,
+        source_detail -> Nullable<Text>,
+        status -> Text,
+        version -> Integer,
+        submitted_by -> Nullable<BigInt>,
+        published_at -> Nullable<Timestamp>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_idea_courses (idea_id, course_id) {
+        idea_id -> BigInt,
+        course_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    project_idea_paths (idea_id, path_id) {
+        idea_id -> BigInt,
+        path_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    project_calls (id) {
+        id -> BigInt,
+        code -> Text,
+        programme_id -> BigInt,
+        title -> Text,
+        summary -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        status -> Text,
+        rules -> Text,
+        quotas -> Text,
+        criteria -> Text,
+        budget_minor -> BigInt,
+        max_award_minor -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_call_reviewers (call_id, account_id) {
+        call_id -> BigInt,
+        account_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    project_applications (id) {
+        id -> BigInt,
+        reference -> Text,
+        call_id -> BigInt,
+        idea_id -> Nullable<BigInt>,
+        applicant_key -> Text,
+        applicant_account_id -> Nullable<BigInt>,
+        filed_by -> BigInt,
+        channel -> Text,
+        assisted -> Bool,
+        kind -> Text,
+        cooperative_id -> Nullable<BigInt>,
+        region_id -> BigInt,
+        province_id -> Nullable<BigInt>,
+        sector_id -> BigInt,
+        legal_form -> Text,
+        title -> Text,
+        summary -> Text,
+        requested_minor -> BigInt,
+        locale -> Text,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        team_size -> Integer,
+        women_count -> Integer,
+        lead_gender -> Text,
+        lead_birth_year -> Integer,
+        stage -> Text,
+        eligibility -> Nullable<Text>,
+        score_bp -> Nullable<Integer>,
+        registration_application_id -> Nullable<BigInt>,
+        submitted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_application_members (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        position -> Integer,
+        full_name -> Text,
+        national_id -> Text,
+        gender -> Text,
+        birth_date -> Date,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        account_id -> Nullable<BigInt>,
+        neet -> Bool,
+        graduate -> Bool,
+        rural -> Bool,
+    }
+}
+
+diesel::table! {
+    project_application_events (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        from_stage -> Nullable<Text>,
+        to_stage -> Text,
+        actor_account_id -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_application_reviews (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        reviewer_account_id -> BigInt,
+        scores -> Text,
+        total_bp -> Integer,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_saved_searches (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        name -> Text,
+        query -> Text,
+        filter -> Text,
+        alerts -> Bool,
+        locale -> Text,
+        unsubscribe_hash -> Text,
+        last_alerted_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(access_tokens -> accounts (account_id));
 diesel::joinable!(academy_path_courses -> academy_courses (course_id));
 diesel::joinable!(academy_enrollments -> academy_course_versions (version_id));
@@ -680,6 +874,18 @@ diesel::joinable!(members -> cooperatives (cooperative_id));
 diesel::joinable!(annual_filings -> cooperatives (cooperative_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    provinces,
+    funding_programmes,
+    project_ideas,
+    project_idea_courses,
+    project_idea_paths,
+    project_calls,
+    project_call_reviewers,
+    project_applications,
+    project_application_members,
+    project_application_events,
+    project_application_reviews,
+    project_saved_searches,
     academy_courses,
     academy_course_versions,
     academy_paths,

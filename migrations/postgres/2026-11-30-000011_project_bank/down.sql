@@ -1,0 +1,13 @@
+ALTER TABLE registration_applications DROP COLUMN project_application_id;
+DROP TABLE project_saved_searches;
+DROP TABLE project_application_reviews;
+DROP TABLE project_application_events;
+DROP TABLE project_application_members;
+DROP TABLE project_applications;
+DROP TABLE project_call_reviewers;
+DROP TABLE project_calls;
+DROP TABLE project_idea_paths;
+DROP TABLE project_idea_courses;
+DROP TABLE project_ideas;
+DROP TABLE funding_programmes;
+DROP TABLE provinces;
