@@ -26,11 +26,22 @@ import load  # noqa: E402
 
 
 def tokens_of(data):
+    """The signed-in applicants not used by an earlier run on this dataset (each applies once)."""
     with open(os.path.join(data, "project-sessions.tsv"), encoding="utf-8") as f:
-        return [line.strip() for line in f if line.strip()]
+        tokens = [line.strip() for line in f if line.strip()]
+    used = os.path.join(data, "project-sessions.used")
+    start = int(open(used).read()) if os.path.exists(used) else 0
+    return start, tokens[start:]
 
 
-def submissions(args, server, tokens):
+def mark_used(data, count):
+    used = os.path.join(data, "project-sessions.used")
+    start = int(open(used).read()) if os.path.exists(used) else 0
+    with open(used, "w") as f:
+        f.write(str(start + count))
+
+
+def submissions(args, server, start, tokens):
     save_q, save_v = load.example("33-project-application-save.graphql")
     submit_q, _ = load.example("34-project-application-submit.graphql")
     latencies, outcomes, failures = [], {}, [0]
@@ -48,6 +59,7 @@ def submissions(args, server, tokens):
             if k >= len(tokens):
                 return
             token = tokens[k]
+            k += start  # national IDs unique across runs on the same dataset
             variables = json.loads(json.dumps(save_v))
             app = variables["input"]
             app.pop("ideaCode", None)
@@ -146,7 +158,7 @@ def main():
                   "--applicants", str(args.applicants)], env)
         load.log(f"dataset ready in {time.time() - t:.0f} s")
         open(ready, "w").close()
-    tokens = tokens_of(data)
+    start, tokens = tokens_of(data)
     server = load.Server(args.binary, env, args.port)
     rows = []
     try:
@@ -154,7 +166,8 @@ def main():
         # The demo's index updates delivered first.
         time.sleep(2)
         if "submissions" in wanted:
-            rows.append(submissions(args, server, tokens))
+            rows.append(submissions(args, server, start, tokens))
+            mark_used(data, rows[-1]["requests"] + rows[-1]["errors"] + args.connections)
         if "search" in wanted:
             q, v = load.example("32-project-idea-search.graphql")
             found = load.ok(load.post(server.url, q, v), "search")["projectIdeaSearch"]

@@ -184,6 +184,7 @@ impl AppState {
             .data(config.registry.clone())
             .data(issuer.clone())
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
+            .data(Arc::new(crate::projects::stats::FiguresCache::default()))
             .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
             .finish();
         let introspection =

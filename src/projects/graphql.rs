@@ -1035,28 +1035,33 @@ impl ProjectsQuery {
             .collect())
     }
 
-    /// Anonymised statistics of one call (by code), or of every call. Public.
+    /// Anonymised statistics of one call (by code), or of every call. Public; computed at
+    /// most every 30 seconds per call.
     async fn project_bank_statistics(
         &self,
         ctx: &Context<'_>,
         call_code: Option<String>,
     ) -> Result<ProjectBankStatistics> {
         let viewer = ctx.viewer().cloned();
-        let (call, figures) = ctx
-            .db()
-            .run(move |conn| {
-                let call = match call_code {
-                    Some(code) => {
-                        Some(service::visible_call_by_code(conn, viewer.as_ref(), &code)?.ok_or_else(|| {
-                            AppError::user(ErrorCode::CallNotFound, &["callCode"], msg!("no such call"))
-                        })?)
-                    }
-                    None => None,
-                };
-                let figures = stats::figures(conn, call.as_ref().map(|c| c.id))?;
-                Ok((call, figures))
-            })
-            .await?;
+        let call = match call_code {
+            Some(code) => Some(
+                ctx.db()
+                    .run(move |conn| service::visible_call_by_code(conn, viewer.as_ref(), &code))
+                    .await?
+                    .ok_or_else(|| AppError::user(ErrorCode::CallNotFound, &["callCode"], msg!("no such call")))?,
+            ),
+            None => None,
+        };
+        let call_id = call.as_ref().map(|c| c.id);
+        let cache = ctx.data_unchecked::<std::sync::Arc<stats::FiguresCache>>();
+        let figures = match cache.get(call_id) {
+            Some(f) => f,
+            None => {
+                let f = ctx.db().run(move |conn| stats::figures(conn, call_id)).await?;
+                cache.put(call_id, f.clone());
+                f
+            }
+        };
         Ok(ProjectBankStatistics {
             call: call.map(Call),
             threshold: stats::THRESHOLD,

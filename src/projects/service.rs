@@ -1297,20 +1297,28 @@ pub fn submit_application(
     input: ProjectApplicationSubmitInput,
 ) -> Result<ApplicationRow, AppError> {
     let viewer = require_viewer(viewer)?;
+    // The rules are applied before the write transaction (SQLite holds its one write lock
+    // for the transaction's length); the writes below refuse if the application changed since.
+    let app = own_application(conn, viewer, &input.id)?;
+    let from = app.stage();
+    if !from.editable() {
+        return Err(AppError::user(
+            ErrorCode::InvalidTransition,
+            &["input", "id"],
+            msg!("an application in {stage} cannot be submitted", stage = from.as_str()),
+        ));
+    }
+    let call = store::call(conn, app.call_id)?.ok_or_else(|| AppError::internal("call missing"))?;
+    accepting_call(&call)?;
+    let failures = evaluate(conn, &app, youth)?;
     write_tx(conn, |conn| {
-        let app = own_application(conn, viewer, &input.id)?;
-        let from = app.stage();
-        if !from.editable() {
+        if store::set_submitted(conn, app.id, app.updated_at, &json(&failures), now())? == 0 {
             return Err(AppError::user(
-                ErrorCode::InvalidTransition,
+                ErrorCode::Conflict,
                 &["input", "id"],
-                msg!("an application in {stage} cannot be submitted", stage = from.as_str()),
+                msg!("the application changed meanwhile; reload it"),
             ));
         }
-        let call = store::call(conn, app.call_id)?.ok_or_else(|| AppError::internal("call missing"))?;
-        accepting_call(&call)?;
-        let failures = evaluate(conn, &app, youth)?;
-        store::set_submitted(conn, app.id, &json(&failures), now())?;
         record(conn, app.id, from, Stage::Submitted, Some(viewer.account_id), None)?;
         let (to, reason) = if failures.is_empty() {
             (Stage::Eligible, "the call's rules are met".to_string())

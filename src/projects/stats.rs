@@ -114,6 +114,34 @@ pub fn publish(rows: &[Row]) -> Figures {
     }
 }
 
+/// How long computed figures are served before they are computed again: statistics of a
+/// call receiving thousands of applications an hour need not be exact to the second, and one
+/// computation scans every application of the call.
+pub const CACHE_SECONDS: u64 = 30;
+
+/// Figures per call (or national), each kept `CACHE_SECONDS`.
+#[derive(Default)]
+pub struct FiguresCache(std::sync::Mutex<std::collections::HashMap<Option<i64>, (std::time::Instant, Figures)>>);
+
+impl FiguresCache {
+    pub fn get(&self, call_id: Option<i64>) -> Option<Figures> {
+        let map = self.0.lock().ok()?;
+        map.get(&call_id)
+            .filter(|(at, _)| at.elapsed() < std::time::Duration::from_secs(CACHE_SECONDS))
+            .map(|(_, f)| f.clone())
+    }
+
+    pub fn put(&self, call_id: Option<i64>, figures: Figures) {
+        if let Ok(mut map) = self.0.lock() {
+            // Bounded by the number of calls asked for; stale entries go when the map grows.
+            if map.len() > 1000 {
+                map.retain(|_, (at, _)| at.elapsed() < std::time::Duration::from_secs(CACHE_SECONDS));
+            }
+            map.insert(call_id, (std::time::Instant::now(), figures));
+        }
+    }
+}
+
 /// The figures of one call, or of every call.
 pub fn figures(conn: &mut DbConn, call_id: Option<i64>) -> Result<Figures, AppError> {
     let raw = store::figures(conn, call_id)?;

@@ -366,8 +366,15 @@ pub fn set_stage(conn: &mut DbConn, id: i64, from: Stage, to: Stage, at: NaiveDa
         .execute(conn)
 }
 
-pub fn set_submitted(conn: &mut DbConn, id: i64, eligibility: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(project_applications::table.find(id))
+/// Records an evaluation at submission, if the application is still as it was read (`seen`).
+pub fn set_submitted(
+    conn: &mut DbConn,
+    id: i64,
+    seen: NaiveDateTime,
+    eligibility: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(project_applications::table.find(id).filter(project_applications::updated_at.eq(seen)))
         .set((
             project_applications::eligibility.eq(eligibility),
             project_applications::submitted_at.eq(at),

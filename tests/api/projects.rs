@@ -474,6 +474,32 @@ async fn bad_applications_are_refused_and_change_nothing(app: TestApp) {
     } else {
         ok_payload(&body, "projectApplicationScore");
     }
+    // Returned as incomplete: the agent completes it and submits again; it is evaluated again.
+    let body = app.gql_as(&agent, MOVE, json!({ "i": { "id": filed_id, "to": "RETURNED_INCOMPLETE" } })).await;
+    assert_eq!(error_codes(&body, "projectApplicationTransition"), ["REQUIRED"], "a reason is required");
+    let body = app
+        .gql_as(
+            &agent,
+            MOVE,
+            json!({ "i": { "id": filed_id, "to": "RETURNED_INCOMPLETE", "reason": "pièce manquante" } }),
+        )
+        .await;
+    assert_eq!(ok_payload(&body, "projectApplicationTransition")["application"]["stage"], "RETURNED_INCOMPLETE");
+    let mut completed = application(call, team("TG", 6));
+    completed["id"] = filed_id.clone();
+    completed["kind"] = json!("COOPERATIVE");
+    completed["cooperativeId"] = json!(tighanimine);
+    completed["channel"] = json!("DESK");
+    let body = app.gql_as(&agent, APPLY, json!({ "i": completed })).await;
+    assert_eq!(ok_payload(&body, "projectApplicationSave")["application"]["team"].as_array().unwrap().len(), 6);
+    let body = app.gql_as(&agent, SUBMIT, json!({ "i": { "id": filed_id } })).await;
+    let history: Vec<Value> = ok_payload(&body, "projectApplicationSubmit")["application"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].clone())
+        .collect();
+    assert_eq!(history, ["DRAFT", "SUBMITTED", "ELIGIBLE", "RETURNED_INCOMPLETE", "SUBMITTED", "ELIGIBLE"]);
     // A customer who is not a reviewer does not learn the application exists.
     let body = app.gql_as(&salma, SCORE, json!({ "i": { "id": filed_id, "scores": scores } })).await;
     assert_eq!(error_codes(&body, "projectApplicationScore"), ["PROJECT_APPLICATION_NOT_FOUND"]);
@@ -639,3 +665,144 @@ on_both_backends!(
     saved_search_alerts_are_opted_into_and_stopped_in_one_click,
     crate::helpers::Options::with(|c| c.project_alerts_every_secs = 1)
 );
+
+/// On Meilisearch the `project_ideas` index is its own index: settings from `search-config/`,
+/// the published ideas sent folded with their places, and lists filtered with `IN`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_ideas_index_speaks_meilisearch() {
+    use taawun::search::config::SearchConfig;
+    let mock = crate::meili_mock::MeiliMock::start(false);
+    let base = mock.base.clone();
+    let app = TestApp::spawn(
+        crate::helpers::Backend::Sqlite,
+        crate::helpers::Options::with(move |c| {
+            c.meilisearch_url = Some(base);
+            c.meilisearch_index_prefix = String::new();
+        }),
+    )
+    .await
+    .unwrap();
+    let config = SearchConfig::builtin().unwrap();
+    app.eventually("the project ideas index settings", || async {
+        !mock.requests("PATCH", "/indexes/project_ideas/settings").is_empty()
+    })
+    .await;
+    let settings = mock.requests("PATCH", "/indexes/project_ideas/settings");
+    assert_eq!(settings[0].body, config.indexes["project_ideas"].meili_settings(&config));
+    app.eventually("the demo's published ideas sent", || async {
+        mock.requests("POST", "/indexes/project_ideas/documents")
+            .iter()
+            .map(|r| r.body.as_array().map_or(0, Vec::len))
+            .sum::<usize>()
+            >= 63
+    })
+    .await;
+    let sent: Vec<Value> = mock
+        .requests("POST", "/indexes/project_ideas/documents")
+        .into_iter()
+        .flat_map(|r| r.body.as_array().cloned().unwrap_or_default())
+        .collect();
+    let saffron = sent
+        .iter()
+        .find(|d| d["province"] == json!(["taroudant"]) && d["title"].as_str().is_some_and(|t| t.contains("safran")))
+        .unwrap_or_else(|| panic!("no saffron idea among {} documents", sent.len()));
+    assert!(saffron["places"].as_str().unwrap().contains("تارودانت"), "{saffron}");
+    assert!(saffron["title"].as_str().unwrap().contains("زعفران"), "folded: {saffron}");
+    assert_eq!(saffron["region"], json!(["09"]));
+    assert!(saffron["target_groups"].as_array().unwrap().contains(&json!("WOMEN")));
+    let body = app
+        .gql(SEARCH, json!({ "q": "زعفران", "f": { "regionCodes": ["09", "10"], "targetGroups": ["WOMEN"], "minJobs": 10 }, "s": "JOBS", "facets": ["PROVINCE"] }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let search = &mock.requests("POST", "/indexes/project_ideas/search")[0].body;
+    assert_eq!(search["filter"], r#"region IN ["09", "10"] AND target_groups IN ["WOMEN"] AND jobs >= 10"#);
+    assert_eq!(search["sort"], json!(["jobs:desc"]));
+    assert_eq!(search["facets"], json!(["province"]));
+}
+
+async fn programmes_calls_and_saved_searches_refuse_bad_input_whole(app: TestApp) {
+    let (agent, admin, salma) =
+        (app.login_as("agent").await, app.login_as("admin").await, app.login_as("customer").await);
+    let calls = || async {
+        let body = app.gql_as(&admin, "{ calls { code } archived: calls(status: ARCHIVED) { code } }", json!({})).await;
+        body["data"]["calls"].as_array().unwrap().len()
+    };
+    let before = calls().await;
+    // Programmes and calls are the administrators'.
+    let programme = json!({ "i": { "code": "intelaka", "name": t("Intelaka", "انطلاقة"), "instrument": "INTELAKA" } });
+    let body = app.gql_as(&agent, "mutation($i: FundingProgrammeSaveInput!) { fundingProgrammeSave(input: $i) { programme { code } userErrors { code } } }", programme.clone()).await;
+    assert_eq!(error_codes(&body, "fundingProgrammeSave"), ["FORBIDDEN"]);
+    let body = app.gql_as(&admin, "mutation($i: FundingProgrammeSaveInput!) { fundingProgrammeSave(input: $i) { programme { code name { text } instrument } userErrors { code } } }", programme).await;
+    assert_eq!(ok_payload(&body, "fundingProgrammeSave")["programme"]["instrument"], "INTELAKA");
+    let now = chrono::Utc::now();
+    let call = json!({ "code": "mauvais", "programmeCode": "nope", "title": t("x", "x"),
+        "opensAt": now.to_rfc3339(), "closesAt": (now - Duration::days(1)).to_rfc3339(),
+        "rules": { "ageMin": 40, "ageMax": 18, "regionCodes": ["77"] },
+        "criteria": [{ "key": "a", "label": t("A", "أ"), "weight": 50 }, { "key": "a", "label": t("B", "ب"), "weight": 40 }],
+        "budget": "1000", "maxAward": "5000", "reviewerEmails": ["nobody@example.org"] });
+    let body = app.gql_as(&agent, CALL_SAVE, json!({ "i": call.clone() })).await;
+    assert_eq!(error_codes(&body, "callSave"), ["FORBIDDEN"]);
+    let body = app.gql_as(&admin, CALL_SAVE, json!({ "i": call })).await;
+    let mut codes = error_codes(&body, "callSave");
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "ACCOUNT_NOT_FOUND",
+            "DUPLICATE",
+            "OUT_OF_RANGE",
+            "OUT_OF_RANGE",
+            "OUT_OF_RANGE",
+            "OUT_OF_RANGE",
+            "PROGRAMME_NOT_FOUND",
+            "REGION_NOT_FOUND"
+        ],
+        "{body}"
+    );
+    assert_eq!(calls().await, before);
+    // An open call's rules are fixed; calls move forward only.
+    let id = open_call(&app, "fige-2026", json!({})).await;
+    let mut change = json!({ "id": id, "code": "fige-2026", "programmeCode": "indh-jeunes", "title": t("Changé", "تغيير"),
+        "opensAt": now.to_rfc3339(), "closesAt": (now + Duration::days(9)).to_rfc3339(),
+        "criteria": [{ "key": "fit", "label": t("A", "أ"), "weight": 100 }], "budget": "1000", "maxAward": "100" });
+    let body = app.gql_as(&admin, CALL_SAVE, json!({ "i": change.clone() })).await;
+    assert_eq!(error_codes(&body, "callSave"), ["INVALID_TRANSITION"]);
+    change["id"] = Value::Null;
+    let body = app.gql_as(&admin, CALL_SAVE, json!({ "i": change })).await;
+    assert_eq!(error_codes(&body, "callSave"), ["TAKEN"]);
+    let body = app.gql_as(&admin, CALL_MOVE, json!({ "i": { "id": id, "to": "ARCHIVED" } })).await;
+    assert_eq!(error_codes(&body, "callTransition"), ["INVALID_TRANSITION"]);
+    for to in ["CLOSED", "ARCHIVED"] {
+        ok_payload(&app.gql_as(&admin, CALL_MOVE, json!({ "i": { "id": id, "to": to } })).await, "callTransition");
+    }
+    // Archived: gone from the public list, still there for the office.
+    let public = app.gql("{ calls { code } }", json!({})).await;
+    assert!(!public.to_string().contains("fige-2026"));
+    let office = app.gql_as(&agent, "{ calls(status: ARCHIVED) { code } }", json!({})).await;
+    assert!(office.to_string().contains("fige-2026"), "{office}");
+    // A closed call takes no applications.
+    let body = app.gql_as(&salma, APPLY, json!({ "i": application("fige-2026", team("CL", 5)) })).await;
+    assert_eq!(error_codes(&body, "projectApplicationSave"), ["CALL_NOT_FOUND"]);
+    // Saved searches: one's own only; opting in and out; deleting.
+    let body = app.gql_as(&salma, SAVE_SEARCH, json!({ "i": { "name": "  ", "query": "x".repeat(201) } })).await;
+    let mut codes = error_codes(&body, "savedSearchCreate");
+    codes.sort();
+    assert_eq!(codes, ["BAD_USER_INPUT", "TOO_LONG"]);
+    let mine = app.gql_as(&salma, "{ mySavedSearches { id alerts } }", json!({})).await;
+    let search = mine["data"]["mySavedSearches"][0]["id"].clone();
+    let update = "mutation($i: SavedSearchUpdateInput!) { savedSearchUpdate(input: $i) { savedSearch { alerts } userErrors { code } } }";
+    let delete =
+        "mutation($i: SavedSearchDeleteInput!) { savedSearchDelete(input: $i) { deletedId userErrors { code } } }";
+    let learner = app.login_as("learner").await;
+    let body = app.gql_as(&learner, update, json!({ "i": { "id": search, "alerts": false } })).await;
+    assert_eq!(error_codes(&body, "savedSearchUpdate"), ["SAVED_SEARCH_NOT_FOUND"]);
+    let body = app.gql_as(&learner, delete, json!({ "i": { "id": search } })).await;
+    assert_eq!(error_codes(&body, "savedSearchDelete"), ["SAVED_SEARCH_NOT_FOUND"]);
+    let body = app.gql_as(&salma, update, json!({ "i": { "id": search, "alerts": false } })).await;
+    assert_eq!(ok_payload(&body, "savedSearchUpdate")["savedSearch"]["alerts"], false);
+    let body = app.gql_as(&salma, delete, json!({ "i": { "id": search } })).await;
+    assert_eq!(ok_payload(&body, "savedSearchDelete")["deletedId"], search);
+    let after = app.gql_as(&salma, "{ mySavedSearches { id } }", json!({})).await;
+    assert_eq!(after["data"]["mySavedSearches"], json!([]));
+}
+on_both_backends!(programmes_calls_and_saved_searches_refuse_bad_input_whole);
