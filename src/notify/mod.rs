@@ -26,6 +26,7 @@ pub enum EmailTemplate {
     CooperativeRegistered,
     CertificateIssued,
     ProjectAlert,
+    ProjectApplicationStage,
 }
 
 impl EmailTemplate {
@@ -38,6 +39,7 @@ impl EmailTemplate {
             EmailTemplate::CooperativeRegistered => "cooperative_registered",
             EmailTemplate::CertificateIssued => "certificate_issued",
             EmailTemplate::ProjectAlert => "project_alert",
+            EmailTemplate::ProjectApplicationStage => "project_application_stage",
         }
     }
 }
@@ -80,6 +82,8 @@ fn environment() -> Environment<'static> {
         ("certificate_issued.txt", include_str!("templates/certificate_issued.txt")),
         ("project_alert.html", include_str!("templates/project_alert.html")),
         ("project_alert.txt", include_str!("templates/project_alert.txt")),
+        ("project_application_stage.html", include_str!("templates/project_application_stage.html")),
+        ("project_application_stage.txt", include_str!("templates/project_application_stage.txt")),
     ] {
         env.add_template(name, source).expect("email templates are valid");
     }
@@ -208,5 +212,20 @@ mod tests {
         let en = render(&job("en")).unwrap();
         assert!(en.subject.contains("order"));
         assert!(render(&job("zgh")).unwrap().html.contains(r#"dir="rtl""#));
+    }
+
+    #[test]
+    fn the_stage_email_names_the_stage_in_each_language() {
+        for (locale, word) in [("ar", "مؤهل"), ("fr", "éligible"), ("en", "eligible")] {
+            let e = render(&EmailJob {
+                template: EmailTemplate::ProjectApplicationStage,
+                to: "a@example.ma".into(),
+                locale: locale.into(),
+                data: serde_json::json!({ "name": null, "reference": "PB-AAAA-BBBB", "title": "Safran", "stage": "INELIGIBLE", "reason": null }),
+            })
+            .unwrap();
+            assert!(e.subject.contains("PB-AAAA-BBBB") && e.subject.contains(word), "{locale}: {}", e.subject);
+            assert!(e.text.contains("Safran") && !e.text.contains("stage_"), "{locale}: {}", e.text);
+        }
     }
 }

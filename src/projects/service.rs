@@ -25,6 +25,7 @@ use crate::kernel::i18n::{Localized, LocalizedTextInput, MAX_DESCRIPTION_LEN, MA
 use crate::kernel::money::parse_amount;
 use crate::kernel::validate::{is_valid_email, is_valid_phone, normalize_email, normalize_phone};
 use crate::kernel::viewer::{Role, Viewer, require_admin, require_office_staff, require_viewer};
+use crate::notify::{self, EmailJob, EmailTemplate};
 use crate::registry::model::{Gender, normalize_national_id};
 use crate::registry::service as registry;
 use crate::{msg, path};
@@ -1326,8 +1327,61 @@ pub fn submit_application(
             (Stage::Ineligible, format!("{} of the call's rules not met", failures.len()))
         };
         record(conn, app.id, Stage::Submitted, to, None, Some(reason))?;
+        notify_applicant(conn, &app, to, None)?;
         store::application(conn, app.id)?.ok_or_else(|| AppError::internal("application vanished"))
     })
+}
+
+/// Stages the applicant is told about by email, in the caller's transaction (through the outbox).
+fn tells_applicant(stage: Stage) -> bool {
+    matches!(
+        stage,
+        Stage::Eligible
+            | Stage::Ineligible
+            | Stage::ReturnedIncomplete
+            | Stage::Selected
+            | Stage::Reserve
+            | Stage::Rejected
+            | Stage::Funded
+            | Stage::Declined
+    )
+}
+
+/// Emails the applicant (their account, else the application's contact address) that the
+/// application reached `stage`, in the application's language.
+fn notify_applicant(
+    conn: &mut DbConn,
+    app: &ApplicationRow,
+    stage: Stage,
+    reason: Option<&str>,
+) -> Result<(), AppError> {
+    if !tells_applicant(stage) {
+        return Ok(());
+    }
+    let account = match app.applicant_account_id {
+        Some(id) => auth::service::find_account(conn, id)?.filter(|a| !a.disabled),
+        None => None,
+    };
+    let (to, name) = match (&account, &app.contact_email) {
+        (Some(a), _) => (a.email.clone(), Some(a.full_name.clone())),
+        (None, Some(email)) => (email.clone(), None),
+        (None, None) => return Ok(()),
+    };
+    notify::enqueue(
+        conn,
+        &EmailJob {
+            template: EmailTemplate::ProjectApplicationStage,
+            to,
+            locale: app.locale.clone(),
+            data: serde_json::json!({
+                "name": name,
+                "reference": app.reference,
+                "title": app.title,
+                "stage": stage.as_str(),
+                "reason": reason,
+            }),
+        },
+    )
 }
 
 fn reason_text(reason: Option<String>) -> Result<Option<String>, AppError> {
@@ -1402,7 +1456,8 @@ pub fn transition_application(
                 ));
             }
         }
-        record(conn, app.id, from, to, Some(viewer.account_id), reason)?;
+        record(conn, app.id, from, to, Some(viewer.account_id), reason.clone())?;
+        notify_applicant(conn, &app, to, reason.as_deref())?;
         if to == Stage::Selected {
             start_training(conn, rules, &app, viewer.account_id)?;
         }

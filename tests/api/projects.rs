@@ -343,6 +343,14 @@ async fn an_application_goes_from_draft_to_a_prefilled_registration(app: TestApp
             (json!("ELIGIBLE"), json!("SYSTEM"))
         ]
     );
+    // She is told by email, in her language, with the reference to quote.
+    let reference = draft["reference"].as_str().unwrap().to_string();
+    app.eventually("the eligibility email", || async {
+        app.mail_files()
+            .iter()
+            .any(|m| m.contains("customer@demo.taawun.ma") && m.contains(&reference) && m.contains("éligible"))
+    })
+    .await;
     // Scored by two reviewers; not yet scored means no SCORED stage.
     let body = app.gql_as(&agent, MOVE, json!({ "i": { "id": id, "to": "SCORED" } })).await;
     assert_eq!(error_codes(&body, "projectApplicationTransition"), ["INVALID_TRANSITION"]);
