@@ -185,6 +185,7 @@ impl AppState {
             .data(issuer.clone())
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
             .data(Arc::new(crate::projects::stats::FiguresCache::default()))
+            .data(Arc::new(crate::projects::service::ReferenceCodes::default()))
             .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
             .finish();
         let introspection =

@@ -881,8 +881,7 @@ impl ProjectsQuery {
         let sort_key = sort_key.unwrap_or_default();
         let args = ctx.page_args(after, None, first, None)?;
         let window = args.offset_window()?;
-        let checked = filter.clone();
-        ctx.db().run(move |conn| service::idea_query(conn, &checked, "filter")).await?;
+        ctx.data_unchecked::<std::sync::Arc<service::ReferenceCodes>>().check(ctx.db(), &filter, "filter").await?;
         let sort = match sort_key {
             ProjectIdeaSortKey::Relevance if !query.trim().is_empty() => Sort::Relevance,
             ProjectIdeaSortKey::Relevance | ProjectIdeaSortKey::Newest => {

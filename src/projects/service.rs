@@ -460,6 +460,17 @@ pub fn idea_query(conn: &mut DbConn, filter: &IdeaFilter, field: &str) -> Result
     for (i, code) in filter.sector_codes.iter().enumerate() {
         q.sector_ids.push(sector_id(conn, &mut checks, path![field, "sectorCodes", i], code)?);
     }
+    check_filter_bounds(&mut checks, filter, field);
+    checks.finish()?;
+    q.target_groups = filter.target_groups.iter().map(|g| g.as_str()).collect();
+    q.funding = filter.funding_instruments.iter().map(|f| f.as_str()).collect();
+    q.max_investment_minor = filter.max_investment.map(|m| m.saturating_mul(100));
+    q.min_jobs = filter.min_jobs;
+    Ok(q)
+}
+
+/// The limits of a filter that need no lookup.
+fn check_filter_bounds(checks: &mut Checks, filter: &IdeaFilter, field: &str) {
     checks.check_with(
         ErrorCode::TooLong,
         filter.region_codes.len() + filter.province_codes.len() + filter.sector_codes.len() <= 100,
@@ -474,12 +485,52 @@ pub fn idea_query(conn: &mut DbConn, filter: &IdeaFilter, field: &str) -> Result
             msg!("must be 0 to 1000000000"),
         );
     }
-    checks.finish()?;
-    q.target_groups = filter.target_groups.iter().map(|g| g.as_str()).collect();
-    q.funding = filter.funding_instruments.iter().map(|f| f.as_str()).collect();
-    q.max_investment_minor = filter.max_investment.map(|m| m.saturating_mul(100));
-    q.min_jobs = filter.min_jobs;
-    Ok(q)
+}
+
+/// The codes a filter may name (regions, provinces, sectors): reference data that only
+/// migrations change, read once per process so that a search checks its filter without a
+/// database round trip.
+#[derive(Default)]
+pub struct ReferenceCodes(tokio::sync::OnceCell<(HashSet<String>, HashSet<String>, HashSet<String>)>);
+
+impl ReferenceCodes {
+    /// Checks a filter's codes: the same errors as `idea_query`, from memory.
+    pub async fn check(&self, db: &crate::kernel::db::Db, filter: &IdeaFilter, field: &str) -> Result<(), AppError> {
+        let (regions, provinces, sectors) = self
+            .0
+            .get_or_try_init(|| {
+                db.run(|conn| {
+                    let regions = registry::list_regions(conn)?.into_iter().map(|r| r.code).collect();
+                    let provinces = store::provinces(conn, None)?.into_iter().map(|p| p.code).collect();
+                    let sectors = registry::list_sectors(conn)?.into_iter().map(|s| s.code).collect();
+                    Ok((regions, provinces, sectors))
+                })
+            })
+            .await?;
+        let mut checks = Checks::new();
+        let lists: [(&[String], &HashSet<String>, &str, ErrorCode); 3] = [
+            (&filter.region_codes, regions, "regionCodes", ErrorCode::RegionNotFound),
+            (&filter.province_codes, provinces, "provinceCodes", ErrorCode::ProvinceNotFound),
+            (&filter.sector_codes, sectors, "sectorCodes", ErrorCode::SectorNotFound),
+        ];
+        for (codes, known, name, code) in lists {
+            for (i, c) in codes.iter().enumerate() {
+                if !known.contains(c.trim()) {
+                    checks.fail_with(
+                        code,
+                        path![field, name, i],
+                        match code {
+                            ErrorCode::RegionNotFound => msg!("no such region"),
+                            ErrorCode::ProvinceNotFound => msg!("no such province or prefecture"),
+                            _ => msg!("no such sector"),
+                        },
+                    );
+                }
+            }
+        }
+        check_filter_bounds(&mut checks, filter, field);
+        checks.finish()
+    }
 }
 
 /// The ideas list: published ones for everyone, any status for office staff.
