@@ -62,8 +62,8 @@ def submissions(args, server, start, tokens):
             k += start  # national IDs unique across runs on the same dataset
             variables = json.loads(json.dumps(save_v))
             app = variables["input"]
-            app.pop("ideaCode", None)
-            app["sectorCode"] = "food-products"
+            # As example 33 sends it, with a team of its own: fresh national IDs, no member's
+            # email (the example's is one demo account's).
             for i, m in enumerate(app["members"]):
                 m["nationalId"] = f"Z{(k * 5 + i) % 1_000_000:06d}" if k * 5 + i < 1_000_000 else f"ZY{(k * 5 + i) % 1_000_000:06d}"
                 m.pop("email", None)

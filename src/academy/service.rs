@@ -1015,13 +1015,7 @@ pub fn published_path_by_code(conn: &mut DbConn, code: &str) -> Result<Option<Pa
 }
 
 pub fn paths_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, PathRow>, AppError> {
-    let mut found = HashMap::new();
-    for id in ids {
-        if let Some(p) = store::path(conn, *id)? {
-            found.insert(*id, p);
-        }
-    }
-    Ok(found)
+    Ok(store::paths_by_ids(conn, ids)?)
 }
 
 /// The courses a set of required courses and paths comes to (a path's courses included),

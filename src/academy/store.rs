@@ -227,6 +227,11 @@ pub fn set_path_courses(conn: &mut DbConn, path_id: i64, course_ids: &[i64]) -> 
     Ok(())
 }
 
+pub fn paths_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, PathRow>> {
+    let rows = academy_paths::table.filter(academy_paths::id.eq_any(ids)).select(PathRow::as_select()).load(conn)?;
+    Ok(by_id(rows, |r| r.id))
+}
+
 pub fn path(conn: &mut DbConn, id: i64) -> QueryResult<Option<PathRow>> {
     academy_paths::table.find(id).select(PathRow::as_select()).first(conn).optional()
 }

@@ -22,9 +22,9 @@ use crate::kernel::i18n::{Locale, LocalizedText};
 use crate::kernel::money::Money;
 use crate::kernel::viewer::require_viewer;
 use crate::msg;
-use crate::registry::graphql::{Region, RegistrationApplication, Sector};
+use crate::registry::graphql::{Region, RegistrationApplication, Sector, record_read};
 use crate::registry::loaders::{CooperativeKey, RegionKey, RegistryLoader, SectorKey};
-use crate::registry::model::{Gender, LegalForm};
+use crate::registry::model::{Gender, LegalForm, PersonalDataSubject};
 use crate::search::embedded::{SearchQuery, Sort, words};
 use crate::search::graphql::highlight;
 
@@ -436,7 +436,18 @@ impl StageChange {
     }
 }
 
-pub struct TeamMember(MemberRow);
+/// A team member with the application's applicant (who reads the team without a trace).
+pub struct TeamMember(MemberRow, Option<i64>);
+
+impl TeamMember {
+    /// Law 09-08: a personal field is answered after its read is logged (unless the
+    /// applicant's own), through the register's `PersonalDataLog`.
+    async fn personal<T>(&self, ctx: &Context<'_>, field: &'static str, value: T) -> Result<T> {
+        let subject = PersonalDataSubject::ProjectApplication(self.0.application_id);
+        record_read(ctx, subject, self.1, self.0.id, field).await?;
+        Ok(value)
+    }
+}
 
 #[Object]
 impl TeamMember {
@@ -447,20 +458,20 @@ impl TeamMember {
     async fn full_name(&self) -> &str {
         &self.0.full_name
     }
-    async fn national_id(&self) -> &str {
-        &self.0.national_id
+    async fn national_id(&self, ctx: &Context<'_>) -> Result<&str> {
+        self.personal(ctx, "nationalId", self.0.national_id.as_str()).await
     }
     async fn gender(&self) -> Gender {
         self.0.gender()
     }
-    async fn birth_date(&self) -> Date {
-        Date(self.0.birth_date)
+    async fn birth_date(&self, ctx: &Context<'_>) -> Result<Date> {
+        self.personal(ctx, "birthDate", Date(self.0.birth_date)).await
     }
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.personal(ctx, "email", self.0.email.as_deref()).await
     }
-    async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self.personal(ctx, "phone", self.0.phone.as_deref()).await
     }
     /// Whether the member has an account (the academy enrols it once the application is selected).
     async fn has_account(&self) -> bool {
@@ -573,7 +584,8 @@ impl ProjectApplication {
             return Ok(None);
         }
         let members = ctx.loader::<ProjectsLoader>().load_one(MembersKey(self.0.id)).await.map_err(loader_error)?;
-        Ok(Some(members.unwrap_or_default().into_iter().map(TeamMember).collect()))
+        let applicant = self.0.applicant_account_id;
+        Ok(Some(members.unwrap_or_default().into_iter().map(|m| TeamMember(m, applicant)).collect()))
     }
     async fn contact_email(&self, ctx: &Context<'_>) -> Option<String> {
         service::can_see_team(ctx.viewer(), &self.0).then(|| self.0.contact_email.clone()).flatten()

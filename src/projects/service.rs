@@ -140,10 +140,6 @@ pub fn provinces(conn: &mut DbConn, region_code: Option<&str>) -> Result<Vec<Pro
     Ok(store::provinces(conn, region)?)
 }
 
-pub fn provinces_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, ProvinceRow>, AppError> {
-    Ok(store::provinces_by_ids(conn, ids)?)
-}
-
 // ---- programmes ----
 
 pub fn save_programme(
@@ -179,10 +175,6 @@ pub fn save_programme(
 
 pub fn programmes(conn: &mut DbConn) -> Result<Vec<ProgrammeRow>, AppError> {
     Ok(store::programmes(conn)?)
-}
-
-pub fn programmes_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, ProgrammeRow>, AppError> {
-    Ok(store::programmes_by_ids(conn, ids)?)
 }
 
 // ---- ideas ----
@@ -560,18 +552,6 @@ pub fn ideas(
     )
 }
 
-pub fn idea_courses(conn: &mut DbConn, idea_ids: &[i64]) -> Result<HashMap<i64, Vec<i64>>, AppError> {
-    Ok(store::idea_courses(conn, idea_ids)?)
-}
-
-pub fn idea_paths(conn: &mut DbConn, idea_ids: &[i64]) -> Result<HashMap<i64, Vec<i64>>, AppError> {
-    Ok(store::idea_paths(conn, idea_ids)?)
-}
-
-pub fn published_idea_ids(conn: &mut DbConn) -> Result<Vec<i64>, AppError> {
-    Ok(store::published_idea_ids(conn)?)
-}
-
 // ---- calls ----
 
 fn call_not_found() -> AppError {
@@ -808,16 +788,6 @@ pub fn calls(conn: &mut DbConn, viewer: Option<&Viewer>, status: Option<CallStat
         None => [CallStatus::Forecast, CallStatus::Open, CallStatus::Closed].map(|s| s.as_str()).to_vec(),
     };
     Ok(store::calls(conn, &statuses)?)
-}
-
-pub fn calls_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, CallRow>, AppError> {
-    Ok(store::calls_by_ids(conn, ids)?)
-}
-
-/// A call's reviewers (for administrators).
-pub fn reviewers(conn: &mut DbConn, viewer: Option<&Viewer>, call_id: i64) -> Result<Vec<i64>, AppError> {
-    require_admin(viewer)?;
-    Ok(store::reviewers(conn, call_id)?)
 }
 
 /// How the call's selection stands against its budget and quotas.
@@ -1745,18 +1715,6 @@ pub fn reviews(conn: &mut DbConn, viewer: Option<&Viewer>, app: &ApplicationRow)
     } else {
         rows.into_iter().filter(|r| r.reviewer_account_id == viewer.account_id).collect()
     })
-}
-
-pub fn members_of(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Vec<MemberRow>>, AppError> {
-    Ok(store::members(conn, ids)?)
-}
-
-pub fn events_of(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, Vec<EventRow>>, AppError> {
-    Ok(store::events(conn, ids)?)
-}
-
-pub fn applications_by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, ApplicationRow>, AppError> {
-    Ok(store::applications_by_ids(conn, ids)?)
 }
 
 /// The viewer's own applications (as applicant or filer for staff lists use `applications`).

@@ -320,14 +320,6 @@ pub fn replace_reviewers(conn: &mut DbConn, call_id: i64, account_ids: &[i64]) -
     Ok(())
 }
 
-pub fn reviewers(conn: &mut DbConn, call_id: i64) -> QueryResult<Vec<i64>> {
-    project_call_reviewers::table
-        .filter(project_call_reviewers::call_id.eq(call_id))
-        .order(project_call_reviewers::account_id)
-        .select(project_call_reviewers::account_id)
-        .load(conn)
-}
-
 pub fn is_reviewer(conn: &mut DbConn, call_id: i64, account_id: i64) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         project_call_reviewers::table
@@ -395,14 +387,6 @@ pub fn set_registration_application(conn: &mut DbConn, id: i64, registration_id:
 
 pub fn application(conn: &mut DbConn, id: i64) -> QueryResult<Option<ApplicationRow>> {
     project_applications::table.find(id).select(ApplicationRow::as_select()).first(conn).optional()
-}
-
-pub fn applications_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, ApplicationRow>> {
-    let rows = project_applications::table
-        .filter(project_applications::id.eq_any(ids))
-        .select(ApplicationRow::as_select())
-        .load(conn)?;
-    Ok(by_id(rows, |r| r.id))
 }
 
 pub fn application_by_key(conn: &mut DbConn, call_id: i64, key: &str) -> QueryResult<Option<ApplicationRow>> {

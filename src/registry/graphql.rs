@@ -182,7 +182,7 @@ impl Member {
 
 /// Records the read of one personal field (through the request's `PersonalDataLog`, which
 /// writes a request's reads together) unless the data are the viewer's own to read.
-async fn record_read(
+pub async fn record_read(
     ctx: &Context<'_>,
     subject: PersonalDataSubject,
     applicant: Option<i64>,

@@ -452,6 +452,8 @@ pub struct NewPersonalDataRead {
     pub fields: String,
     pub member_count: i32,
     pub read_at: NaiveDateTime,
+    /// A project-bank application's team.
+    pub project_application_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -954,6 +956,8 @@ mod tests {
 pub enum PersonalDataSubject {
     Cooperative(i64),
     Application(i64),
+    /// A project-bank application's team (its applicant reads it freely).
+    ProjectApplication(i64),
 }
 
 /// One personal field of one person, as a resolver is about to answer it.

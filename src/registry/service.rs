@@ -332,7 +332,9 @@ pub fn reads_own_personal_data(viewer: Option<&Viewer>, subject: PersonalDataSub
         (Some(v), PersonalDataSubject::Cooperative(c)) => {
             v.role == Role::CooperativeManager && v.cooperative_id == Some(c)
         }
-        (Some(v), PersonalDataSubject::Application(_)) => applicant == Some(v.account_id),
+        (Some(v), PersonalDataSubject::Application(_) | PersonalDataSubject::ProjectApplication(_)) => {
+            applicant == Some(v.account_id)
+        }
         (None, _) => false,
     }
 }
@@ -349,9 +351,10 @@ pub fn record_personal_data_reads(conn: &mut DbConn, viewer: &Viewer, reads: &[P
     let at = now();
     write_tx(conn, |conn| {
         for (subject, (fields, people)) in &by_subject {
-            let (cooperative_id, application_id) = match subject {
-                PersonalDataSubject::Cooperative(c) => (Some(*c), None),
-                PersonalDataSubject::Application(a) => (None, Some(*a)),
+            let (cooperative_id, application_id, project_application_id) = match subject {
+                PersonalDataSubject::Cooperative(c) => (Some(*c), None, None),
+                PersonalDataSubject::Application(a) => (None, Some(*a), None),
+                PersonalDataSubject::ProjectApplication(p) => (None, None, Some(*p)),
             };
             store::insert_personal_data_read(
                 conn,
@@ -362,6 +365,7 @@ pub fn record_personal_data_reads(conn: &mut DbConn, viewer: &Viewer, reads: &[P
                     fields: fields.iter().copied().collect::<Vec<_>>().join(","),
                     member_count: people.len() as i32,
                     read_at: at,
+                    project_application_id,
                 },
             )?;
         }

@@ -539,8 +539,18 @@ async fn no_one_sees_another_applicants_data_and_statistics_hide_small_cells(app
     }
     // A reviewer of the call sees the application, without the team's personal data.
     let agent = app.login_as("agent").await;
+    let admin = app.login_as("admin").await;
+    let reads = || async {
+        let body = app.gql_as(&admin, "{ personalDataReads(first: 1) { totalCount } }", json!({})).await;
+        body["data"]["personalDataReads"]["totalCount"].as_i64().unwrap_or_else(|| panic!("{body}"))
+    };
+    let before = reads().await;
     let body = app.gql_as(&agent, FOLLOW, json!({ "id": id })).await;
     assert!(!body["data"]["projectApplication"]["team"].is_null(), "the agent handles it");
+    // The agent's read of the team's national IDs is logged (law 09-08); the applicant's is not.
+    assert_eq!(reads().await, before + 1, "{body}");
+    app.gql_as(&learner, FOLLOW, json!({ "id": id })).await;
+    assert_eq!(reads().await, before + 1);
     // Statistics: generated applications, then every published cell is 5 or more, and a
     // stage's breakdown never has a single withheld cell that its total would give away.
     {

@@ -288,3 +288,11 @@ CREATE INDEX project_saved_searches_alerts_idx ON project_saved_searches (alerts
 
 -- A registration application prefilled from a project application (the link seen from the register).
 ALTER TABLE registration_applications ADD COLUMN project_application_id BIGINT;
+
+-- Law 09-08: reads of a project application's team (national IDs, birth dates, contacts) are
+-- logged like those of members and founders: a read names exactly one subject.
+ALTER TABLE personal_data_reads ADD COLUMN project_application_id BIGINT REFERENCES project_applications (id);
+ALTER TABLE personal_data_reads DROP CONSTRAINT personal_data_reads_subject;
+ALTER TABLE personal_data_reads ADD CONSTRAINT personal_data_reads_subject
+    CHECK ((cooperative_id IS NOT NULL)::int + (application_id IS NOT NULL)::int + (project_application_id IS NOT NULL)::int = 1);
+CREATE INDEX personal_data_reads_project_application_idx ON personal_data_reads (project_application_id);

@@ -288,3 +288,25 @@ CREATE INDEX project_saved_searches_alerts_idx ON project_saved_searches (alerts
 
 -- A registration application prefilled from a project application (the link seen from the register).
 ALTER TABLE registration_applications ADD COLUMN project_application_id BIGINT;
+
+-- Law 09-08: reads of a project application's team (national IDs, birth dates, contacts) are
+-- logged like those of members and founders: a read names exactly one subject. SQLite cannot
+-- change a CHECK: the table is rebuilt.
+CREATE TABLE personal_data_reads_new (
+    id INTEGER PRIMARY KEY NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id),
+    cooperative_id BIGINT REFERENCES cooperatives (id),
+    application_id BIGINT REFERENCES registration_applications (id),
+    fields TEXT NOT NULL,
+    member_count INTEGER NOT NULL,
+    read_at TIMESTAMP NOT NULL,
+    project_application_id BIGINT REFERENCES project_applications (id),
+    CHECK ((cooperative_id IS NOT NULL) + (application_id IS NOT NULL) + (project_application_id IS NOT NULL) = 1)
+);
+INSERT INTO personal_data_reads_new (id, account_id, cooperative_id, application_id, fields, member_count, read_at)
+    SELECT id, account_id, cooperative_id, application_id, fields, member_count, read_at FROM personal_data_reads;
+DROP TABLE personal_data_reads;
+ALTER TABLE personal_data_reads_new RENAME TO personal_data_reads;
+CREATE INDEX personal_data_reads_cooperative_idx ON personal_data_reads (cooperative_id);
+CREATE INDEX personal_data_reads_application_idx ON personal_data_reads (application_id);
+CREATE INDEX personal_data_reads_project_application_idx ON personal_data_reads (project_application_id);

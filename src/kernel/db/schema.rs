@@ -464,6 +464,7 @@ diesel::table! {
         fields -> Text,
         member_count -> Integer,
         read_at -> Timestamp,
+        project_application_id -> Nullable<BigInt>,
     }
 }
 
