@@ -182,6 +182,7 @@ impl AppState {
             .data(crate::academy::search::CourseSearch(course_search.clone()))
             .data(crate::projects::search::IdeaSearch(idea_search.clone()))
             .data(config.registry.clone())
+            .data(config.scoring.clone())
             .data(issuer.clone())
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
             .data(Arc::new(crate::projects::stats::FiguresCache::default()))
@@ -275,6 +276,9 @@ fn prepare_database(db: &Db, config: &Config, default_locale: Locale) -> Result<
         let applied = db::run_migrations(&mut conn)?;
         if applied > 0 {
             tracing::info!(applied, "database migrations applied");
+        }
+        if crate::scoring::service::ensure_default_model(&mut conn).map_err(|e| e.detail())? {
+            tracing::info!("default scoring model installed");
         }
         let filled = crate::registry::service::fill_missing_name_keys(&mut conn).map_err(|e| e.detail())?;
         if filled > 0 {
@@ -398,6 +402,26 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
                 }
             }
         });
+    }
+    if let Some(at) = crate::scoring::service::parse_daily_at(&state.config.scoring.daily_at) {
+        let db = state.db().clone();
+        let (rules, scoring) = (state.config.registry.clone(), state.config.scoring.clone());
+        actix_web::rt::spawn(async move {
+            loop {
+                let wait = crate::scoring::service::until_next(at, chrono::Utc::now().naive_utc());
+                tokio::time::sleep(wait).await;
+                let (rules, scoring) = (rules.clone(), scoring.clone());
+                match db.run(move |conn| crate::scoring::service::run_scheduled(conn, &rules, &scoring)).await {
+                    Ok(Some(run)) => {
+                        tracing::info!(cooperatives = run.cooperatives, ms = run.duration_ms, "daily scoring run")
+                    }
+                    Ok(None) => {}
+                    Err(e) => e.log_if_internal(),
+                }
+            }
+        });
+    } else if !state.config.scoring.daily_at.trim().is_empty() {
+        tracing::error!(daily_at = %state.config.scoring.daily_at, "scoring.daily_at is not HH:MM; no daily scoring run");
     }
     for engine in [state.search_engine.clone(), state.course_search.clone(), state.idea_search.clone()] {
         actix_web::rt::spawn(async move {

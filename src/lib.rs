@@ -6,7 +6,7 @@
 //!    and the GraphQL kit. It imports no domain.
 //! 2. The domains, in this order, each importing only the kernel and the domains before it:
 //!    `outbox` → `notify` → `payments` → `auth` → `registry` → `catalog` → `search` →
-//!    `orders` → `academy` → `projects` → `stats`. A domain's `store` is private: others call its `service`. Where an
+//!    `orders` → `academy` → `projects` → `scoring` → `stats`. A domain's `store` is private: others call its `service`. Where an
 //!    earlier domain must tell a later one something, it writes an outbox row that the app
 //!    dispatches (a cooperative's change reaches the search index that way).
 //! 3. `seed` (demo and generated data, through the domains' services) and `api` (the schema,
@@ -36,6 +36,8 @@ pub mod orders;
 pub mod academy;
 
 pub mod projects;
+
+pub mod scoring;
 
 pub mod stats;
 

@@ -1977,3 +1977,10 @@ pub fn course_code_of(conn: &mut DbConn, cert: &CertificateRow) -> Result<Option
         _ => None,
     })
 }
+
+pub use store::CooperativeCertificates;
+
+/// The academy's side of a scoring run: valid certificates per cooperative (one query).
+pub fn certificates_by_cooperative(conn: &mut DbConn) -> Result<Vec<CooperativeCertificates>, AppError> {
+    Ok(store::certificates_by_cooperative(conn)?)
+}

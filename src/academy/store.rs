@@ -646,3 +646,30 @@ pub fn progress_rows(conn: &mut DbConn, enrollment_ids: &[i64]) -> QueryResult<H
     }
     Ok(map)
 }
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CooperativeCertificates {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub cooperative_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub certificates: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub last_issued_at: Option<NaiveDateTime>,
+}
+
+/// Valid certificates per cooperative: those earned in a course or path the learner took as
+/// one of the cooperative's people (the enrolment names the cooperative).
+pub fn certificates_by_cooperative(conn: &mut DbConn) -> QueryResult<Vec<CooperativeCertificates>> {
+    diesel::sql_query(
+        "SELECT cooperative_id, CAST(COUNT(*) AS BIGINT) AS certificates, MAX(issued_at) AS last_issued_at FROM ( \
+           SELECT e.cooperative_id AS cooperative_id, c.issued_at AS issued_at FROM academy_certificates c \
+             JOIN academy_enrollments e ON e.account_id = c.account_id AND e.course_id = c.course_id \
+             WHERE c.status = 'ACTIVE' AND e.cooperative_id IS NOT NULL \
+           UNION ALL \
+           SELECT p.cooperative_id AS cooperative_id, c.issued_at AS issued_at FROM academy_certificates c \
+             JOIN academy_path_enrollments p ON p.account_id = c.account_id AND p.path_id = c.path_id \
+             WHERE c.status = 'ACTIVE' AND p.cooperative_id IS NOT NULL \
+         ) held GROUP BY cooperative_id",
+    )
+    .load(conn)
+}

@@ -309,6 +309,7 @@ async fn execute(
         .data(request_loader(OrdersLoader::new(state.db.clone())))
         .data(request_loader(crate::academy::loaders::AcademyLoader::new(state.db.clone())))
         .data(request_loader(crate::projects::loaders::ProjectsLoader::new(state.db.clone())))
+        .data(request_loader(crate::scoring::loaders::ScoringLoader::new(state.db.clone())))
         .data(request_loader(PersonalDataLog::new(state.db.clone(), personal_data_reader)));
     let mut response = schema.execute(request).await;
     give_every_error_a_code(&mut response);

@@ -14,6 +14,7 @@ pub const CATALOGUES: &[(&str, &str)] = &[
     ("orders", include_str!("../orders/messages.txt")),
     ("academy", include_str!("../academy/messages.txt")),
     ("projects", include_str!("../projects/messages.txt")),
+    ("scoring", include_str!("../scoring/messages.txt")),
     ("payments", include_str!("../payments/messages.txt")),
     ("outbox", include_str!("../outbox/messages.txt")),
     ("search", include_str!("../search/messages.txt")),

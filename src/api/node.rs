@@ -31,6 +31,7 @@ use crate::registry::graphql::{
 use crate::registry::graphql::{Region, Sector};
 use crate::registry::loaders::{RegionKey, RegistryLoader, SectorKey};
 use crate::registry::service as registry;
+use crate::scoring::graphql::{self as scoring, Control, ControlFinding, ScoringModel, ScoringRun};
 
 // Built once per `node(id:)` answer, so the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -69,6 +70,10 @@ pub enum Node {
     Province(Province),
     FundingProgramme(FundingProgramme),
     SavedSearch(SavedSearch),
+    ScoringModel(ScoringModel),
+    ScoringRun(ScoringRun),
+    Control(Control),
+    ControlFinding(ControlFinding),
 }
 
 #[derive(Default)]
@@ -115,6 +120,10 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         "Province" => projects::province_by_id(ctx, raw).await?.map(Node::Province),
         "FundingProgramme" => projects::programme_by_id(ctx, raw).await?.map(Node::FundingProgramme),
         "SavedSearch" => projects::saved_search_by_id(ctx, raw).await?.map(Node::SavedSearch),
+        "ScoringModel" => scoring::model_by_id(ctx, raw).await?.map(Node::ScoringModel),
+        "ScoringRun" => scoring::run_by_id(ctx, raw).await?.map(Node::ScoringRun),
+        "Control" => scoring::control_by_id(ctx, raw).await?.map(Node::Control),
+        "ControlFinding" => scoring::finding_by_id(ctx, raw).await?.map(Node::ControlFinding),
         _ => load_private_node(ctx, &type_name, raw).await?,
     })
 }

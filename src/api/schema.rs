@@ -16,6 +16,7 @@ use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::outbox::graphql::{OutboxMutation, OutboxQuery};
 use crate::projects::graphql::{ProjectsMutation, ProjectsQuery};
 use crate::registry::graphql::{ReferenceQuery, RegistryMutation, RegistryQuery};
+use crate::scoring::graphql::{ScoringMutation, ScoringQuery};
 use crate::search::graphql::{SearchQueryRoot, SuggestQueryRoot};
 use crate::stats::graphql::StatsQuery;
 
@@ -35,6 +36,7 @@ pub struct Query(
     AcademyQuery,
     CourseSearchQuery,
     ProjectsQuery,
+    ScoringQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -46,6 +48,7 @@ pub struct Mutation(
     RegistryMutation,
     AcademyMutation,
     ProjectsMutation,
+    ScoringMutation,
 );
 
 pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;

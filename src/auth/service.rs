@@ -324,6 +324,11 @@ pub fn find_account(conn: &mut DbConn, id: i64) -> Result<Option<super::model::A
     Ok(super::store::find(conn, id)?)
 }
 
+/// The emails of accounts, by id (to name who did what in a history).
+pub fn emails_of(conn: &mut DbConn, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    Ok(super::store::emails_of(conn, ids)?.into_iter().collect())
+}
+
 /// An account by its (normalised) email.
 pub fn find_account_by_email(conn: &mut DbConn, email: &str) -> Result<Option<super::model::AccountRow>, AppError> {
     Ok(super::store::find_by_email(conn, email)?)

@@ -74,3 +74,7 @@ pub fn save_throttle(conn: &mut DbConn, row: &LoginThrottleRow) -> QueryResult<u
 pub fn clear_throttle(conn: &mut DbConn, key: &str) -> QueryResult<usize> {
     diesel::delete(login_throttle::table.filter(login_throttle::throttle_key.eq(key))).execute(conn)
 }
+
+pub fn emails_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    accounts::table.filter(accounts::id.eq_any(ids)).select((accounts::id, accounts::email)).load(conn)
+}

@@ -944,6 +944,11 @@ pub fn count_all_products(conn: &mut DbConn) -> Result<i64, AppError> {
     Ok(store::count_all_products(conn)?)
 }
 
+/// Cooperatives with at least one product on sale.
+pub fn selling_cooperatives(conn: &mut DbConn) -> Result<Vec<i64>, AppError> {
+    Ok(store::selling_cooperatives(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -407,3 +407,12 @@ pub fn product_ids_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResu
 pub fn product_ids_of_cooperative(conn: &mut DbConn, cooperative_id: i64) -> QueryResult<Vec<i64>> {
     products::table.filter(products::cooperative_id.eq(cooperative_id)).select(products::id).load(conn)
 }
+
+/// Cooperatives with at least one product on sale (what makes marketplace figures apply to them).
+pub fn selling_cooperatives(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    products::table
+        .filter(products::status.eq(ProductStatus::Active.as_str()))
+        .select(products::cooperative_id)
+        .distinct()
+        .load(conn)
+}

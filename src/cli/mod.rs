@@ -4,6 +4,7 @@
 mod admin;
 mod bench;
 mod data;
+mod scoring;
 mod search;
 mod server;
 
@@ -57,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         what: data::ImportCommand,
     },
+    /// Performance scoring of every cooperative.
+    Scoring {
+        #[command(subcommand)]
+        what: scoring::ScoringCommand,
+    },
     /// Manage administrator accounts.
     Admin {
         #[command(subcommand)]
@@ -81,6 +87,7 @@ pub fn run() -> anyhow::Result<()> {
         Command::Search { what } => search::run(&config, what),
         Command::Bench { what } => bench::run(&config, what),
         Command::Admin { what } => admin::run(&config, what),
+        Command::Scoring { what } => scoring::run(&config, what),
     }
 }
 

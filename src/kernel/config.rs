@@ -113,6 +113,29 @@ pub struct Config {
     pub project_alerts_every_secs: u64,
     /// The registry's rules where the law leaves details to the office (`[registry]` in taawun.toml).
     pub registry: RegistryRules,
+    /// Performance scoring and control targeting (`[scoring]` in taawun.toml).
+    pub scoring: ScoringRules,
+}
+
+/// How scores are computed and shown, and when they are recomputed.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoringRules {
+    /// Whether anyone may read a cooperative's grade (never the breakdown or the risk).
+    pub public_grades: bool,
+    /// The daily scoring run, `HH:MM` in UTC; empty: no schedule (`taawun scoring run` or
+    /// `scoringRun` only).
+    pub daily_at: String,
+    /// A marketplace fulfilment is on time when shipped within this many days.
+    pub ship_within_days: i64,
+    /// A follow-up control is planned this many days after a corrective action falls overdue.
+    pub follow_up_within_days: i64,
+}
+
+impl Default for ScoringRules {
+    fn default() -> Self {
+        ScoringRules { public_grades: false, daily_at: "02:30".into(), ship_within_days: 3, follow_up_within_days: 14 }
+    }
 }
 
 /// Rules of the cooperative register. The figures of law 112-12 are the defaults; the ones
@@ -216,6 +239,7 @@ impl Default for Config {
             academy_issuer_name: "Taawun Academy (ODCO)".into(),
             project_alerts_every_secs: 3600,
             registry: RegistryRules::default(),
+            scoring: ScoringRules::default(),
         }
     }
 }
@@ -357,6 +381,10 @@ impl Config {
         env_field!("TAAWUN_FILING_ASSEMBLY_DEADLINE", self.registry.assembly_deadline, string);
         env_field!("TAAWUN_FILING_STATEMENTS_WITHIN_DAYS", self.registry.statements_within_days, parse);
         env_field!("TAAWUN_YOUTH_AGE_LIMIT", self.registry.youth_age_limit, parse);
+        env_field!("TAAWUN_SCORING_PUBLIC_GRADES", self.scoring.public_grades, parse);
+        env_field!("TAAWUN_SCORING_DAILY_AT", self.scoring.daily_at, string);
+        env_field!("TAAWUN_SCORING_SHIP_WITHIN_DAYS", self.scoring.ship_within_days, parse);
+        env_field!("TAAWUN_SCORING_FOLLOW_UP_WITHIN_DAYS", self.scoring.follow_up_within_days, parse);
         if let Some(v) = get("TAAWUN_SEARCH_CONFIG_DIR") {
             self.search_config_dir = (!v.is_empty()).then(|| PathBuf::from(v));
         }

@@ -152,6 +152,15 @@ pub enum ErrorCode {
     BudgetExceeded,
     /// Project bank: no saved search with this id among the caller's.
     SavedSearchNotFound,
+
+    /// Scoring: no scoring model with this id or version.
+    ScoringModelNotFound,
+    /// Scoring: no model is published, so nothing can be scored.
+    NoPublishedModel,
+    /// Scoring: no control with this id that the caller may see.
+    ControlNotFound,
+    /// Scoring: no finding with this id that the caller may see.
+    FindingNotFound,
 }
 
 impl ErrorCode {

@@ -1792,6 +1792,14 @@ pub fn open_cart_token(conn: &mut DbConn, account_id: i64) -> Result<Option<Stri
     Ok(store::open_cart_of_account(conn, account_id)?.map(|c| c.token))
 }
 
+pub use store::FulfilmentTiming;
+
+/// The marketplace's side of a scoring run: every fulfilment of a confirmed order since
+/// `since`, with its net sales and when it was shipped (one query).
+pub fn fulfilment_timings(conn: &mut DbConn, since: chrono::NaiveDateTime) -> Result<Vec<FulfilmentTiming>, AppError> {
+    Ok(store::fulfilment_timings(conn, since)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

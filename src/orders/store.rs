@@ -462,3 +462,36 @@ pub fn record_payment_event(
         .execute(conn)?;
     Ok(true)
 }
+
+// ---- what the scoring reads of the marketplace ----
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct FulfilmentTiming {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub cooperative_id: i64,
+    /// Goods sold, net of refunds, in centimes.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub net_sales_minor: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub created_at: NaiveDateTime,
+    /// When the cooperative marked it shipped, if it did.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    pub shipped_at: Option<NaiveDateTime>,
+}
+
+/// Every fulfilment of a confirmed order since `since` (cancelled ones aside), with the first
+/// time it was marked shipped.
+pub fn fulfilment_timings(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<FulfilmentTiming>> {
+    let sql = crate::kernel::db::placeholders(
+        conn,
+        "SELECT f.cooperative_id AS cooperative_id, \
+           CAST(f.subtotal_minor - f.refunded_minor AS BIGINT) AS net_sales_minor, \
+           f.created_at AS created_at, \
+           (SELECT MIN(e.created_at) FROM order_events e \
+              WHERE e.order_id = f.order_id AND e.fulfilment_id = f.id AND e.to_status = 'SHIPPED') AS shipped_at \
+         FROM fulfilments f JOIN orders o ON o.id = f.order_id \
+         WHERE f.created_at >= ? AND f.status <> 'CANCELLED' AND o.status <> 'PENDING_PAYMENT' \
+           AND o.status <> 'CANCELLED'",
+    );
+    diesel::sql_query(sql).bind::<diesel::sql_types::Timestamp, _>(since).load(conn)
+}

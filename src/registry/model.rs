@@ -266,6 +266,12 @@ impl FilingDeadlines {
     }
 }
 
+/// The day before which a person born is no longer young on `as_of`.
+pub fn young_born_after(as_of: NaiveDate, age_limit: u32) -> NaiveDate {
+    let year = as_of.year() - age_limit as i32;
+    as_of.with_year(year).or_else(|| NaiveDate::from_ymd_opt(year, 2, 28)).unwrap_or(NaiveDate::MIN)
+}
+
 /// `MM-DD` → (month, day), checked against a leap year so `02-29` passes.
 pub fn parse_month_day(text: &str) -> Option<(u32, u32)> {
     let (m, d) = text.trim().split_once('-')?;

@@ -66,6 +66,35 @@ pub fn registrations_by_year(conn: &mut DbConn, as_of: NaiveDate) -> Result<Vec<
     Ok(store::registrations_by_year(conn, as_of)?)
 }
 
+pub use store::{MemberCounts, ScoredCooperative};
+
+/// What the performance score reads of the register on one day.
+pub struct RegisterScoringInputs {
+    /// Cooperatives registered by then whose status still owes filings, by id.
+    pub cooperatives: Vec<ScoredCooperative>,
+    pub members: Vec<MemberCounts>,
+    /// Filings of the fiscal years from the one asked for, by cooperative and year.
+    pub filings: Vec<FilingRow>,
+    /// Each cooperative's last general assembly, whatever the year.
+    pub last_assemblies: Vec<(i64, Option<NaiveDate>)>,
+}
+
+/// The register's side of a scoring run, in four grouped queries whatever the number of
+/// cooperatives. Members count as young when born after `young_born_after`.
+pub fn scoring_inputs(
+    conn: &mut DbConn,
+    as_of: NaiveDate,
+    young_born_after: NaiveDate,
+    filings_from_year: i32,
+) -> Result<RegisterScoringInputs, AppError> {
+    Ok(RegisterScoringInputs {
+        cooperatives: store::scored_cooperatives(conn, as_of)?,
+        members: store::member_counts(conn, as_of, young_born_after)?,
+        filings: store::filings_since(conn, filings_from_year)?,
+        last_assemblies: store::last_assemblies(conn)?,
+    })
+}
+
 /// The register's version: it changes with every change the national figures count.
 pub fn register_version(conn: &mut DbConn) -> Result<i64, AppError> {
     Ok(store::version(conn)?)

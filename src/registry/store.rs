@@ -791,3 +791,95 @@ pub fn active_cooperatives(conn: &mut DbConn) -> QueryResult<Vec<(i64, i64)>> {
         .select((cooperatives::id, cooperatives::region_id))
         .load(conn)
 }
+
+// ---- what the scoring reads of the register, in a few grouped passes ----
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ScoredCooperative {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub region_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub sector_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub registration_date: NaiveDate,
+}
+
+/// Cooperatives in the register on `as_of` whose status still owes filings (the ones a
+/// score and a control make sense for).
+pub fn scored_cooperatives(conn: &mut DbConn, as_of: NaiveDate) -> QueryResult<Vec<ScoredCooperative>> {
+    let statuses = FILING_STATUSES.map(|s| format!("'{s}'")).join(", ");
+    let sql = crate::kernel::db::placeholders(
+        conn,
+        &format!(
+            "SELECT c.id AS id, c.region_id AS region_id, c.sector_id AS sector_id, \
+               e.registration_date AS registration_date \
+             FROM register_entries e JOIN cooperatives c ON c.id = e.cooperative_id \
+             WHERE e.registration_date <= ? AND c.status IN ({statuses}) ORDER BY c.id"
+        ),
+    );
+    diesel::sql_query(sql).bind::<diesel::sql_types::Date, _>(as_of).load(conn)
+}
+
+/// One cooperative's members on a day, counted.
+#[derive(Debug, Clone, Default, PartialEq, QueryableByName)]
+pub struct MemberCounts {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub cooperative_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub members: i64,
+    /// Natural persons whose gender is recorded.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub gendered: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub women: i64,
+    /// Natural persons whose birth date is recorded.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub dated: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub young: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    pub last_joined: Option<NaiveDate>,
+}
+
+/// Members of every cooperative on `as_of` (one pass over `members_figures_idx`).
+pub fn member_counts(
+    conn: &mut DbConn,
+    as_of: NaiveDate,
+    young_born_after: NaiveDate,
+) -> QueryResult<Vec<MemberCounts>> {
+    let sql = crate::kernel::db::placeholders(
+        conn,
+        "SELECT cooperative_id, CAST(COUNT(*) AS BIGINT) AS members, \
+           CAST(SUM(CASE WHEN gender IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS gendered, \
+           CAST(SUM(CASE WHEN gender = 'F' THEN 1 ELSE 0 END) AS BIGINT) AS women, \
+           CAST(SUM(CASE WHEN birth_date IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS dated, \
+           CAST(SUM(CASE WHEN birth_date > ? THEN 1 ELSE 0 END) AS BIGINT) AS young, \
+           MAX(joined_on) AS last_joined \
+         FROM members WHERE joined_on <= ? AND (left_on IS NULL OR left_on > ?) \
+         GROUP BY cooperative_id",
+    );
+    diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Date, _>(young_born_after)
+        .bind::<diesel::sql_types::Date, _>(as_of)
+        .bind::<diesel::sql_types::Date, _>(as_of)
+        .load(conn)
+}
+
+/// The filings of fiscal years `from_year` and later, every cooperative's.
+pub fn filings_since(conn: &mut DbConn, from_year: i32) -> QueryResult<Vec<FilingRow>> {
+    annual_filings::table
+        .filter(annual_filings::fiscal_year.ge(from_year))
+        .order((annual_filings::cooperative_id.asc(), annual_filings::fiscal_year.asc()))
+        .select(FilingRow::as_select())
+        .load(conn)
+}
+
+/// Every cooperative's last general assembly, whatever the year.
+pub fn last_assemblies(conn: &mut DbConn) -> QueryResult<Vec<(i64, Option<NaiveDate>)>> {
+    annual_filings::table
+        .group_by(annual_filings::cooperative_id)
+        .select((annual_filings::cooperative_id, diesel::dsl::max(annual_filings::assembly_date)))
+        .load(conn)
+}

@@ -670,7 +670,8 @@ pub fn seed(conn: &mut DbConn, issuer: &Issuer) -> Result<bool, AppError> {
     let marketplace = seed_marketplace(conn)?;
     let academy = super::academy::seed_demo(conn, issuer)?;
     let projects = super::projects::seed_demo(conn)?;
-    Ok(marketplace || academy || projects)
+    let scoring = super::scoring::seed_demo(conn)?;
+    Ok(marketplace || academy || projects || scoring)
 }
 
 /// The cooperatives, their shops and register entries, and the demo accounts.

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod demo;
 pub mod national;
 pub mod projects;
+pub mod scoring;
 pub mod search_bench;
 pub mod words;
 

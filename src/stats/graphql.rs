@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use async_graphql::{Context, Object, Result, SimpleObject};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::kernel::config::RegistryRules;
 use crate::kernel::error::AppError;
@@ -75,11 +75,7 @@ pub struct NationalFigures {
     pub registrations_by_year: Vec<YearRegistrations>,
 }
 
-/// The day before which a person born is no longer young on `as_of`.
-pub fn young_born_after(as_of: NaiveDate, age_limit: u32) -> NaiveDate {
-    let year = as_of.year() - age_limit as i32;
-    as_of.with_year(year).or_else(|| NaiveDate::from_ymd_opt(year, 2, 28)).unwrap_or(NaiveDate::MIN)
-}
+pub use crate::registry::model::young_born_after;
 
 /// Everything `nationalFigures` returns, computed in the database.
 #[derive(Clone)]

@@ -21,6 +21,7 @@ mod permissions;
 mod pg_restart;
 mod projects;
 mod registry;
+mod scoring;
 mod search;
 mod shape;
 mod storage;

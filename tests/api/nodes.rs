@@ -312,6 +312,45 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         hidden_from: vec!["anonymous", "manager", "admin"],
     });
 
+    // Scoring: the published model is public; runs and controls are the office's; a finding
+    // is its cooperative's managers' and the office's.
+    let agent = token("agent").unwrap();
+    let scoring = app
+        .gql_as(
+            &agent,
+            r#"query($c: ID) { scoringModel { id } latestScoringRun { id }
+                controls(cooperativeId: $c, first: 5) { nodes { id findings { id } } } }"#,
+            json!({ "c": app.cooperative_id("tissage-taznakht").await }),
+        )
+        .await;
+    cases.push(Expect {
+        id: scoring["data"]["scoringModel"]["id"].as_str().unwrap_or_else(|| panic!("{scoring}")).into(),
+        visible_to: vec!["anonymous", "customer"],
+        hidden_from: vec![],
+    });
+    cases.push(Expect {
+        id: scoring["data"]["latestScoringRun"]["id"].as_str().unwrap().into(),
+        visible_to: vec!["agent", "admin"],
+        hidden_from: vec!["anonymous", "customer", "manager"],
+    });
+    let completed = scoring["data"]["controls"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["findings"].as_array().is_some_and(|f| !f.is_empty()))
+        .unwrap_or_else(|| panic!("{scoring}"))
+        .clone();
+    cases.push(Expect {
+        id: completed["id"].as_str().unwrap().into(),
+        visible_to: vec!["agent", "admin"],
+        hidden_from: vec!["anonymous", "customer", "manager", "other_manager"],
+    });
+    cases.push(Expect {
+        id: completed["findings"][0]["id"].as_str().unwrap().into(),
+        visible_to: vec!["other_manager", "agent", "admin"],
+        hidden_from: vec!["anonymous", "customer", "manager"],
+    });
+
     for case in &cases {
         for who in &case.visible_to {
             let found = node(&app, token(who).as_deref(), &case.id).await;
@@ -349,6 +388,10 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         "FundingProgramme",
         "ProjectApplication",
         "SavedSearch",
+        "ScoringModel",
+        "ScoringRun",
+        "Control",
+        "ControlFinding",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "no case for {kind}: {kinds:?}");
     }

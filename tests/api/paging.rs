@@ -48,6 +48,20 @@ const CASES: &[Case] = &[
         Who::Admin,
     ),
     case(
+        "Query.controlPriorities",
+        "{ controlPriorities(ARGS) { PAGE } }",
+        "rank risk cooperative { id }",
+        &["controlPriorities"],
+        Who::Agent,
+    ),
+    case(
+        "Query.controls",
+        "{ controls(assignedToMe: true, ARGS) { PAGE } }",
+        "id kind status",
+        &["controls"],
+        Who::Agent,
+    ),
+    case(
         "Query.myProjectApplications",
         "{ myProjectApplications(ARGS) { PAGE } }",
         "id",

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const ORDER: &[&str] = &[
     "kernel", // configuration, database, errors, locales, money, text, viewer, GraphQL kit
     "outbox", "notify", "payments", "auth", "registry", "catalog", "search", "orders", "academy", "projects",
-    "stats", // domains
+    "scoring", "stats", // domains
     "seed",  // demo and generated data, through the domains' services
     "api",   // schema, Node, the account type, HTTP handlers
     "app",   // wiring
@@ -25,7 +25,8 @@ const SHARED_READS: &[(&str, &str, &str)] = &[(
 
 /// Modules with a `store` of their own (private to them).
 const DOMAINS: &[&str] = &[
-    "outbox", "notify", "payments", "auth", "registry", "catalog", "search", "orders", "academy", "projects", "stats",
+    "outbox", "notify", "payments", "auth", "registry", "catalog", "search", "orders", "academy", "projects",
+    "scoring", "stats",
 ];
 
 fn src() -> PathBuf {

@@ -850,6 +850,112 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    scoring_models (id) {
+        id -> BigInt,
+        version -> Integer,
+        status -> Text,
+        definition -> Text,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    scoring_model_events (id) {
+        id -> BigInt,
+        model_id -> BigInt,
+        action -> Text,
+        actor_account_id -> Nullable<BigInt>,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scoring_runs (id) {
+        id -> BigInt,
+        model_id -> BigInt,
+        as_of -> Date,
+        origin -> Text,
+        actor_account_id -> Nullable<BigInt>,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+        cooperatives -> Integer,
+        duration_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    cooperative_scores (run_id, cooperative_id) {
+        run_id -> BigInt,
+        cooperative_id -> BigInt,
+        region_id -> BigInt,
+        sector_id -> BigInt,
+        total_cp -> Nullable<Integer>,
+        grade -> Nullable<Text>,
+        missing_bp -> Integer,
+        likelihood_bp -> Integer,
+        severity_bp -> Integer,
+        risk_bp -> Integer,
+        reasons -> Text,
+        breakdown -> Text,
+    }
+}
+
+diesel::table! {
+    controls (id) {
+        id -> BigInt,
+        cooperative_id -> BigInt,
+        kind -> Text,
+        status -> Text,
+        trigger_event -> Nullable<Text>,
+        reason -> Text,
+        planned_for -> Date,
+        assigned_to -> Nullable<BigInt>,
+        follows_finding_id -> Nullable<BigInt>,
+        held_on -> Nullable<Date>,
+        outcome -> Nullable<Text>,
+        outcome_note -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    control_events (id) {
+        id -> BigInt,
+        control_id -> BigInt,
+        action -> Text,
+        actor_account_id -> Nullable<BigInt>,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    control_findings (id) {
+        id -> BigInt,
+        control_id -> BigInt,
+        cooperative_id -> BigInt,
+        category -> Text,
+        severity -> Text,
+        description -> Text,
+        corrective_action -> Text,
+        deadline -> Date,
+        status -> Text,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        resolution_note -> Nullable<Text>,
+        follow_up_control_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(access_tokens -> accounts (account_id));
 diesel::joinable!(academy_path_courses -> academy_courses (course_id));
 diesel::joinable!(academy_enrollments -> academy_course_versions (version_id));
@@ -875,6 +981,13 @@ diesel::joinable!(members -> cooperatives (cooperative_id));
 diesel::joinable!(annual_filings -> cooperatives (cooperative_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    scoring_models,
+    scoring_model_events,
+    scoring_runs,
+    cooperative_scores,
+    controls,
+    control_events,
+    control_findings,
     provinces,
     funding_programmes,
     project_ideas,
