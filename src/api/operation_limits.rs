@@ -18,6 +18,9 @@ pub struct MutationsRefused(pub &'static str);
 /// Mutations that check a password or create an account: one per request.
 const CREDENTIAL_MUTATIONS: [&str; 2] = ["login", "customerRegister"];
 
+/// Mutations that do seconds of work (scoring every cooperative): one per request.
+const HEAVY_MUTATIONS: [&str; 1] = ["scoringRun"];
+
 #[derive(Debug, Clone, Copy)]
 pub struct OperationLimits {
     pub max_root_fields: usize,
@@ -54,6 +57,7 @@ impl Extension for OperationLimits {
 impl OperationLimits {
     fn check(&self, document: &ExecutableDocument) -> Result<(), String> {
         let mut credential_calls = 0;
+        let mut heavy_calls = 0;
         for (_, operation) in document.operations.iter() {
             let mut roots = Vec::new();
             root_fields(&operation.node.selection_set.node, document, 0, &mut roots);
@@ -65,9 +69,13 @@ impl OperationLimits {
                 ));
             }
             credential_calls += roots.iter().filter(|name| CREDENTIAL_MUTATIONS.contains(name)).count();
+            heavy_calls += roots.iter().filter(|name| HEAVY_MUTATIONS.contains(name)).count();
         }
         if credential_calls > 1 {
             return Err("at most one `login` or `customerRegister` per request".into());
+        }
+        if heavy_calls > 1 {
+            return Err("at most one `scoringRun` per request".into());
         }
         let mut aliases = 0;
         for (_, operation) in document.operations.iter() {
@@ -139,5 +147,7 @@ mod tests {
         assert!(check("mutation { login(input: {}) { accessToken } }").is_ok());
         assert!(check("mutation { a: login(input: {}) { accessToken } b: login(input: {}) { accessToken } }").is_err());
         assert!(check("mutation A { login { t } } mutation B { customerRegister { t } }").is_err());
+        assert!(check("mutation { scoringRun { run { id } } }").is_ok());
+        assert!(check("mutation { a: scoringRun { run { id } } b: scoringRun { run { id } } }").is_err());
     }
 }

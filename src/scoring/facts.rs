@@ -303,4 +303,102 @@ mod tests {
         let years = measure(Measure::YearsSinceAssembly, &f, as_of).unwrap();
         assert!((years - 1461.0 / 365.25).abs() < 1e-9);
     }
+
+    fn filing(year: i32, assembly: NaiveDate, filed: NaiveDate, members: i32) -> FilingRow {
+        FilingRow {
+            id: 0,
+            cooperative_id: 7,
+            fiscal_year: year,
+            assembly_date: assembly,
+            filed_on: filed,
+            turnover_minor: 40_000_000,
+            result_minor: -2_000_000,
+            equity_minor: 10_000_000,
+            debts_minor: 30_000_000,
+            members_at_year_end: members,
+            employees_at_year_end: 2,
+            submitted_by: None,
+            created_at: date(2024, 1, 1).and_hms_opt(0, 0, 0).unwrap(),
+        }
+    }
+
+    fn timing(
+        created: NaiveDate,
+        hour: u32,
+        shipped: Option<NaiveDate>,
+        net: i64,
+    ) -> crate::orders::service::FulfilmentTiming {
+        crate::orders::service::FulfilmentTiming {
+            cooperative_id: 7,
+            net_sales_minor: net,
+            created_at: created.and_hms_opt(hour, 0, 0).unwrap(),
+            shipped_at: shipped.map(|d| d.and_hms_opt(hour, 0, 0).unwrap()),
+        }
+    }
+
+    #[test]
+    fn joined_facts_count_filings_fulfilments_and_certificates_as_the_rules_say() {
+        let as_of = date(2026, 11, 30);
+        let register = registry::RegisterScoringInputs {
+            cooperatives: vec![ScoredCooperative {
+                id: 7,
+                region_id: 3,
+                sector_id: 4,
+                registration_date: date(2020, 1, 1),
+            }],
+            members: vec![MemberCounts {
+                cooperative_id: 7,
+                members: 12,
+                gendered: 12,
+                women: 3,
+                dated: 10,
+                young: 5,
+                last_joined: Some(date(2022, 2, 1)),
+            }],
+            filings: vec![
+                // On time; late (assembly after 30 June); 2025 is missing (last deadline 30 July 2026).
+                filing(2023, date(2024, 5, 1), date(2024, 5, 10), 12),
+                filing(2024, date(2025, 7, 15), date(2025, 7, 20), 9),
+            ],
+            last_assemblies: vec![(7, Some(date(2025, 7, 15)))],
+        };
+        let gathered = Gathered {
+            register,
+            fulfilments: vec![
+                timing(date(2026, 10, 1), 9, Some(date(2026, 10, 2)), 10_000),
+                timing(date(2026, 10, 10), 9, Some(date(2026, 10, 20)), 20_000),
+                timing(date(2026, 11, 1), 9, None, 30_000),
+                // Created yesterday and not shipped: not due yet.
+                timing(date(2026, 11, 29), 9, None, 40_000),
+            ],
+            selling: vec![7],
+            certificates: vec![crate::academy::service::CooperativeCertificates {
+                cooperative_id: 7,
+                certificates: 3,
+                last_issued_at: Some(date(2026, 3, 1).and_hms_opt(0, 0, 0).unwrap()),
+            }],
+            open_findings: [(7, 5.0)].into_iter().collect(),
+        };
+        let facts = join(gathered, &RegistryRules::default(), 3, as_of);
+        let f = &facts[0];
+        assert_eq!((f.filings_due, f.filings_on_time, f.filings_missing), (3, 1, 1));
+        assert_eq!((f.fulfilments_due, f.fulfilments_on_time, f.sales_minor), (3, 1, 100_000));
+        let value = |m| measure(m, f, as_of).unwrap();
+        assert!((value(Measure::FilingsOnTimeShare) - 1.0 / 3.0).abs() < 1e-9);
+        assert!((value(Measure::YearsSinceAssembly) - 503.0 / 365.25).abs() < 1e-9);
+        assert_eq!(value(Measure::MembersCount), 12.0);
+        assert_eq!(value(Measure::MembersChange), -0.25);
+        assert_eq!(value(Measure::WomenShare), 0.25);
+        assert_eq!(value(Measure::YouthShare), 0.5);
+        assert_eq!(value(Measure::Jobs), 2.0);
+        assert_eq!(value(Measure::ResultMargin), -0.05);
+        assert_eq!(value(Measure::EquityRatio), 0.25);
+        assert_eq!(value(Measure::MarketplaceSales), 1_000.0);
+        assert!((value(Measure::FulfilmentOnTimeShare) - 1.0 / 3.0).abs() < 1e-9);
+        assert_eq!(value(Measure::CertificatesPerMember), 0.25);
+        assert_eq!(value(Measure::OpenFindings), 5.0);
+        assert!((value(Measure::MonthsWithoutActivity) - 1.0 / 30.4375).abs() < 1e-9, "the last sale was yesterday");
+        let risk = risk_inputs(f, as_of);
+        assert_eq!((risk.missing_filings, risk.members, risk.jobs, risk.turnover_mad), (1, 12.0, 2.0, 400_000.0));
+    }
 }
