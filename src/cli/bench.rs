@@ -23,11 +23,18 @@ pub enum BenchCommand {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Time a full scoring run (every cooperative, snapshots written) on the configured
+    /// database (seed the national register first); each round is a real run.
+    Scoring {
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
 }
 
 pub fn run(config: &Config, what: BenchCommand) -> anyhow::Result<()> {
     match what {
         BenchCommand::Figures { rounds, as_of } => figures(config, rounds, as_of),
+        BenchCommand::Scoring { rounds } => scoring(config, rounds),
         BenchCommand::Search { products, rounds, threads } => {
             let dir = std::env::temp_dir().join(format!("taawun-bench-search-{}", std::process::id()));
             let result = taawun::seed::search_bench::run(products, &dir, rounds, threads);
@@ -60,6 +67,32 @@ fn figures(config: &Config, rounds: usize, as_of: Option<chrono::NaiveDate>) -> 
         pick(0.5),
         pick(0.99),
         pick(1.0)
+    );
+    Ok(())
+}
+
+fn scoring(config: &Config, rounds: usize) -> anyhow::Result<()> {
+    use taawun::scoring::{model::RunOrigin, service};
+    let db = open_db(config)?;
+    let mut conn = db.conn().map_err(failed)?;
+    service::ensure_default_model(&mut conn).map_err(failed)?;
+    let as_of = taawun::registry::service::today();
+    let mut times = Vec::new();
+    let mut scored = 0;
+    for _ in 0..rounds.max(1) {
+        let started = std::time::Instant::now();
+        let run = service::run(&mut conn, &config.registry, &config.scoring, RunOrigin::Command, None, as_of)
+            .map_err(failed)?;
+        times.push(started.elapsed().as_secs_f64());
+        scored = run.cooperatives;
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "scoring run of {scored} cooperatives, {} rounds: min {:.2} s, median {:.2} s, max {:.2} s",
+        times.len(),
+        times[0],
+        times[times.len() / 2],
+        times[times.len() - 1]
     );
     Ok(())
 }

@@ -439,8 +439,10 @@ pub fn run(
     let definition = model.definition();
     schedule_follow_ups(conn, scoring, as_of)?;
     let facts = gather(conn, rules, scoring, as_of)?;
+    let gathered = started.elapsed();
     let mut rows: Vec<ScoreRow> = facts.iter().map(|f| snapshot(0, &definition, f, as_of)).collect();
-    write_tx(conn, |conn| {
+    let computed = started.elapsed();
+    let run = write_tx(conn, |conn| {
         let mut run = RunRow {
             id: 0,
             model_id: model.id,
@@ -462,7 +464,15 @@ pub fn run(
         run.finished_at = now();
         finish_run(conn, &run)?;
         Ok(run)
-    })
+    })?;
+    tracing::info!(
+        cooperatives = run.cooperatives,
+        gather_ms = gathered.as_millis() as u64,
+        compute_ms = (computed - gathered).as_millis() as u64,
+        write_ms = (started.elapsed() - computed).as_millis() as u64,
+        "scoring run"
+    );
+    Ok(run)
 }
 
 fn finish_run(conn: &mut DbConn, run: &RunRow) -> Result<(), AppError> {

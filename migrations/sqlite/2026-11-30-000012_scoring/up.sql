@@ -47,9 +47,12 @@ CREATE INDEX scoring_runs_as_of_idx ON scoring_runs (as_of, origin);
 -- and risk factors in basis points; `breakdown` holds per indicator, in the model's order,
 -- [raw value or null, points, weight, contribution] so a score is explained and reproduced
 -- from the snapshot and its model version alone.
+-- No foreign keys: only a run writes these rows, in the transaction that inserts the run,
+-- for the cooperatives it has just read (never deleted: they change status); the two checks
+-- per row cost 1.1 s of a 4.7 s national run on PostgreSQL (65,315 rows, BENCHMARKS.md).
 CREATE TABLE cooperative_scores (
-    run_id BIGINT NOT NULL REFERENCES scoring_runs (id),
-    cooperative_id BIGINT NOT NULL REFERENCES cooperatives (id),
+    run_id BIGINT NOT NULL,
+    cooperative_id BIGINT NOT NULL,
     region_id BIGINT NOT NULL,
     sector_id BIGINT NOT NULL,
     total_cp INTEGER,
