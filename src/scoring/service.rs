@@ -44,6 +44,15 @@ fn reason_text(checks: &mut Checks, text: &str, field: Vec<String>) -> String {
 
 /// Installs the default model as version 1, published, when there is no model at all.
 pub fn ensure_default_model(conn: &mut DbConn) -> Result<bool, AppError> {
+    let installed = install_default_model(conn);
+    match installed {
+        // Another instance starting on the same database installed it first.
+        Err(_) if store::model_count(conn)? > 0 => Ok(false),
+        other => other,
+    }
+}
+
+fn install_default_model(conn: &mut DbConn) -> Result<bool, AppError> {
     write_tx(conn, |conn| {
         if store::model_count(conn)? > 0 {
             return Ok(false);
@@ -506,7 +515,12 @@ pub fn run_scheduled(
     if store::run_on(conn, today, RunOrigin::Schedule)?.is_some() {
         return Ok(None);
     }
-    run(conn, rules, scoring, RunOrigin::Schedule, None, today).map(Some)
+    match run(conn, rules, scoring, RunOrigin::Schedule, None, today) {
+        Ok(run) => Ok(Some(run)),
+        // Another instance wrote today's scheduled run first (`scoring_runs_one_scheduled_a_day`).
+        Err(_) if store::run_on(conn, today, RunOrigin::Schedule)?.is_some() => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// `HH:MM` → the time of day of the daily run; `None` when empty or malformed.
@@ -663,15 +677,21 @@ fn record_control_event(
     Ok(())
 }
 
-/// The office account an email names (agents and administrators carry out controls).
-fn office_account(conn: &mut DbConn, email: &str, field: Vec<String>) -> Result<i64, AppError> {
+/// The office account an email names that may carry out a control in `region_id`: an
+/// administrator, or an agent of that region (or of none).
+fn office_account(conn: &mut DbConn, email: &str, region_id: i64, field: Vec<String>) -> Result<i64, AppError> {
     let account = crate::auth::service::find_account_by_email(conn, email.trim())?;
+    let may = |a: &crate::auth::model::AccountRow| match a.role.as_str() {
+        "ADMIN" => true,
+        "AGENT" => a.region_id.is_none_or(|r| r == region_id),
+        _ => false,
+    };
     match account {
-        Some(a) if matches!(a.role.as_str(), "AGENT" | "ADMIN") && !a.disabled => Ok(a.id),
+        Some(a) if may(&a) && !a.disabled => Ok(a.id),
         _ => Err(AppError::user(
             ErrorCode::AccountNotFound,
             &field.iter().map(String::as_str).collect::<Vec<_>>(),
-            msg!("no agent or administrator has this email"),
+            msg!("no agent of the cooperative's region or administrator has this email"),
         )),
     }
 }
@@ -725,7 +745,7 @@ pub fn plan_control(
                 AppError::user(ErrorCode::CooperativeNotFound, &["input", "cooperativeId"], msg!("no such cooperative"))
             })?;
         let assignee = match input.assignee_email.as_deref().filter(|e| !e.trim().is_empty()) {
-            Some(email) => Some(office_account(conn, email, path!["input", "assigneeEmail"])?),
+            Some(email) => Some(office_account(conn, email, cooperative.region_id, path!["input", "assigneeEmail"])?),
             None => None,
         };
         let at = now();
@@ -778,7 +798,8 @@ pub fn assign_control(
     checks.finish()?;
     write_tx(conn, |conn| {
         let control = control_for_staff(conn, viewer, id)?;
-        let assignee = office_account(conn, &input.assignee_email, path!["input", "assigneeEmail"])?;
+        let region_id = registry::find_cooperative(conn, control.cooperative_id)?.map_or(0, |c| c.region_id);
+        let assignee = office_account(conn, &input.assignee_email, region_id, path!["input", "assigneeEmail"])?;
         if store::assign_control(conn, id, assignee, now())? == 0 {
             return Err(not_open(control.status()));
         }
@@ -826,7 +847,8 @@ pub fn complete_control(
         let corrective_action = reason_text(&mut checks, &f.corrective_action, at("correctiveAction"));
         checks.check_with(
             ErrorCode::OutOfRange,
-            f.deadline.0 > held_on && f.deadline.0 <= held_on + Duration::days(366),
+            f.deadline.0 > held_on
+                && held_on.checked_add_signed(Duration::days(366)).is_some_and(|end| f.deadline.0 <= end),
             at("deadline"),
             msg!("a corrective action is due after the control, within a year"),
         );

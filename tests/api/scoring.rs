@@ -501,6 +501,17 @@ async fn controls_keep_who_when_and_why(app: TestApp) {
         )
         .await;
     assert_eq!(error_codes(&early, "controlComplete"), vec!["OUT_OF_RANGE"]);
+    // The last day a date can hold, plus a year, is refused, not a panic.
+    let far = app
+        .gql_as(
+            &agent,
+            COMPLETE,
+            json!({ "i": { "id": control["id"], "heldOn": "+262142-12-31", "findings": [{
+            "category": "FILINGS", "severity": "LOW", "description": "x", "correctiveAction": "y",
+            "deadline": "+262142-12-31" }] } }),
+        )
+        .await;
+    assert!(far.get("errors").is_some() || !error_codes(&far, "controlComplete").is_empty(), "{far}");
     assert_eq!(early["data"]["controlComplete"]["control"]["status"], "ASSIGNED", "the control as it still is");
     let done = app
         .gql_as(

@@ -42,6 +42,8 @@ CREATE TABLE scoring_runs (
     duration_ms BIGINT NOT NULL
 );
 CREATE INDEX scoring_runs_as_of_idx ON scoring_runs (as_of, origin);
+-- Instances sharing a database each wake for the daily run: the first one's run counts.
+CREATE UNIQUE INDEX scoring_runs_one_scheduled_a_day ON scoring_runs (as_of) WHERE origin = 'SCHEDULE';
 
 -- One snapshot per cooperative per run. Scores are in hundredths of a point (0–10000), shares
 -- and risk factors in basis points; `breakdown` holds per indicator, in the model's order,
