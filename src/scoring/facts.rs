@@ -15,19 +15,8 @@ use crate::registry::service::{self as registry, MemberCounts, ScoredCooperative
 /// Filings of this many fiscal years before the run's year count for "on time".
 pub const FILING_YEARS: i32 = 3;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FilingFigures {
-    pub fiscal_year: i32,
-    pub turnover_minor: i64,
-    pub result_minor: i64,
-    pub equity_minor: i64,
-    pub debts_minor: i64,
-    pub members_at_year_end: i32,
-    pub employees_at_year_end: i32,
-}
-
 /// Everything known about one cooperative on the run's day.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Facts {
     pub cooperative_id: i64,
     pub region_id: i64,
@@ -40,7 +29,7 @@ pub struct Facts {
     pub last_assembly: Option<NaiveDate>,
     pub last_filed_on: Option<NaiveDate>,
     pub members: MemberCounts,
-    pub last_filing: Option<FilingFigures>,
+    pub last_filing: Option<FilingRow>,
     /// Members at the end of the year filed before the last one.
     pub previous_members: Option<i32>,
     /// Has products on sale (or sold in the last 12 months).
@@ -131,15 +120,6 @@ pub fn join(gathered: Gathered, rules: &RegistryRules, ship_within_days: i64, as
                     FilingStatus::NotYetDue | FilingStatus::NotRequired => {}
                 }
             }
-            let figures = |f: &FilingRow| FilingFigures {
-                fiscal_year: f.fiscal_year,
-                turnover_minor: f.turnover_minor,
-                result_minor: f.result_minor,
-                equity_minor: f.equity_minor,
-                debts_minor: f.debts_minor,
-                members_at_year_end: f.members_at_year_end,
-                employees_at_year_end: f.employees_at_year_end,
-            };
             let last = own.iter().max_by_key(|f| f.fiscal_year);
             let previous =
                 last.and_then(|l| own.iter().filter(|f| f.fiscal_year < l.fiscal_year).max_by_key(|f| f.fiscal_year));
@@ -156,7 +136,7 @@ pub fn join(gathered: Gathered, rules: &RegistryRules, ship_within_days: i64, as
                 last_assembly: assemblies.get(&id).copied(),
                 last_filed_on: own.iter().map(|f| f.filed_on).max(),
                 members: members.remove(&id).unwrap_or(MemberCounts { cooperative_id: id, ..Default::default() }),
-                last_filing: last.map(figures),
+                last_filing: last.cloned(),
                 previous_members: previous.map(|p| p.members_at_year_end),
                 sells: selling.contains(&id) || s.minor > 0,
                 sales_minor: s.minor,
@@ -200,7 +180,7 @@ pub fn measure(m: Measure, f: &Facts, as_of: NaiveDate) -> Option<f64> {
             None => None,
         },
         Measure::MembersCount => (members > 0).then_some(members as f64),
-        Measure::MembersChange => match (f.last_filing, f.previous_members) {
+        Measure::MembersChange => match (&f.last_filing, f.previous_members) {
             (Some(last), Some(previous)) if previous > 0 => {
                 Some(f64::from(last.members_at_year_end - previous) / f64::from(previous))
             }
@@ -208,9 +188,11 @@ pub fn measure(m: Measure, f: &Facts, as_of: NaiveDate) -> Option<f64> {
         },
         Measure::WomenShare => share(f.members.women as f64, f.members.gendered as f64),
         Measure::YouthShare => share(f.members.young as f64, f.members.dated as f64),
-        Measure::Jobs => f.last_filing.map(|l| f64::from(l.employees_at_year_end)),
-        Measure::ResultMargin => f.last_filing.and_then(|l| share(l.result_minor as f64, l.turnover_minor as f64)),
-        Measure::EquityRatio => f.last_filing.and_then(|l| {
+        Measure::Jobs => f.last_filing.as_ref().map(|l| f64::from(l.employees_at_year_end)),
+        Measure::ResultMargin => {
+            f.last_filing.as_ref().and_then(|l| share(l.result_minor as f64, l.turnover_minor as f64))
+        }
+        Measure::EquityRatio => f.last_filing.as_ref().and_then(|l| {
             let base = l.equity_minor.max(0) + l.debts_minor.max(0);
             share(l.equity_minor as f64, base as f64)
         }),
@@ -224,13 +206,13 @@ pub fn measure(m: Measure, f: &Facts, as_of: NaiveDate) -> Option<f64> {
 
 /// What control targeting reads besides the score.
 pub fn risk_inputs(f: &Facts, as_of: NaiveDate) -> RiskInputs {
-    let filed_turnover = f.last_filing.map_or(0.0, |l| l.turnover_minor as f64 / 100.0);
+    let filed_turnover = f.last_filing.as_ref().map_or(0.0, |l| l.turnover_minor as f64 / 100.0);
     RiskInputs {
         missing_filings: f.filings_missing,
         open_findings: f.open_findings,
         months_inactive: measure(Measure::MonthsWithoutActivity, f, as_of).unwrap_or(0.0),
         members: f.members.members as f64,
-        jobs: f.last_filing.map_or(0.0, |l| f64::from(l.employees_at_year_end)),
+        jobs: f.last_filing.as_ref().map_or(0.0, |l| f64::from(l.employees_at_year_end)),
         turnover_mad: filed_turnover.max(f.sales_minor as f64 / 100.0),
     }
 }
