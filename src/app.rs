@@ -57,6 +57,7 @@ struct Dispatch {
     courses: Arc<dyn SearchEngine>,
     ideas: Arc<dyn SearchEngine>,
     registry_rules: crate::kernel::config::RegistryRules,
+    account_links: crate::auth::model::AccountLinks,
 }
 
 impl Deliver for Dispatch {
@@ -78,6 +79,15 @@ impl Deliver for Dispatch {
                         .run(move |conn| crate::projects::service::course_completed(conn, &rules, completed.account_id))
                         .await
                         .map(|_| ())
+                        .map_err(|e| e.detail())
+                }
+                auth::service::PASSWORD_RESET_KIND => {
+                    let request: crate::auth::model::PasswordResetRequested =
+                        serde_json::from_str(&row.payload).map_err(|e| e.to_string())?;
+                    let links = self.account_links.clone();
+                    self.db
+                        .run(move |conn| auth::service::deliver_password_reset(conn, &request, &links))
+                        .await
                         .map_err(|e| e.detail())
                 }
                 kind if search::follows(kind) => {
@@ -183,6 +193,7 @@ impl AppState {
             .data(crate::projects::search::IdeaSearch(idea_search.clone()))
             .data(config.registry.clone())
             .data(config.scoring.clone())
+            .data(crate::auth::model::AccountLinks { base: config.account_links_base() })
             .data(issuer.clone())
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
             .data(Arc::new(crate::projects::stats::FiguresCache::default()))
@@ -246,6 +257,7 @@ impl AppState {
                 courses: self.course_search.clone(),
                 ideas: self.idea_search.clone(),
                 registry_rules: self.config.registry.clone(),
+                account_links: crate::auth::model::AccountLinks { base: self.config.account_links_base() },
             }),
             WorkerSettings {
                 poll_interval: Duration::from_millis(self.config.outbox_poll_ms.max(10)),

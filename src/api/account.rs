@@ -5,8 +5,9 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use crate::auth::model::{
-    AccountCreateGqlInput, AccountCreateInput, AccountRow, CooperativeManagerAssignInput, CustomerRegisterInput,
-    LoginInput, RegisterInput, Role,
+    AccountCreateGqlInput, AccountCreateInput, AccountLinks, AccountRow, AccountVerifyEmailInput,
+    CooperativeManagerAssignInput, CustomerRegisterInput, CustomerUpdateInput, LoginInput, PasswordChangeInput,
+    PasswordResetInput, PasswordResetRequestInput, RegisterInput, Role,
 };
 use crate::auth::service::{self, IssuedToken};
 use crate::catalog::graphql::Cooperative;
@@ -18,8 +19,9 @@ use crate::kernel::i18n::Locale;
 use crate::kernel::viewer::require_admin;
 use crate::msg;
 use crate::orders;
-use crate::orders::graphql::{Cart, Order};
-use crate::orders::model::OrderStatus;
+use crate::orders::address_book;
+use crate::orders::graphql::{Cart, Order, SavedAddress};
+use crate::orders::model::{OrderStatus, SavedAddressInput, SavedAddressUpdateInput};
 use crate::registry::loaders::{CooperativeKey, RegistryLoader};
 use crate::registry::service::cooperative_exists;
 
@@ -49,6 +51,22 @@ impl Account {
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
+    }
+    /// Whether the owner opened the link of the verification email (`accountVerifyEmail`).
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified_at.is_some()
+    }
+    /// The saved delivery addresses, the default first (only on `me`; empty otherwise).
+    async fn addresses(&self, ctx: &Context<'_>) -> Result<Vec<SavedAddress>> {
+        let (viewer, id) = (ctx.viewer().cloned(), self.0.id);
+        let rows = ctx.db().run(move |conn| address_book::list(conn, viewer.as_ref(), id)).await?;
+        Ok(rows.into_iter().map(SavedAddress).collect())
+    }
+    /// The address checkout starts from (only on `me`).
+    async fn default_address(&self, ctx: &Context<'_>) -> Result<Option<SavedAddress>> {
+        let (viewer, id) = (ctx.viewer().cloned(), self.0.id);
+        let rows = ctx.db().run(move |conn| address_book::list(conn, viewer.as_ref(), id)).await?;
+        Ok(rows.into_iter().find(|a| a.is_default).map(SavedAddress))
     }
     /// The account's orders, newest first (only on `me`).
     async fn orders(
@@ -97,6 +115,40 @@ pub struct LogoutPayload {
 }
 
 crate::mutation_payload!(AccountPayload, account: Account);
+crate::mutation_payload!(SavedAddressPayload, saved_address: SavedAddress);
+
+#[derive(SimpleObject)]
+pub struct SavedAddressDeletePayload {
+    pub deleted_id: Option<ID>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct AccountVerifyEmailPayload {
+    /// The address now verified.
+    pub email: Option<String>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// The answer to a reset request: the same for every address, known or not.
+#[derive(SimpleObject)]
+pub struct PasswordResetRequestPayload {
+    /// Always true once the address is well-formed: an email is on its way if the address has
+    /// an account.
+    pub accepted: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct PasswordUpdatePayload {
+    /// Whether the password was changed.
+    pub changed: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+fn links(ctx: &Context<'_>) -> AccountLinks {
+    ctx.data_unchecked::<AccountLinks>().clone()
+}
 
 #[derive(Default)]
 pub struct AccountQuery;
@@ -110,6 +162,16 @@ impl AccountQuery {
         let row = ctx.db().run(move |conn| service::find_account(conn, id)).await?;
         Ok(row.map(Account))
     }
+}
+
+/// A refused login that must wait tells how long, as HTTP's `Retry-After` (seconds). The
+/// answer itself stays that of a wrong password.
+async fn retry_after_hint(ctx: &Context<'_>, email: String) -> Result<()> {
+    let client = ctx.request().client;
+    if let Some(secs) = ctx.db().run(move |conn| service::login_retry_after(conn, &email, client)).await? {
+        ctx.insert_http_header("retry-after", secs.to_string());
+    }
+    Ok(())
 }
 
 fn auth_payload(result: Option<(AccountRow, service::IssuedToken)>, user_errors: Vec<UserError>) -> AuthPayload {
@@ -155,8 +217,15 @@ impl AccountMutation {
             locale: input.locale,
         };
         let client = ctx.request().client;
-        let registered =
-            service::register_customer(ctx.db(), register, client, limits.default_locale, limits.token_ttl_hours).await;
+        let registered = service::register_customer(
+            ctx.db(),
+            register,
+            client,
+            limits.default_locale,
+            limits.token_ttl_hours,
+            links(ctx),
+        )
+        .await;
         signed_in_with_cart(ctx, registered, input.cart_id).await
     }
 
@@ -165,8 +234,113 @@ impl AccountMutation {
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         let ttl = ctx.limits().token_ttl_hours;
         let client = ctx.request().client;
+        let email = input.email.clone();
         let signed_in = service::login(ctx.db(), input.email, input.password, client, ttl).await;
+        if signed_in.is_err() {
+            retry_after_hint(ctx, email).await?;
+        }
         signed_in_with_cart(ctx, signed_in, input.cart_id).await
+    }
+
+    /// Opens an email verification link: the token from the link verifies the address it was
+    /// sent to. Links work once, for 48 hours.
+    async fn account_verify_email(
+        &self,
+        ctx: &Context<'_>,
+        input: AccountVerifyEmailInput,
+    ) -> Result<AccountVerifyEmailPayload> {
+        let (row, user_errors) = run_mutation(ctx, move |conn, _| service::verify_email(conn, &input.token)).await?;
+        Ok(AccountVerifyEmailPayload { email: row.map(|a| a.email), user_errors })
+    }
+
+    /// Sends the signed-in account a new verification email (three an hour at most).
+    async fn account_verification_resend(&self, ctx: &Context<'_>) -> Result<AccountPayload> {
+        let links = links(ctx);
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::resend_verification(conn, viewer, &links)).await?;
+        Ok(AccountPayload { account: row.map(Account), user_errors })
+    }
+
+    /// Asks for a password reset link. The answer is the same whether the address has an
+    /// account or not; the link (valid one hour, once) goes only to an address that has one,
+    /// three an hour at most.
+    async fn password_reset_request(
+        &self,
+        ctx: &Context<'_>,
+        input: PasswordResetRequestInput,
+    ) -> Result<PasswordResetRequestPayload> {
+        let (done, user_errors) =
+            run_mutation(ctx, move |conn, _| service::request_password_reset(conn, &input.email)).await?;
+        Ok(PasswordResetRequestPayload { accepted: done.is_some(), user_errors })
+    }
+
+    /// Sets a new password with the token of a reset link. Every session of the account is
+    /// revoked (sign in again with the new password), and the owner gets an email saying so.
+    async fn password_reset(&self, ctx: &Context<'_>, input: PasswordResetInput) -> Result<PasswordUpdatePayload> {
+        let done = service::reset_password(ctx.db(), input.token, input.new_password).await;
+        let (done, user_errors) = payload(done)?;
+        Ok(PasswordUpdatePayload { changed: done.is_some(), user_errors })
+    }
+
+    /// The signed-in account changes its password. A wrong current password counts like a
+    /// failed login; on success the other sessions are revoked and this one stays.
+    async fn password_change(&self, ctx: &Context<'_>, input: PasswordChangeInput) -> Result<PasswordUpdatePayload> {
+        let client = ctx.request().client;
+        let changed = service::change_password(
+            ctx.db(),
+            ctx.viewer().cloned(),
+            input.current_password,
+            input.new_password,
+            client,
+        )
+        .await;
+        let (done, user_errors) = payload(changed)?;
+        Ok(PasswordUpdatePayload { changed: done.is_some(), user_errors })
+    }
+
+    /// The signed-in account changes its name or the language of its emails.
+    async fn customer_update(&self, ctx: &Context<'_>, input: CustomerUpdateInput) -> Result<AccountPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| service::update_profile(conn, viewer, input.full_name, input.locale))
+                .await?;
+        Ok(AccountPayload { account: row.map(Account), user_errors })
+    }
+
+    /// Saves a delivery address in the signed-in account's address book (20 at most); the
+    /// first one becomes the default.
+    async fn customer_address_create(
+        &self,
+        ctx: &Context<'_>,
+        input: SavedAddressInput,
+    ) -> Result<SavedAddressPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| address_book::create(conn, viewer, input)).await?;
+        Ok(SavedAddressPayload { saved_address: row.map(SavedAddress), user_errors })
+    }
+
+    /// Replaces a saved address.
+    async fn customer_address_update(
+        &self,
+        ctx: &Context<'_>,
+        input: SavedAddressUpdateInput,
+    ) -> Result<SavedAddressPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| address_book::update(conn, viewer, &input.id, input.fields)).await?;
+        Ok(SavedAddressPayload { saved_address: row.map(SavedAddress), user_errors })
+    }
+
+    /// Deletes a saved address; if it was the default, the newest remaining one becomes it.
+    async fn customer_address_delete(&self, ctx: &Context<'_>, id: ID) -> Result<SavedAddressDeletePayload> {
+        let (deleted_id, user_errors) =
+            run_mutation(ctx, move |conn, viewer| address_book::delete(conn, viewer, &id)).await?;
+        Ok(SavedAddressDeletePayload { deleted_id, user_errors })
+    }
+
+    /// Makes a saved address the default.
+    async fn customer_default_address_update(&self, ctx: &Context<'_>, id: ID) -> Result<SavedAddressPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, viewer| address_book::set_default(conn, viewer, &id)).await?;
+        Ok(SavedAddressPayload { saved_address: row.map(SavedAddress), user_errors })
     }
 
     /// Revokes the token this request was made with.

@@ -340,6 +340,12 @@ async fn execute(
             if token_rejected {
                 builder.insert_header((header::WWW_AUTHENTICATE, REJECTED_TOKEN_CHALLENGE));
             }
+            // Headers a resolver set (a login that must wait sets `Retry-After`).
+            for (name, value) in response.http_headers.iter() {
+                if let Ok(value) = value.to_str() {
+                    builder.insert_header((name.as_str(), value));
+                }
+            }
             match caching {
                 Caching::Get { max_age, shareable } if clean && status == actix_web::http::StatusCode::OK => {
                     let public = shareable && !signed_in && !token_rejected;

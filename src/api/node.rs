@@ -17,7 +17,7 @@ use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::{ids, loader_error};
 use crate::msg;
 use crate::orders::graphql::{
-    Cart, CartLine, Fulfilment, Order, OrderLine, cart_for, fulfilment_by_id, order_by_id, settings,
+    Cart, CartLine, Fulfilment, Order, OrderLine, SavedAddress, cart_for, fulfilment_by_id, order_by_id, settings,
 };
 use crate::orders::service as orders;
 use crate::outbox::graphql::{OutboxMessage, message};
@@ -74,6 +74,7 @@ pub enum Node {
     ScoringRun(ScoringRun),
     Control(Control),
     ControlFinding(ControlFinding),
+    SavedAddress(SavedAddress),
 }
 
 #[derive(Default)]
@@ -124,6 +125,12 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         "ScoringRun" => scoring::run_by_id(ctx, raw).await?.map(Node::ScoringRun),
         "Control" => scoring::control_by_id(ctx, raw).await?.map(Node::Control),
         "ControlFinding" => scoring::finding_by_id(ctx, raw).await?.map(Node::ControlFinding),
+        "SavedAddress" => {
+            let viewer = ctx.viewer().cloned();
+            let row =
+                ctx.db().run(move |conn| crate::orders::address_book::visible(conn, viewer.as_ref(), raw)).await?;
+            row.map(|r| Node::SavedAddress(SavedAddress(r)))
+        }
         _ => load_private_node(ctx, &type_name, raw).await?,
     })
 }

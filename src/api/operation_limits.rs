@@ -15,8 +15,16 @@ use async_graphql::{ServerError, ServerResult, Variables};
 /// checked too.
 pub struct MutationsRefused(pub &'static str);
 
-/// Mutations that check a password or create an account: one per request.
-const CREDENTIAL_MUTATIONS: [&str; 2] = ["login", "customerRegister"];
+/// Mutations that check or set a password, create an account or send an account email: one
+/// per request.
+const CREDENTIAL_MUTATIONS: [&str; 6] = [
+    "login",
+    "customerRegister",
+    "passwordChange",
+    "passwordReset",
+    "passwordResetRequest",
+    "accountVerificationResend",
+];
 
 /// Mutations that do seconds of work (scoring every cooperative): one per request.
 const HEAVY_MUTATIONS: [&str; 1] = ["scoringRun"];
@@ -72,7 +80,11 @@ impl OperationLimits {
             heavy_calls += roots.iter().filter(|name| HEAVY_MUTATIONS.contains(name)).count();
         }
         if credential_calls > 1 {
-            return Err("at most one `login` or `customerRegister` per request".into());
+            return Err(
+                "at most one credential mutation (`login`, `customerRegister`, `passwordChange`, `passwordReset`, \
+                 `passwordResetRequest`, `accountVerificationResend`) per request"
+                    .into(),
+            );
         }
         if heavy_calls > 1 {
             return Err("at most one `scoringRun` per request".into());

@@ -10,7 +10,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, NaiveDateTime};
 use sha2::{Digest, Sha256};
 
-use super::model::{AccountCreateInput, AccountRow, LoginThrottleRow, NewAccessToken, NewAccount, RegisterInput};
+use super::model::{
+    AccountCreateInput, AccountLinks, AccountRow, LoginThrottleRow, NewAccessToken, NewAccount, NewAccountToken,
+    PasswordResetRequested, RegisterInput, TokenPurpose,
+};
 use super::store;
 use crate::kernel::db::{Db, DbConn, now, write_tx};
 use crate::kernel::error::{AppError, Checks, ErrorCode};
@@ -18,6 +21,7 @@ use crate::kernel::i18n::Locale;
 use crate::kernel::validate::{is_valid_email, normalize_email};
 use crate::kernel::viewer::{Role, Viewer, require_admin};
 use crate::msg;
+use crate::notify::{self, EmailJob, EmailTemplate};
 use crate::path;
 
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -47,11 +51,11 @@ pub fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn check_password(checks: &mut Checks, password: &str) {
+fn check_password(checks: &mut Checks, field: &str, password: &str) {
     let len = password.chars().count();
     checks.check(
         (MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&len),
-        path!["input", "password"],
+        path!["input", field],
         msg!(
             "must be {min_password_len} to {max_password_len} characters",
             min_password_len = MIN_PASSWORD_LEN,
@@ -104,11 +108,12 @@ pub async fn register_customer(
     client: Option<IpAddr>,
     default_locale: Locale,
     ttl_hours: i64,
+    links: AccountLinks,
 ) -> Result<(AccountRow, IssuedToken), AppError> {
     let email = normalize_email(&input.email);
     let mut checks = Checks::new();
     checks.check(is_valid_email(&email), path!["input", "email"], msg!("is not a valid email address"));
-    check_password(&mut checks, &input.password);
+    check_password(&mut checks, "password", &input.password);
     check_full_name(&mut checks, &input.full_name);
     let locale = input.locale.unwrap_or(default_locale);
     checks.finish()?;
@@ -149,10 +154,12 @@ pub async fn register_customer(
                         disabled: false,
                         created_at: now(),
                         region_id: None,
+                        email_verified_at: None,
                     },
                 )?;
                 let token = issue_token(conn, id, ttl_hours)?;
                 let account = store::find(conn, id)?.ok_or_else(|| AppError::internal("account vanished"))?;
+                send_verification(conn, &account, &links)?;
                 Ok(Some((account, token)))
             })
         })
@@ -360,7 +367,7 @@ pub fn create_account_unchecked(
     let email = normalize_email(&input.email);
     let mut checks = Checks::new();
     checks.check(is_valid_email(&email), path!["input", "email"], msg!("is not a valid email address"));
-    check_password(&mut checks, &input.password);
+    check_password(&mut checks, "password", &input.password);
     check_full_name(&mut checks, &input.full_name);
     let locale = input.locale.unwrap_or(default_locale);
     match (input.role, input.cooperative_id) {
@@ -406,6 +413,7 @@ pub fn create_account_unchecked(
                 disabled: false,
                 created_at: now(),
                 region_id: input.region_id,
+                email_verified_at: Some(now()),
             },
         )?;
         store::find(conn, id)?.ok_or_else(|| AppError::internal("account vanished"))
@@ -489,8 +497,300 @@ pub fn insert_account_with_hash(
             disabled: false,
             created_at: now(),
             region_id: None,
+            email_verified_at: Some(now()),
         },
     )?)
+}
+
+// ---- Email verification, password reset and change, profile ----
+
+/// How long a verification link works, and a reset link.
+pub const VERIFY_EMAIL_HOURS: i64 = 48;
+pub const RESET_PASSWORD_MINUTES: i64 = 60;
+/// Emails of one kind an account is sent per hour at most, however often they are asked for.
+pub const TOKEN_EMAILS_PER_HOUR: i64 = 3;
+
+fn new_secret(purpose: TokenPurpose) -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(format!("{}{}", purpose.prefix(), URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+/// Creates a single-use token for the account's current email; only its hash is stored.
+fn issue_account_token(
+    conn: &mut DbConn,
+    account: &AccountRow,
+    purpose: TokenPurpose,
+    valid_for: Duration,
+) -> Result<String, AppError> {
+    let token = new_secret(purpose)?;
+    let created_at = now();
+    store::insert_account_token(
+        conn,
+        &NewAccountToken {
+            account_id: account.id,
+            purpose: purpose.as_str(),
+            token_hash: &hash_token(&token),
+            email: &account.email,
+            created_at,
+            expires_at: created_at + valid_for,
+        },
+    )?;
+    Ok(token)
+}
+
+/// Queues the verification email (in the caller's transaction), in the account's language.
+fn send_verification(conn: &mut DbConn, account: &AccountRow, links: &AccountLinks) -> Result<(), AppError> {
+    let token = issue_account_token(conn, account, TokenPurpose::VerifyEmail, Duration::hours(VERIFY_EMAIL_HOURS))?;
+    let data = serde_json::json!({ "url": links.verify_email(&token), "hours": VERIFY_EMAIL_HOURS });
+    email_account(conn, account, EmailTemplate::AccountVerification, data)
+}
+
+/// Sends a new verification email to a signed-in account whose email is not verified yet.
+pub fn resend_verification(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    links: &AccountLinks,
+) -> Result<AccountRow, AppError> {
+    let viewer = viewer.ok_or(AppError::Unauthenticated)?;
+    write_tx(conn, |conn| {
+        let account = store::find(conn, viewer.account_id)?.ok_or(AppError::Unauthenticated)?;
+        if account.email_verified_at.is_some() {
+            return Err(AppError::user(
+                ErrorCode::InvalidTransition,
+                &[],
+                msg!("this email address is already verified"),
+            ));
+        }
+        let purpose = TokenPurpose::VerifyEmail.as_str();
+        if store::count_account_tokens_since(conn, account.id, purpose, now() - Duration::hours(1))?
+            >= TOKEN_EMAILS_PER_HOUR
+        {
+            return Err(AppError::user(
+                ErrorCode::TryLater,
+                &[],
+                msg!("too many emails were sent to this address; try again in an hour"),
+            ));
+        }
+        send_verification(conn, &account, links)?;
+        Ok(account)
+    })
+}
+
+/// A token from an email link, checked: known, of this purpose, unused and unexpired.
+fn live_token(
+    conn: &mut DbConn,
+    purpose: TokenPurpose,
+    token: &str,
+) -> Result<super::model::AccountTokenRow, AppError> {
+    let field: &[&str] = &["input", "token"];
+    let row = store::find_account_token(conn, purpose.as_str(), &hash_token(token.trim()))?
+        .ok_or_else(|| AppError::user(ErrorCode::InvalidToken, field, msg!("this link is not valid")))?;
+    if row.used_at.is_some() {
+        return Err(AppError::user(ErrorCode::TokenUsed, field, msg!("this link was already used")));
+    }
+    if row.expires_at <= now() {
+        return Err(AppError::user(ErrorCode::TokenExpired, field, msg!("this link has expired; ask for a new one")));
+    }
+    Ok(row)
+}
+
+/// Marks the token used, or says another request used it first.
+fn spend_token(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
+    if store::use_account_token(conn, id, now())? == 0 {
+        return Err(AppError::user(ErrorCode::TokenUsed, &["input", "token"], msg!("this link was already used")));
+    }
+    Ok(())
+}
+
+/// Verifies the email a token was sent to. A token sent to an address the account no longer
+/// has verifies nothing.
+pub fn verify_email(conn: &mut DbConn, token: &str) -> Result<AccountRow, AppError> {
+    write_tx(conn, |conn| {
+        let row = live_token(conn, TokenPurpose::VerifyEmail, token)?;
+        let account = store::find(conn, row.account_id)?.ok_or_else(|| AppError::internal("account vanished"))?;
+        if account.email != row.email {
+            return Err(AppError::user(ErrorCode::InvalidToken, &["input", "token"], msg!("this link is not valid")));
+        }
+        spend_token(conn, row.id)?;
+        store::set_email_verified(conn, account.id, now())?;
+        store::find(conn, account.id)?.ok_or_else(|| AppError::internal("account vanished"))
+    })
+}
+
+/// Whether each account's email is verified, by id (for the orders a cooperative ships).
+pub fn verified_of(conn: &mut DbConn, ids: &[i64]) -> Result<std::collections::HashMap<i64, bool>, AppError> {
+    Ok(store::verified_of(conn, ids)?.into_iter().collect())
+}
+
+/// Takes a reset request. It only checks the address's form and queues the request: whether
+/// the email has an account is looked at when the outbox delivers it, so the answer and its
+/// time are the same for every address.
+pub fn request_password_reset(conn: &mut DbConn, email: &str) -> Result<(), AppError> {
+    let email = normalize_email(email);
+    let mut checks = Checks::new();
+    checks.check(is_valid_email(&email), path!["input", "email"], msg!("is not a valid email address"));
+    checks.finish()?;
+    crate::outbox::enqueue(conn, PASSWORD_RESET_KIND, &PasswordResetRequested { email, requested_at: now() })
+}
+
+pub const PASSWORD_RESET_KIND: &str = "password_reset_request";
+
+/// Delivers a reset request from the outbox: an enabled account with this email gets a link,
+/// unless it was sent three in the last hour; an unknown email gets nothing. A request that
+/// waited in the outbox longer than a link lives is dropped.
+pub fn deliver_password_reset(
+    conn: &mut DbConn,
+    request: &PasswordResetRequested,
+    links: &AccountLinks,
+) -> Result<(), AppError> {
+    let at = now();
+    if at - request.requested_at > Duration::minutes(RESET_PASSWORD_MINUTES) {
+        return Ok(());
+    }
+    write_tx(conn, |conn| {
+        let Some(account) = store::find_by_email(conn, &request.email)?.filter(|a| !a.disabled) else {
+            return Ok(());
+        };
+        let purpose = TokenPurpose::ResetPassword;
+        if store::count_account_tokens_since(conn, account.id, purpose.as_str(), at - Duration::hours(1))?
+            >= TOKEN_EMAILS_PER_HOUR
+        {
+            return Ok(());
+        }
+        let token = issue_account_token(conn, &account, purpose, Duration::minutes(RESET_PASSWORD_MINUTES))?;
+        let data = serde_json::json!({ "url": links.reset_password(&token), "minutes": RESET_PASSWORD_MINUTES });
+        email_account(conn, &account, EmailTemplate::PasswordReset, data)
+    })
+}
+
+/// Queues an email to the account's address, in its language, greeting it by name.
+fn email_account(
+    conn: &mut DbConn,
+    account: &AccountRow,
+    template: EmailTemplate,
+    mut data: serde_json::Value,
+) -> Result<(), AppError> {
+    data["name"] = serde_json::Value::from(account.full_name.clone());
+    notify::enqueue(conn, &EmailJob { template, to: account.email.clone(), locale: account.locale.clone(), data })
+}
+
+fn password_changed_email(conn: &mut DbConn, account: &AccountRow) -> Result<(), AppError> {
+    email_account(conn, account, EmailTemplate::PasswordChanged, serde_json::json!({}))
+}
+
+/// Sets a new password with a reset link: the link and every other reset link end, every
+/// session of the account is revoked, and the owner is told by email. The link proves the
+/// address, so it also verifies it.
+pub async fn reset_password(db: &Db, token: String, new_password: String) -> Result<(), AppError> {
+    let mut checks = Checks::new();
+    check_password(&mut checks, "newPassword", &new_password);
+    checks.finish()?;
+    let checked = token.clone();
+    db.run(move |conn| live_token(conn, TokenPurpose::ResetPassword, &checked).map(|_| ())).await?;
+    let hash = off_the_pool(move || hash_password(&new_password)).await??;
+    db.run(move |conn| {
+        write_tx(conn, |conn| {
+            let row = live_token(conn, TokenPurpose::ResetPassword, &token)?;
+            spend_token(conn, row.id)?;
+            let account = store::find(conn, row.account_id)?.ok_or_else(|| AppError::internal("account vanished"))?;
+            let at = now();
+            store::set_password_hash(conn, account.id, &hash)?;
+            store::revoke_sessions(conn, account.id, None, at)?;
+            store::use_all_account_tokens(conn, account.id, TokenPurpose::ResetPassword.as_str(), at)?;
+            if account.email == row.email {
+                store::set_email_verified(conn, account.id, at)?;
+            }
+            store::clear_throttle(conn, &format!("account:{}", account.email))?;
+            password_changed_email(conn, &account)
+        })
+    })
+    .await
+}
+
+/// Changes the signed-in account's password. A wrong current password counts as a failed
+/// login of the account (so this is no way around the login limits); on success every other
+/// session is revoked and this one stays.
+pub async fn change_password(
+    db: &Db,
+    viewer: Option<Viewer>,
+    current: String,
+    new_password: String,
+    client: Option<IpAddr>,
+) -> Result<(), AppError> {
+    let viewer = viewer.ok_or(AppError::Unauthenticated)?;
+    let mut checks = Checks::new();
+    check_password(&mut checks, "newPassword", &new_password);
+    checks.finish()?;
+    let id = viewer.account_id;
+    let email = db.run(move |conn| Ok(store::find(conn, id)?.ok_or(AppError::Unauthenticated)?.email)).await?;
+    let attempt = db.run(move |conn| begin_login(conn, &email, client)).await?;
+    let (attempt, matched, hash) = off_the_pool(move || {
+        let matched = password_matches(&attempt, &current);
+        let hash = matched.then(|| hash_password(&new_password));
+        (attempt, matched, hash)
+    })
+    .await?;
+    let wrong = || {
+        AppError::user(
+            ErrorCode::InvalidCredentials,
+            &["input", "currentPassword"],
+            msg!("the current password is wrong"),
+        )
+    };
+    let (Some(hash), true) = (hash.transpose()?, matched) else {
+        if !attempt.waiting {
+            db.run(move |conn| record_failures(conn, &attempt.keys)).await?;
+        }
+        return Err(wrong());
+    };
+    db.run(move |conn| {
+        write_tx(conn, |conn| {
+            let account = store::find(conn, id)?.ok_or(AppError::Unauthenticated)?;
+            store::set_password_hash(conn, id, &hash)?;
+            store::revoke_sessions(conn, id, Some(&viewer.token_hash), now())?;
+            store::use_all_account_tokens(conn, id, TokenPurpose::ResetPassword.as_str(), now())?;
+            store::clear_throttle(conn, &format!("account:{}", account.email))?;
+            password_changed_email(conn, &account)
+        })
+    })
+    .await
+}
+
+/// Seconds until a login with this email from this address may be tried again; `None` when
+/// it need not wait. Told to clients as `Retry-After`.
+pub fn login_retry_after(conn: &mut DbConn, email: &str, client: Option<IpAddr>) -> Result<Option<i64>, AppError> {
+    let names: Vec<String> = throttle_keys(&normalize_email(email), client).into_iter().map(|(k, _)| k).collect();
+    let at = now();
+    Ok(store::throttles(conn, &names)?
+        .iter()
+        .filter_map(|r| r.locked_until)
+        .map(|until| (until - at).num_milliseconds())
+        .filter(|ms| *ms > 0)
+        .max()
+        .map(|ms| (ms + 999) / 1000))
+}
+
+/// The signed-in account changes its own name or language.
+pub fn update_profile(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    full_name: Option<String>,
+    locale: Option<Locale>,
+) -> Result<AccountRow, AppError> {
+    let viewer = viewer.ok_or(AppError::Unauthenticated)?;
+    let mut checks = Checks::new();
+    if let Some(name) = &full_name {
+        check_full_name(&mut checks, name);
+    }
+    checks.finish()?;
+    write_tx(conn, |conn| {
+        let account = store::find(conn, viewer.account_id)?.ok_or(AppError::Unauthenticated)?;
+        let name = full_name.as_deref().map(str::trim).unwrap_or(&account.full_name).to_string();
+        let locale = locale.map(|l| l.code().to_string()).unwrap_or(account.locale.clone());
+        store::set_profile(conn, account.id, &name, &locale)?;
+        store::find(conn, account.id)?.ok_or_else(|| AppError::internal("account vanished"))
+    })
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
-//! The only place that queries `accounts`, `access_tokens` and `login_throttle`.
+//! The only place that queries `accounts`, `access_tokens`, `account_tokens` and `login_throttle`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{AccountRow, LoginThrottleRow, NewAccessToken, NewAccount};
+use super::model::{AccountRow, AccountTokenRow, LoginThrottleRow, NewAccessToken, NewAccount, NewAccountToken};
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{access_tokens, accounts, login_throttle};
+use crate::kernel::db::schema::{access_tokens, account_tokens, accounts, login_throttle};
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<AccountRow>> {
     accounts::table.find(id).select(AccountRow::as_select()).first(conn).optional()
@@ -77,4 +77,95 @@ pub fn clear_throttle(conn: &mut DbConn, key: &str) -> QueryResult<usize> {
 
 pub fn emails_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
     accounts::table.filter(accounts::id.eq_any(ids)).select((accounts::id, accounts::email)).load(conn)
+}
+
+/// Revokes every live session of an account but `keep` (the caller's own, when it stays).
+pub fn revoke_sessions(
+    conn: &mut DbConn,
+    account_id: i64,
+    keep: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let live = access_tokens::table
+        .filter(access_tokens::account_id.eq(account_id))
+        .filter(access_tokens::revoked_at.is_null())
+        .filter(access_tokens::token_hash.ne(keep.unwrap_or("")));
+    diesel::update(live).set(access_tokens::revoked_at.eq(now)).execute(conn)
+}
+
+pub fn set_password_hash(conn: &mut DbConn, id: i64, hash: &str) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(id)).set(accounts::password_hash.eq(hash)).execute(conn)
+}
+
+pub fn set_profile(conn: &mut DbConn, id: i64, full_name: &str, locale: &str) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(id))
+        .set((accounts::full_name.eq(full_name), accounts::locale.eq(locale)))
+        .execute(conn)
+}
+
+pub fn set_email_verified(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(id).filter(accounts::email_verified_at.is_null()))
+        .set(accounts::email_verified_at.eq(at))
+        .execute(conn)
+}
+
+/// Whether each account's email is verified, by id.
+pub fn verified_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, bool)>> {
+    let rows: Vec<(i64, Option<NaiveDateTime>)> = accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select((accounts::id, accounts::email_verified_at))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, at)| (id, at.is_some())).collect())
+}
+
+pub fn insert_account_token(conn: &mut DbConn, new: &NewAccountToken<'_>) -> QueryResult<usize> {
+    diesel::insert_into(account_tokens::table).values(new).execute(conn)
+}
+
+pub fn find_account_token(conn: &mut DbConn, purpose: &str, token_hash: &str) -> QueryResult<Option<AccountTokenRow>> {
+    account_tokens::table
+        .filter(account_tokens::token_hash.eq(token_hash))
+        .filter(account_tokens::purpose.eq(purpose))
+        .select(AccountTokenRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks one token used; 0 when another request used it first.
+pub fn use_account_token(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(account_tokens::table.find(id).filter(account_tokens::used_at.is_null()))
+        .set(account_tokens::used_at.eq(now))
+        .execute(conn)
+}
+
+/// Marks every unused token of a purpose used (a reset ends the other reset links).
+pub fn use_all_account_tokens(
+    conn: &mut DbConn,
+    account_id: i64,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        account_tokens::table
+            .filter(account_tokens::account_id.eq(account_id))
+            .filter(account_tokens::purpose.eq(purpose))
+            .filter(account_tokens::used_at.is_null()),
+    )
+    .set(account_tokens::used_at.eq(now))
+    .execute(conn)
+}
+
+/// How many tokens of a purpose an account was sent since `since` (to bound emails per hour).
+pub fn count_account_tokens_since(
+    conn: &mut DbConn,
+    account_id: i64,
+    purpose: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    account_tokens::table
+        .filter(account_tokens::account_id.eq(account_id))
+        .filter(account_tokens::purpose.eq(purpose))
+        .filter(account_tokens::created_at.ge(since))
+        .count()
+        .get_result(conn)
 }

@@ -103,6 +103,10 @@ pub struct Config {
     /// The address the public reaches this server at (certificate pages and their QR codes);
     /// unset: `http://` and the bind address.
     pub public_url: Option<String>,
+    /// Where the links of account emails point (a storefront's pages that take the token from
+    /// the link and call `accountVerifyEmail` or `passwordReset`): `<this>/verify-email?token=…`
+    /// and `<this>/reset-password?token=…`. Unset: `<public URL>/account`.
+    pub account_links_url: Option<String>,
     /// The academy's Ed25519 issuer key (64 hex characters); unset: generated into the data
     /// directory on first start. Give it to every instance of a scaled-out deployment.
     pub academy_issuer_key: Option<Secret>,
@@ -235,6 +239,7 @@ impl Default for Config {
             meilisearch_wait_secs: 30,
             meilisearch_index_prefix: String::new(),
             public_url: None,
+            account_links_url: None,
             academy_issuer_key: None,
             academy_issuer_name: "Taawun Academy (ODCO)".into(),
             project_alerts_every_secs: 3600,
@@ -260,6 +265,14 @@ impl Config {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// Where account emails' links point (`/verify-email`, `/reset-password` below it).
+    pub fn account_links_base(&self) -> String {
+        match &self.account_links_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("{}/account", self.public_url()),
         }
     }
 
@@ -370,6 +383,7 @@ impl Config {
         env_field!("TAAWUN_MEILISEARCH_WAIT_SECS", self.meilisearch_wait_secs, parse);
         env_field!("TAAWUN_MEILISEARCH_INDEX_PREFIX", self.meilisearch_index_prefix, string);
         env_field!("TAAWUN_PUBLIC_URL", self.public_url, option);
+        env_field!("TAAWUN_ACCOUNT_LINKS_URL", self.account_links_url, option);
         if let Some(v) = get("TAAWUN_ACADEMY_ISSUER_KEY") {
             self.academy_issuer_key = (!v.is_empty()).then_some(Secret(v));
         }

@@ -48,6 +48,16 @@ pub enum ErrorCode {
     AccountNotFound,
     /// Accounts: too many failed attempts from this client address; wait and try again.
     TryLater,
+    /// Accounts: the token of an email link is not one the server issued for this purpose.
+    InvalidToken,
+    /// Accounts: the email link's token is past its lifetime; ask for a new email.
+    TokenExpired,
+    /// Accounts: the email link's token was already used (links work once).
+    TokenUsed,
+    /// Accounts: no saved address with this id among the caller's.
+    AddressNotFound,
+    /// Accounts: the address book holds as many addresses as it may; delete one first.
+    AddressBookFull,
 
     /// Registry: no cooperative with this id or registration number.
     CooperativeNotFound,

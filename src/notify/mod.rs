@@ -27,6 +27,9 @@ pub enum EmailTemplate {
     CertificateIssued,
     ProjectAlert,
     ProjectApplicationStage,
+    AccountVerification,
+    PasswordReset,
+    PasswordChanged,
 }
 
 impl EmailTemplate {
@@ -40,6 +43,9 @@ impl EmailTemplate {
             EmailTemplate::CertificateIssued => "certificate_issued",
             EmailTemplate::ProjectAlert => "project_alert",
             EmailTemplate::ProjectApplicationStage => "project_application_stage",
+            EmailTemplate::AccountVerification => "account_verification",
+            EmailTemplate::PasswordReset => "password_reset",
+            EmailTemplate::PasswordChanged => "password_changed",
         }
     }
 }
@@ -84,6 +90,12 @@ fn environment() -> Environment<'static> {
         ("project_alert.txt", include_str!("templates/project_alert.txt")),
         ("project_application_stage.html", include_str!("templates/project_application_stage.html")),
         ("project_application_stage.txt", include_str!("templates/project_application_stage.txt")),
+        ("account_verification.html", include_str!("templates/account_verification.html")),
+        ("account_verification.txt", include_str!("templates/account_verification.txt")),
+        ("password_reset.html", include_str!("templates/password_reset.html")),
+        ("password_reset.txt", include_str!("templates/password_reset.txt")),
+        ("password_changed.html", include_str!("templates/password_changed.html")),
+        ("password_changed.txt", include_str!("templates/password_changed.txt")),
     ] {
         env.add_template(name, source).expect("email templates are valid");
     }
@@ -226,6 +238,40 @@ mod tests {
             .unwrap();
             assert!(e.subject.contains("PB-AAAA-BBBB") && e.subject.contains(word), "{locale}: {}", e.subject);
             assert!(e.text.contains("Safran") && !e.text.contains("stage_"), "{locale}: {}", e.text);
+        }
+    }
+
+    #[test]
+    fn account_emails_carry_the_link_and_its_lifetime_in_each_language() {
+        for (template, data, number) in [
+            (
+                EmailTemplate::AccountVerification,
+                serde_json::json!({ "name": "Nadia", "url": "https://shop.ma/verify-email?token=tv_x", "hours": 48 }),
+                "48",
+            ),
+            (
+                EmailTemplate::PasswordReset,
+                serde_json::json!({ "name": "Nadia", "url": "https://shop.ma/reset-password?token=tr_x", "minutes": 60 }),
+                "60",
+            ),
+            (EmailTemplate::PasswordChanged, serde_json::json!({ "name": "Nadia" }), ""),
+        ] {
+            for locale in ["ar", "fr", "en"] {
+                let e = render(&EmailJob {
+                    template,
+                    to: "n@example.ma".into(),
+                    locale: locale.into(),
+                    data: data.clone(),
+                })
+                .unwrap();
+                assert!(!e.subject.is_empty() && e.text.contains("Nadia"), "{locale}: {}", e.text);
+                if let Some(url) = data.get("url").and_then(|u| u.as_str()) {
+                    // The HTML escapes `/` as an entity, which browsers read back in `href`.
+                    let token = url.split("token=").nth(1).unwrap();
+                    assert!(e.text.contains(url) && e.html.contains(token), "{locale}: {}", e.html);
+                }
+                assert!(e.text.contains(number) && !e.text.contains('{'), "{locale}: {}", e.text);
+            }
         }
     }
 }

@@ -194,6 +194,53 @@ async fn address(ctx: &Context<'_>, o: &OrderRow) -> Result<ShippingAddress> {
     })
 }
 
+/// One of a buyer's saved addresses (only its owner sees it).
+pub struct SavedAddress(pub SavedAddressRow);
+
+#[Object]
+impl SavedAddress {
+    pub async fn id(&self) -> ID {
+        ids::encode("SavedAddress", self.0.id)
+    }
+    /// The buyer's name for it ("Home", "الدار").
+    async fn label(&self) -> Option<&str> {
+        self.0.label.as_deref()
+    }
+    async fn full_name(&self) -> &str {
+        &self.0.full_name
+    }
+    async fn line1(&self) -> &str {
+        &self.0.line1
+    }
+    async fn line2(&self) -> Option<&str> {
+        self.0.line2.as_deref()
+    }
+    async fn city(&self) -> &str {
+        &self.0.city
+    }
+    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        Ok(ctx
+            .loader::<RegistryLoader>()
+            .load_one(RegionKey(self.0.region_id))
+            .await
+            .map_err(loader_error)?
+            .map(Region))
+    }
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// Checkout starts from the default address.
+    async fn is_default(&self) -> bool {
+        self.0.is_default
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+}
+
 pub struct OrderLine(pub OrderLineRow);
 
 #[Object]
@@ -341,6 +388,16 @@ impl Fulfilment {
     }
     async fn buyer_phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(orders_loader(ctx).load_one(OrderKey(self.0.order_id)).await.map_err(loader_error)?.map(|o| o.phone))
+    }
+    /// Whether the buyer has verified their email address (now, not when ordering). False for
+    /// guest checkouts and for accounts that have not opened the verification link yet: such
+    /// buyers may order, and a cooperative may want to call before shipping.
+    async fn buyer_email_verified(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Some(order) = orders_loader(ctx).load_one(OrderKey(self.0.order_id)).await.map_err(loader_error)? else {
+            return Ok(false);
+        };
+        let Some(account_id) = order.account_id else { return Ok(false) };
+        Ok(orders_loader(ctx).load_one(BuyerVerified(account_id)).await.map_err(loader_error)?.unwrap_or(false))
     }
     async fn payment_method(&self, ctx: &Context<'_>) -> Result<Option<PaymentMethod>> {
         Ok(orders_loader(ctx)

@@ -3,7 +3,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::kernel::db::schema::{
-    cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, refunds, shipping_rates,
+    cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, refunds, saved_addresses,
+    shipping_rates,
 };
 use crate::kernel::i18n::Locale;
 use crate::kernel::money::Decimal;
@@ -395,7 +396,10 @@ pub struct CheckoutCompleteInput {
     pub cart_id: ID,
     pub email: String,
     pub phone: String,
-    pub shipping_address: AddressInput,
+    /// Where to deliver; or give `savedAddressId` instead.
+    pub shipping_address: Option<AddressInput>,
+    /// One of the signed-in buyer's saved addresses, instead of `shippingAddress`.
+    pub saved_address_id: Option<ID>,
     pub payment_method: PaymentMethod,
     /// The language of the emails (the request's language by default).
     pub locale: Option<Locale>,
@@ -447,4 +451,55 @@ pub struct ShippingRateSetInput {
     pub rate: Decimal,
     /// Free shipping when the cooperative's part of the order reaches this amount.
     pub free_above: Option<Decimal>,
+}
+
+/// A buyer's saved address (the address book; checkout can start from one).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = saved_addresses)]
+pub struct SavedAddressRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub label: Option<String>,
+    pub full_name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region_id: i64,
+    pub postal_code: Option<String>,
+    pub phone: Option<String>,
+    pub is_default: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = saved_addresses, treat_none_as_null = true)]
+pub struct SavedAddressFields {
+    pub label: Option<String>,
+    pub full_name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region_id: i64,
+    pub postal_code: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, InputObject)]
+pub struct SavedAddressInput {
+    /// A name for the buyer ("Home", "الدار"); optional.
+    pub label: Option<String>,
+    pub address: AddressInput,
+    /// A phone for the delivery, prefilled at checkout.
+    pub phone: Option<String>,
+    /// Make it the default address (the first saved address is the default anyway).
+    pub is_default: Option<bool>,
+}
+
+#[derive(Debug, Clone, InputObject)]
+pub struct SavedAddressUpdateInput {
+    pub id: ID,
+    /// The address's new fields (they replace the old ones).
+    #[graphql(flatten)]
+    pub fields: SavedAddressInput,
 }

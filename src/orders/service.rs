@@ -462,9 +462,23 @@ struct CheckedCheckout {
 
 fn check_checkout(
     conn: &mut DbConn,
+    viewer: Option<&Viewer>,
     input: &CheckoutCompleteInput,
     settings: &CommerceSettings,
 ) -> Result<CheckedCheckout, AppError> {
+    let address = match (&input.shipping_address, &input.saved_address_id) {
+        (Some(a), None) => a.clone(),
+        (None, Some(id)) => super::address_book::for_checkout(conn, viewer, id)?.0,
+        (Some(_), Some(_)) => {
+            return Err(AppError::bad_input(
+                &["input", "savedAddressId"],
+                msg!("give either a shipping address or a saved address, not both"),
+            ));
+        }
+        (None, None) => {
+            return Err(AppError::user(ErrorCode::Required, &["input", "shippingAddress"], msg!("is required")));
+        }
+    };
     let mut checks = Checks::new();
     let email = crate::kernel::validate::normalize_email(&input.email);
     checks.check(
@@ -478,28 +492,8 @@ fn check_checkout(
         path!["input", "phone"],
         msg!("must be a phone number such as +212612345678 or 0612345678"),
     );
-    let a = &input.shipping_address;
-    let text = |checks: &mut Checks, name: &str, value: &str, max: usize, required: bool| {
-        let len = value.trim().chars().count();
-        checks.check(
-            (if required { 1 } else { 0 }..=max).contains(&len),
-            path!["input", "shippingAddress", name],
-            msg!("must be {min} to {max} characters", min = if required { 1 } else { 0 }, max = max),
-        );
-    };
-    text(&mut checks, "fullName", &a.full_name, 200, true);
-    text(&mut checks, "line1", &a.line1, 200, true);
-    text(&mut checks, "line2", a.line2.as_deref().unwrap_or(""), 200, false);
-    text(&mut checks, "city", &a.city, 100, true);
-    if let Some(code) = a.postal_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        checks.check(
-            code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()),
-            path!["input", "shippingAddress", "postalCode"],
-            msg!("must be 5 digits"),
-        );
-    }
-    let region_id =
-        registry::region_id(conn, &mut checks, path!["input", "shippingAddress", "regionCode"], &a.region_code)?;
+    let a = &address;
+    let region_id = check_address(conn, &mut checks, "shippingAddress", a)?;
     let locale = input.locale.unwrap_or(settings.default_locale);
     checks.check(
         is_valid_idempotency_key(&input.idempotency_key),
@@ -515,6 +509,54 @@ fn check_checkout(
     }
     checks.finish()?;
     Ok(CheckedCheckout { email, phone, locale, region_id: region_id.unwrap_or_default(), address: a.clone() })
+}
+
+/// The rules of a delivery address (checkout's and the address book's): lengths, a 5-digit
+/// postal code, a known region. `field` names the input that holds it.
+pub fn check_address(
+    conn: &mut DbConn,
+    checks: &mut Checks,
+    field: &str,
+    a: &AddressInput,
+) -> Result<Option<i64>, AppError> {
+    let text = |checks: &mut Checks, name: &str, value: &str, max: usize, required: bool| {
+        let len = value.trim().chars().count();
+        checks.check(
+            (if required { 1 } else { 0 }..=max).contains(&len),
+            path!["input", field, name],
+            msg!("must be {min} to {max} characters", min = if required { 1 } else { 0 }, max = max),
+        );
+        // A label printer or a carrier's system chokes on them, and PostgreSQL refuses NUL.
+        checks.check(
+            !value.chars().any(char::is_control),
+            path!["input", field, name],
+            msg!("must not contain control characters"),
+        );
+    };
+    text(checks, "fullName", &a.full_name, 200, true);
+    text(checks, "line1", &a.line1, 200, true);
+    text(checks, "line2", a.line2.as_deref().unwrap_or(""), 200, false);
+    text(checks, "city", &a.city, 100, true);
+    if let Some(code) = a.postal_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        checks.check(
+            code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()),
+            path!["input", field, "postalCode"],
+            msg!("must be 5 digits"),
+        );
+    }
+    let code = a.region_code.trim();
+    if code.is_empty() || code.len() > 3 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        checks.fail_with(
+            ErrorCode::RegionNotFound,
+            path!["input", field, "regionCode"],
+            msg!(
+                "unknown region code `{code}`; use 01 to 12",
+                code = code.chars().filter(|c| !c.is_control()).collect::<String>()
+            ),
+        );
+        return Ok(None);
+    }
+    registry::region_id(conn, checks, path!["input", field, "regionCode"], code)
 }
 
 /// The result of a checkout: the order, and whether this call created it.
@@ -535,7 +577,7 @@ pub fn checkout(
     if let Some(existing) = store::order_by_key(conn, &input.idempotency_key)? {
         return same_checkout(conn, existing, &input);
     }
-    let checked = check_checkout(conn, &input, settings)?;
+    let checked = check_checkout(conn, viewer, &input, settings)?;
     let result = write_tx(conn, |conn| place_order(conn, viewer, &input, &checked, settings));
     match result {
         Ok(order) => Ok(Checkout { order, created: true }),

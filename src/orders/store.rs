@@ -10,7 +10,7 @@ use super::model::*;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{
     cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, payment_events, refunds,
-    shipping_rates,
+    saved_addresses, shipping_rates,
 };
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::relay::Seek;
@@ -494,4 +494,64 @@ pub fn fulfilment_timings(conn: &mut DbConn, since: NaiveDateTime) -> QueryResul
            AND o.status <> 'CANCELLED'",
     );
     diesel::sql_query(sql).bind::<diesel::sql_types::Timestamp, _>(since).load(conn)
+}
+
+// ---- The address book ----
+
+/// An account's saved addresses, the default first, then the newest.
+pub fn saved_addresses_of(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<SavedAddressRow>> {
+    saved_addresses::table
+        .filter(saved_addresses::account_id.eq(account_id))
+        .order((saved_addresses::is_default.desc(), saved_addresses::id.desc()))
+        .select(SavedAddressRow::as_select())
+        .load(conn)
+}
+
+pub fn saved_address(conn: &mut DbConn, id: i64) -> QueryResult<Option<SavedAddressRow>> {
+    saved_addresses::table.find(id).select(SavedAddressRow::as_select()).first(conn).optional()
+}
+
+pub fn count_saved_addresses(conn: &mut DbConn, account_id: i64) -> QueryResult<i64> {
+    saved_addresses::table.filter(saved_addresses::account_id.eq(account_id)).count().get_result(conn)
+}
+
+pub fn insert_saved_address(
+    conn: &mut DbConn,
+    account_id: i64,
+    fields: &SavedAddressFields,
+    now: NaiveDateTime,
+) -> Result<i64, AppError> {
+    let values = (
+        saved_addresses::account_id.eq(account_id),
+        fields,
+        saved_addresses::is_default.eq(false),
+        saved_addresses::created_at.eq(now),
+        saved_addresses::updated_at.eq(now),
+    );
+    Ok(crate::insert_returning_id!(conn, saved_addresses::table, saved_addresses::id, values)?)
+}
+
+pub fn update_saved_address(
+    conn: &mut DbConn,
+    id: i64,
+    fields: &SavedAddressFields,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(saved_addresses::table.find(id)).set((fields, saved_addresses::updated_at.eq(now))).execute(conn)
+}
+
+pub fn delete_saved_address(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(saved_addresses::table.find(id)).execute(conn)
+}
+
+/// Makes `id` the account's only default (the old default is cleared first, so the
+/// one-default index holds at every statement).
+pub fn set_default_address(conn: &mut DbConn, account_id: i64, id: i64) -> QueryResult<()> {
+    diesel::update(
+        saved_addresses::table.filter(saved_addresses::account_id.eq(account_id)).filter(saved_addresses::is_default),
+    )
+    .set(saved_addresses::is_default.eq(false))
+    .execute(conn)?;
+    diesel::update(saved_addresses::table.find(id)).set(saved_addresses::is_default.eq(true)).execute(conn)?;
+    Ok(())
 }

@@ -703,10 +703,39 @@ fn seed_marketplace(conn: &mut DbConn) -> Result<bool, AppError> {
         super::national::seed_demo(conn, &cooperatives)?;
         for (email, full_name, role, slug) in DEMO_ACCOUNTS {
             let cooperative_id = slug.map(|slug| cooperatives.iter().find(|c| c.slug == slug).map(|c| c.id));
-            auth::insert_account_with_hash(conn, email, &password_hash, full_name, *role, cooperative_id.flatten())?;
+            let id = auth::insert_account_with_hash(
+                conn,
+                email,
+                &password_hash,
+                full_name,
+                *role,
+                cooperative_id.flatten(),
+            )?;
+            if *role == Role::Customer {
+                save_demo_address(conn, id)?;
+            }
         }
         Ok(true)
     })
+}
+
+/// The demo buyer's address book: home in Agadir, the default.
+fn save_demo_address(conn: &mut DbConn, account_id: i64) -> Result<(), AppError> {
+    let home = crate::orders::model::SavedAddressInput {
+        label: Some("Maison".into()),
+        address: crate::orders::model::AddressInput {
+            full_name: "Salma Customer".into(),
+            line1: "12 rue Atlas".into(),
+            line2: None,
+            city: "Agadir".into(),
+            region_code: "09".into(),
+            postal_code: Some("80000".into()),
+        },
+        phone: Some("+212612345678".into()),
+        is_default: Some(true),
+    };
+    crate::orders::address_book::create_for(conn, account_id, home)?;
+    Ok(())
 }
 
 fn cooperative_fields(

@@ -135,6 +135,37 @@ async fn resolve_placeholders(app: &TestApp, text: &str) -> String {
                     .unwrap_or_else(|| panic!("no application for {slug}: {body}"))
                     .to_string()
             }
+            // `{{verify-token:new}}`: the token of the verification email of an account registered now.
+            "verify-token" => {
+                let email = "contract.verify@example.ma";
+                let body = app
+                    .gql(
+                        "mutation($e: String!) { customerRegister(input: { email: $e, password: \"a long enough secret\", fullName: \"V\" }) { userErrors { code } } }",
+                        json!({ "e": email }),
+                    )
+                    .await;
+                assert_eq!(body["data"]["customerRegister"]["userErrors"], json!([]), "{body}");
+                crate::account_flows::new_link_token(app, email, "verify-email", &mut Vec::new()).await
+            }
+            // `{{reset-token:email}}`: the token of a reset email asked for now.
+            "reset-token" => {
+                crate::account_flows::outbox_drained(app).await;
+                let mut seen = crate::account_flows::link_tokens(app, slug, "reset-password");
+                let body = app
+                    .gql(
+                        "mutation($e: String!) { passwordResetRequest(input: { email: $e }) { userErrors { code } } }",
+                        json!({ "e": slug }),
+                    )
+                    .await;
+                assert_eq!(body["data"]["passwordResetRequest"]["userErrors"], json!([]), "{body}");
+                crate::account_flows::new_link_token(app, slug, "reset-password", &mut seen).await
+            }
+            // `{{saved-address:who}}`: the id of a demo account's default saved address.
+            "saved-address" => {
+                let token = app.login_as(slug).await;
+                let body = app.gql_as(&token, "{ me { defaultAddress { id } } }", json!({})).await;
+                body["data"]["me"]["defaultAddress"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_string()
+            }
             // `{{now:-30}}`: now, shifted by so many seconds.
             "now" => {
                 let at = chrono::Utc::now() + chrono::Duration::seconds(slug.parse::<i64>().unwrap());

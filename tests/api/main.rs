@@ -6,6 +6,7 @@ mod meili_mock;
 mod stripe_mock;
 
 mod academy;
+mod account_flows;
 mod accounts;
 mod bad_input;
 mod browse;

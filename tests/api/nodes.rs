@@ -351,6 +351,14 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         hidden_from: vec!["anonymous", "customer", "manager"],
     });
 
+    // A saved address is its owner's alone.
+    let book = app.gql_as(&salma, "{ me { addresses { id } } }", json!({})).await;
+    cases.push(Expect {
+        id: book["data"]["me"]["addresses"][0]["id"].as_str().unwrap_or_else(|| panic!("{book}")).into(),
+        visible_to: vec!["customer"],
+        hidden_from: vec!["anonymous", "manager", "admin", "agent"],
+    });
+
     for case in &cases {
         for who in &case.visible_to {
             let found = node(&app, token(who).as_deref(), &case.id).await;
@@ -392,6 +400,7 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         "ScoringRun",
         "Control",
         "ControlFinding",
+        "SavedAddress",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "no case for {kind}: {kinds:?}");
     }

@@ -140,6 +140,38 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         region_id -> Nullable<BigInt>,
+        email_verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    account_tokens (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    saved_addresses (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        label -> Nullable<Text>,
+        full_name -> Text,
+        line1 -> Text,
+        line2 -> Nullable<Text>,
+        city -> Text,
+        region_id -> BigInt,
+        postal_code -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        is_default -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -981,6 +1013,8 @@ diesel::joinable!(members -> cooperatives (cooperative_id));
 diesel::joinable!(annual_filings -> cooperatives (cooperative_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    account_tokens,
+    saved_addresses,
     scoring_models,
     scoring_model_events,
     scoring_runs,
