@@ -14,6 +14,7 @@ pub mod observability;
 pub mod operation_limits;
 pub mod project_alerts;
 pub mod rate_limit;
+pub mod reviews;
 pub mod schema;
 pub mod shop;
 pub mod webhook;

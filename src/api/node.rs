@@ -7,8 +7,8 @@ use super::account::Account;
 use crate::academy::graphql::{self as academy, Activity, Course, Enrollment, LearningPath, Module, QuizAttempt};
 use crate::auth::service as auth;
 use crate::catalog::graphql::{
-    Category, Cooperative, Media, Product, QualityLabel, Variant, cooperative_by_id, product_by_id, variant_by_id,
-    visible_product,
+    Category, Cooperative, Media, Product, ProductReview, QualityLabel, Variant, cooperative_by_id, product_by_id,
+    review_by_id, variant_by_id, visible_product,
 };
 use crate::catalog::loaders::{CatalogLoader, CategoryKey, ProductKey};
 use crate::catalog::service as catalog;
@@ -75,6 +75,7 @@ pub enum Node {
     Control(Control),
     ControlFinding(ControlFinding),
     SavedAddress(SavedAddress),
+    ProductReview(ProductReview),
 }
 
 #[derive(Default)]
@@ -125,6 +126,7 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         "ScoringRun" => scoring::run_by_id(ctx, raw).await?.map(Node::ScoringRun),
         "Control" => scoring::control_by_id(ctx, raw).await?.map(Node::Control),
         "ControlFinding" => scoring::finding_by_id(ctx, raw).await?.map(Node::ControlFinding),
+        "ProductReview" => review_by_id(ctx, raw).await?.map(Node::ProductReview),
         "SavedAddress" => {
             let viewer = ctx.viewer().cloned();
             let row =

@@ -8,6 +8,7 @@ use super::account::{AccountMutation, AccountQuery};
 use super::field_order::FieldOrder;
 use super::node::NodeQuery;
 use super::operation_limits::OperationLimits;
+use super::reviews::ReviewMutation;
 use super::shop::ShopQuery;
 use crate::academy::graphql::{AcademyMutation, AcademyQuery};
 use crate::academy::search::CourseSearchQuery;
@@ -49,6 +50,7 @@ pub struct Mutation(
     AcademyMutation,
     ProjectsMutation,
     ScoringMutation,
+    ReviewMutation,
 );
 
 pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;

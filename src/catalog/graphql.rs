@@ -200,6 +200,31 @@ impl Product {
         let Some(id) = self.0.origin_region_id else { return Ok(None) };
         Ok(ctx.loader::<RegistryLoader>().load_one(RegionKey(id)).await.map_err(loader_error)?.map(Region))
     }
+    /// The average of the published reviews' ratings (1–5, two decimals); null without reviews.
+    async fn rating_average(&self) -> Option<f64> {
+        (self.0.rating_count > 0)
+            .then(|| (self.0.rating_sum as f64 / self.0.rating_count as f64 * 100.0).round() / 100.0)
+    }
+    /// How many published reviews the product has.
+    async fn rating_count(&self) -> i64 {
+        self.0.rating_count
+    }
+    /// Published reviews, newest first; each from a buyer who received the product.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Conn<ProductReview>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let want_total = ctx.wants_total();
+        let product = self.0.clone();
+        let page = ctx.db().run(move |conn| super::reviews::list(conn, &product, args, want_total)).await?;
+        Ok(page.into_connection(ProductReview))
+    }
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn variants(
         &self,
@@ -620,4 +645,66 @@ impl CatalogMutation {
             or_unchanged((outcome.0.map(Variant), outcome.1), || variant_by_id(ctx, &id)).await?;
         Ok(VariantPayload { variant, user_errors })
     }
+}
+
+/// A buyer's review of a product they received.
+pub struct ProductReview(pub ReviewRow);
+
+/// The cooperative's answer to a review.
+#[derive(SimpleObject)]
+pub struct ReviewReply {
+    pub body: String,
+    pub created_at: DateTime,
+}
+
+#[Object]
+impl ProductReview {
+    pub async fn id(&self) -> ID {
+        ids::encode("ProductReview", self.0.id)
+    }
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
+        let row = ctx.loader::<CatalogLoader>().load_one(ProductKey(self.0.product_id)).await.map_err(loader_error)?;
+        visible_product(ctx, row).await
+    }
+    /// 1 to 5.
+    async fn rating(&self) -> i32 {
+        self.0.rating
+    }
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// The reviewer's first name (never more of who they are).
+    async fn author_name(&self) -> &str {
+        &self.0.author_name
+    }
+    /// Always true: only buyers who received the product review it.
+    async fn verified_purchase(&self) -> bool {
+        true
+    }
+    async fn status(&self) -> ReviewStatus {
+        self.0.status()
+    }
+    /// Why an administrator hid it (its author, the cooperative and staff see it).
+    async fn hidden_reason(&self) -> Option<&str> {
+        self.0.hidden_reason.as_deref()
+    }
+    async fn reply(&self) -> Option<ReviewReply> {
+        match (&self.0.reply_body, self.0.reply_at) {
+            (Some(body), Some(at)) => Some(ReviewReply { body: body.clone(), created_at: DateTime(at) }),
+            _ => None,
+        }
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+}
+
+/// A review by global id, as `node(id:)` shows it.
+pub async fn review_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<ProductReview>> {
+    let viewer = ctx.viewer().cloned();
+    let row = ctx.db().run(move |conn| super::reviews::visible(conn, viewer.as_ref(), id)).await?;
+    Ok(row.map(ProductReview))
 }

@@ -5,5 +5,6 @@
 pub mod graphql;
 pub mod loaders;
 pub mod model;
+pub mod reviews;
 pub mod service;
 mod store;

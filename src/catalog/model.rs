@@ -2,7 +2,7 @@ use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::kernel::db::schema::{categories, product_labels, product_media, products, variants};
+use crate::kernel::db::schema::{categories, product_labels, product_media, product_reviews, products, variants};
 use crate::kernel::graphql::Date;
 use crate::kernel::i18n::{Locale, Localized, LocalizedTextInput};
 use crate::kernel::money::Decimal;
@@ -83,6 +83,11 @@ pub struct ProductRow {
     pub total_stock: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Published reviews' count and sum of ratings, kept with the reviews in one transaction.
+    pub rating_count: i64,
+    pub rating_sum: i64,
+    /// Their average in hundredths, null without any (the listing's rating sort).
+    pub rating_average_centi: Option<i32>,
 }
 
 impl ProductRow {
@@ -371,6 +376,8 @@ pub enum ProductSortKey {
     Price,
     /// By the name in the request's locale.
     Name,
+    /// By the average rating, best first (`reverse`: worst first); unrated products last.
+    Rating,
 }
 
 /// A product with its variants, media and labels, written as given (bulk loads: the demo,
@@ -389,6 +396,7 @@ pub enum ProductSort {
     Newest,
     Price,
     Name,
+    Rating,
 }
 
 /// A product listing: filters already resolved to ids and minor units.
@@ -409,4 +417,76 @@ pub struct ProductQuery {
     pub sort: ProductSort,
     pub reverse: bool,
     pub locale: Locale,
+}
+
+// ---- reviews ----
+
+/// Whether a review shows on its product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ReviewStatus {
+    Published,
+    /// Hidden by an administrator, with a reason; it no longer counts in the rating.
+    Hidden,
+}
+crate::text_enum!(ReviewStatus { Published = "PUBLISHED", Hidden = "HIDDEN" });
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = product_reviews)]
+pub struct ReviewRow {
+    pub id: i64,
+    pub product_id: i64,
+    pub account_id: i64,
+    pub rating: i32,
+    pub title: Option<String>,
+    pub body: String,
+    pub author_name: String,
+    pub status: String,
+    pub hidden_reason: Option<String>,
+    pub hidden_by: Option<i64>,
+    pub hidden_at: Option<NaiveDateTime>,
+    pub reply_body: Option<String>,
+    pub reply_by: Option<i64>,
+    pub reply_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl ReviewRow {
+    pub fn status(&self) -> ReviewStatus {
+        ReviewStatus::parse(&self.status).unwrap_or(ReviewStatus::Hidden)
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = product_reviews)]
+pub struct NewReview<'a> {
+    pub product_id: i64,
+    pub account_id: i64,
+    pub rating: i32,
+    pub title: Option<&'a str>,
+    pub body: &'a str,
+    pub author_name: &'a str,
+    pub status: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, InputObject)]
+pub struct ProductReviewCreateInput {
+    pub product_id: ID,
+    /// 1 to 5 stars.
+    pub rating: i32,
+    pub title: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, InputObject)]
+pub struct ProductReviewReplyInput {
+    pub review_id: ID,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, InputObject)]
+pub struct ProductReviewHideInput {
+    pub review_id: ID,
+    /// Why it is hidden (shown to its author and to staff).
+    pub reason: String,
 }

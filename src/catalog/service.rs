@@ -217,6 +217,17 @@ pub fn can_view_product(viewer: Option<&Viewer>, product: &ProductRow, cooperati
     public || viewer.is_some_and(|v| v.can_manage(product.cooperative_id))
 }
 
+/// A product by id when the viewer may see it (the same rule as the API's).
+pub fn visible_product_row(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    id: i64,
+) -> Result<Option<ProductRow>, AppError> {
+    let Some(product) = store::find_product(conn, id)? else { return Ok(None) };
+    let Some(cooperative) = registry::find_cooperative(conn, product.cooperative_id)? else { return Ok(None) };
+    Ok(can_view_product(viewer, &product, &cooperative).then_some(product))
+}
+
 // ---- listings ----
 
 /// Turns the public filter into a store query, rejecting unknown codes and ids.
@@ -275,6 +286,7 @@ pub fn product_query(
             ProductSortKey::Relevance | ProductSortKey::Newest => ProductSort::Newest,
             ProductSortKey::Price => ProductSort::Price,
             ProductSortKey::Name => ProductSort::Name,
+            ProductSortKey::Rating => ProductSort::Rating,
         },
         reverse,
         locale,

@@ -7,7 +7,9 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::model::*;
-use crate::kernel::db::schema::{categories, cooperatives, product_labels, product_media, products, variants};
+use crate::kernel::db::schema::{
+    categories, cooperatives, product_labels, product_media, product_reviews, products, variants,
+};
 use crate::kernel::db::{Backend, DbConn, by_id, group_by};
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::relay::{Key, Seek, foreign_cursor};
@@ -177,6 +179,11 @@ pub fn list_products(conn: &mut DbConn, q: &ProductQuery, seek: &Seek) -> Result
         ProductSort::Price => {
             seek_nulls_last!(conn, query, products::min_price_minor, seek, q.reverse, |k: &Key| k.int(0))
         }
+        ProductSort::Rating => {
+            seek_nulls_last!(conn, query, products::rating_average_centi, seek, !q.reverse, |k: &Key| k
+                .int(0)
+                .and_then(|v| i32::try_from(v).ok()))
+        }
         ProductSort::Name => match q.locale {
             Locale::Ar => seek_nulls_last!(conn, query, products::name_ar, seek, q.reverse, text),
             Locale::Fr => seek_nulls_last!(conn, query, products::name_fr, seek, q.reverse, text),
@@ -193,6 +200,7 @@ pub fn product_key(q: &ProductQuery, p: &ProductRow) -> Key {
     match q.sort {
         ProductSort::Newest => Key::id(p.id),
         ProductSort::Price => Key(vec![p.min_price_minor.map(serde_json::Value::from).unwrap_or_default(), id]),
+        ProductSort::Rating => Key(vec![p.rating_average_centi.map(serde_json::Value::from).unwrap_or_default(), id]),
         ProductSort::Name => Key(vec![
             text(match q.locale {
                 Locale::Ar => &p.name_ar,
@@ -415,4 +423,89 @@ pub fn selling_cooperatives(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
         .select(products::cooperative_id)
         .distinct()
         .load(conn)
+}
+
+// ---- reviews ----
+
+pub fn insert_review(conn: &mut DbConn, new: &NewReview<'_>) -> Result<i64, AppError> {
+    Ok(crate::insert_returning_id!(conn, product_reviews::table, product_reviews::id, new)?)
+}
+
+pub fn find_review(conn: &mut DbConn, id: i64) -> QueryResult<Option<ReviewRow>> {
+    product_reviews::table.find(id).select(ReviewRow::as_select()).first(conn).optional()
+}
+
+pub fn review_of(conn: &mut DbConn, product_id: i64, account_id: i64) -> QueryResult<Option<ReviewRow>> {
+    product_reviews::table
+        .filter(product_reviews::product_id.eq(product_id))
+        .filter(product_reviews::account_id.eq(account_id))
+        .select(ReviewRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A product's published reviews, newest first.
+pub fn published_reviews(conn: &mut DbConn, product_id: i64, seek: &Seek) -> Result<Vec<ReviewRow>, AppError> {
+    let q = product_reviews::table
+        .filter(product_reviews::product_id.eq(product_id))
+        .filter(product_reviews::status.eq(ReviewStatus::Published.as_str()))
+        .into_boxed();
+    Ok(crate::seek_by_id!(q, product_reviews::id, seek, descending).select(ReviewRow::as_select()).load(conn)?)
+}
+
+pub fn set_review_reply(
+    conn: &mut DbConn,
+    id: i64,
+    body: &str,
+    by: i64,
+    at: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(product_reviews::table.find(id).filter(product_reviews::reply_body.is_null()))
+        .set((product_reviews::reply_body.eq(body), product_reviews::reply_by.eq(by), product_reviews::reply_at.eq(at)))
+        .execute(conn)
+}
+
+/// Moves a review from one status to another; 0 when it was not in `from` any more.
+pub fn set_review_status(
+    conn: &mut DbConn,
+    id: i64,
+    from: ReviewStatus,
+    to: ReviewStatus,
+    reason: Option<&str>,
+    by: Option<i64>,
+    at: Option<chrono::NaiveDateTime>,
+) -> QueryResult<usize> {
+    diesel::update(product_reviews::table.find(id).filter(product_reviews::status.eq(from.as_str())))
+        .set((
+            product_reviews::status.eq(to.as_str()),
+            product_reviews::hidden_reason.eq(reason),
+            product_reviews::hidden_by.eq(by),
+            product_reviews::hidden_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// Adds a rating to (or, with `sign` -1, takes one from) a product's running figures, and
+/// recomputes the average from them in the same statement.
+pub fn apply_rating(conn: &mut DbConn, product_id: i64, rating: i32, sign: i64) -> QueryResult<usize> {
+    let sql = crate::kernel::db::placeholders(
+        conn,
+        "UPDATE products SET rating_count = rating_count + ?, rating_sum = rating_sum + ?, \
+         rating_average_centi = CASE WHEN rating_count + ? > 0 \
+           THEN CAST((100 * (rating_sum + ?) + (rating_count + ?) / 2) / (rating_count + ?) AS INTEGER) END \
+         WHERE id = ?",
+    );
+    let delta = i64::from(rating) * sign;
+    let query = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::BigInt, _>(sign)
+        .bind::<diesel::sql_types::BigInt, _>(delta)
+        .bind::<diesel::sql_types::BigInt, _>(sign)
+        .bind::<diesel::sql_types::BigInt, _>(delta)
+        .bind::<diesel::sql_types::BigInt, _>(sign)
+        .bind::<diesel::sql_types::BigInt, _>(sign)
+        .bind::<diesel::sql_types::BigInt, _>(product_id);
+    match conn {
+        DbConn::Sqlite(c) => query.execute(c),
+        DbConn::Postgres(c) => query.execute(c),
+    }
 }

@@ -86,6 +86,14 @@ pub enum ErrorCode {
     VariantNotFound,
     /// Catalogue: no category with this id or slug.
     CategoryNotFound,
+    /// Reviews: only buyers who received the product (a delivered order) may review it.
+    ReviewNotAllowed,
+    /// Reviews: this buyer already reviewed this product (one review per buyer and product).
+    ReviewExists,
+    /// Reviews: no review with this id that the caller may see.
+    ReviewNotFound,
+    /// Reviews: the cooperative already answered this review (one answer per review).
+    ReplyExists,
 
     /// Cart: no cart with this id (or it belongs to another account).
     CartNotFound,

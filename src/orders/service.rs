@@ -1836,6 +1836,11 @@ pub fn open_cart_token(conn: &mut DbConn, account_id: i64) -> Result<Option<Stri
 
 pub use store::FulfilmentTiming;
 
+/// Whether an account received a product in a delivered order (who may review it).
+pub fn has_received(conn: &mut DbConn, account_id: i64, product_id: i64) -> Result<bool, AppError> {
+    Ok(store::has_received(conn, account_id, product_id)?)
+}
+
 /// The marketplace's side of a scoring run: every fulfilment of a confirmed order since
 /// `since`, with its net sales and when it was shipped (one query).
 pub fn fulfilment_timings(conn: &mut DbConn, since: chrono::NaiveDateTime) -> Result<Vec<FulfilmentTiming>, AppError> {

@@ -496,6 +496,20 @@ pub fn fulfilment_timings(conn: &mut DbConn, since: NaiveDateTime) -> QueryResul
     diesel::sql_query(sql).bind::<diesel::sql_types::Timestamp, _>(since).load(conn)
 }
 
+/// Whether an account has a delivered fulfilment holding a line of this product.
+pub fn has_received(conn: &mut DbConn, account_id: i64, product_id: i64) -> QueryResult<bool> {
+    let delivered = order_lines::table
+        .inner_join(fulfilments::table.on(fulfilments::id.eq(order_lines::fulfilment_id)))
+        .inner_join(orders::table.on(orders::id.eq(order_lines::order_id)))
+        .filter(orders::account_id.eq(account_id))
+        .filter(order_lines::product_id.eq(product_id))
+        .filter(fulfilments::status.eq(FulfilmentStatus::Delivered.as_str()))
+        .select(order_lines::id)
+        .first::<i64>(conn)
+        .optional()?;
+    Ok(delivered.is_some())
+}
+
 // ---- The address book ----
 
 /// An account's saved addresses, the default first, then the newest.

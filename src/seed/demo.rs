@@ -711,12 +711,51 @@ fn seed_marketplace(conn: &mut DbConn) -> Result<bool, AppError> {
                 *role,
                 cooperative_id.flatten(),
             )?;
-            if *role == Role::Customer {
+            if *email == "customer@demo.taawun.ma" {
                 save_demo_address(conn, id)?;
             }
         }
+        seed_reviews(conn)?;
         Ok(true)
     })
+}
+
+/// A few published reviews, one with the cooperative's answer, so ratings show and sort.
+fn seed_reviews(conn: &mut DbConn) -> Result<(), AppError> {
+    let account = |conn: &mut DbConn, email: &str| -> Result<i64, AppError> {
+        Ok(auth::find_account_by_email(conn, email)?.ok_or_else(|| AppError::internal("demo account missing"))?.id)
+    };
+    let salma = account(conn, "customer@demo.taawun.ma")?;
+    let youssef = account(conn, super::academy::LEARNER_EMAIL)?;
+    let fatima = account(conn, "manager@tighanimine.demo.taawun.ma")?;
+    // (product, reviewer, their first name, rating, text, the cooperative's answer)
+    type DemoReview<'a> = (&'a str, i64, &'a str, i32, &'a str, Option<(&'a str, i64)>);
+    let reviews: [DemoReview; 4] = [
+        (
+            "huile-argan-alimentaire-tighanimine",
+            salma,
+            "Salma",
+            5,
+            "Huile parfumée, bien emballée, livrée en trois jours.",
+            None,
+        ),
+        ("huile-argan-alimentaire-tighanimine", youssef, "Youssef", 4, "زيت جيد، الطعم أصيل.", None),
+        (
+            "amlou-tighanimine",
+            salma,
+            "Salma",
+            3,
+            "Bon goût mais un peu trop sucré à mon goût.",
+            Some(("Merci ! Nous proposons aussi un amlou sans miel ajouté.", fatima)),
+        ),
+        ("savon-noir-beldi-tighanimine", youssef, "Youssef", 2, "Le pot est arrivé entamé.", None),
+    ];
+    for (slug, account_id, name, rating, body, reply) in reviews {
+        let product =
+            catalog::product_by_slug(conn, slug)?.ok_or_else(|| AppError::internal("demo product missing"))?;
+        crate::catalog::reviews::insert_as_given(conn, product.id, account_id, name, rating, body, reply)?;
+    }
+    Ok(())
 }
 
 /// The demo buyer's address book: home in Agadir, the default.

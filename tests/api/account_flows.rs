@@ -89,7 +89,7 @@ pub async fn new_link_token(app: &TestApp, to: &str, page: &str, seen: &mut Vec<
 }
 
 /// A new cart of the buyer's holding one bottle of Tighanimine's cosmetic argan oil.
-async fn argan_cart(app: &TestApp, buyer: &str) -> Value {
+pub async fn argan_cart(app: &TestApp, buyer: &str) -> Value {
     let product = app
         .gql(
             "{ product(slug: \"huile-argan-cosmetique-tighanimine\") { variants(first: 1) { nodes { id } } } }",

@@ -160,6 +160,19 @@ async fn resolve_placeholders(app: &TestApp, text: &str) -> String {
                 assert_eq!(body["data"]["passwordResetRequest"]["userErrors"], json!([]), "{body}");
                 crate::account_flows::new_link_token(app, slug, "reset-password", &mut seen).await
             }
+            // `{{review:product-slug}}`: the id of the product's newest published review.
+            "review" => {
+                let body = app
+                    .gql(
+                        "query($s: String) { product(slug: $s) { reviews(first: 1) { nodes { id } } } }",
+                        json!({ "s": slug }),
+                    )
+                    .await;
+                body["data"]["product"]["reviews"]["nodes"][0]["id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("no review of {slug}: {body}"))
+                    .to_string()
+            }
             // `{{saved-address:who}}`: the id of a demo account's default saved address.
             "saved-address" => {
                 let token = app.login_as(slug).await;

@@ -22,6 +22,7 @@ mod permissions;
 mod pg_restart;
 mod projects;
 mod registry;
+mod reviews;
 mod scoring;
 mod search;
 mod shape;

@@ -359,6 +359,18 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         hidden_from: vec!["anonymous", "manager", "admin", "agent"],
     });
 
+    // A published review is public.
+    let reviewed =
+        app.gql("{ product(slug: \"amlou-tighanimine\") { reviews(first: 1) { nodes { id } } } }", json!({})).await;
+    cases.push(Expect {
+        id: reviewed["data"]["product"]["reviews"]["nodes"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{reviewed}"))
+            .into(),
+        visible_to: vec!["anonymous", "customer", "manager"],
+        hidden_from: vec![],
+    });
+
     for case in &cases {
         for who in &case.visible_to {
             let found = node(&app, token(who).as_deref(), &case.id).await;
@@ -401,6 +413,7 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         "Control",
         "ControlFinding",
         "SavedAddress",
+        "ProductReview",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "no case for {kind}: {kinds:?}");
     }

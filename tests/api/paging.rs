@@ -96,6 +96,13 @@ const CASES: &[Case] = &[
         &["product", "media"],
         Who::Anyone,
     ),
+    case(
+        "Product.reviews",
+        r#"{ product(slug: "huile-argan-alimentaire-tighanimine") { reviews(ARGS) { PAGE } } }"#,
+        "id rating",
+        &["product", "reviews"],
+        Who::Anyone,
+    ),
     case("Account.orders", "{ me { orders(ARGS) { PAGE } } }", "id", &["me", "orders"], Who::Customer),
     case(
         "Cart.lines",

@@ -83,6 +83,29 @@ diesel::table! {
         total_stock -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        rating_count -> BigInt,
+        rating_sum -> BigInt,
+        rating_average_centi -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    product_reviews (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        account_id -> BigInt,
+        rating -> Integer,
+        title -> Nullable<Text>,
+        body -> Text,
+        author_name -> Text,
+        status -> Text,
+        hidden_reason -> Nullable<Text>,
+        hidden_by -> Nullable<BigInt>,
+        hidden_at -> Nullable<Timestamp>,
+        reply_body -> Nullable<Text>,
+        reply_by -> Nullable<BigInt>,
+        reply_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -1013,6 +1036,7 @@ diesel::joinable!(members -> cooperatives (cooperative_id));
 diesel::joinable!(annual_filings -> cooperatives (cooperative_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    product_reviews,
     account_tokens,
     saved_addresses,
     scoring_models,
