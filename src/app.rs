@@ -58,6 +58,8 @@ struct Dispatch {
     ideas: Arc<dyn SearchEngine>,
     registry_rules: crate::kernel::config::RegistryRules,
     account_links: crate::auth::model::AccountLinks,
+    webhooks: crate::webhooks::model::WebhookSettings,
+    http: reqwest::Client,
 }
 
 impl Deliver for Dispatch {
@@ -79,6 +81,20 @@ impl Deliver for Dispatch {
                         .run(move |conn| crate::projects::service::course_completed(conn, &rules, completed.account_id))
                         .await
                         .map(|_| ())
+                        .map_err(|e| e.detail())
+                }
+                crate::outbox::events::OUTBOX_KIND => {
+                    let event: crate::outbox::events::Event =
+                        serde_json::from_str(&row.payload).map_err(|e| e.to_string())?;
+                    self.db
+                        .run(move |conn| crate::webhooks::service::fan_out(conn, &event))
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.detail())
+                }
+                crate::webhooks::service::DELIVERY_KIND => {
+                    crate::webhooks::service::deliver(&self.db, &self.http, &self.webhooks, &row.payload)
+                        .await
                         .map_err(|e| e.detail())
                 }
                 auth::service::PASSWORD_RESET_KIND => {
@@ -194,6 +210,7 @@ impl AppState {
             .data(config.registry.clone())
             .data(config.scoring.clone())
             .data(crate::auth::model::AccountLinks { base: config.account_links_base() })
+            .data(webhook_settings(&config))
             .data(issuer.clone())
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
             .data(Arc::new(crate::projects::stats::FiguresCache::default()))
@@ -258,6 +275,13 @@ impl AppState {
                 ideas: self.idea_search.clone(),
                 registry_rules: self.config.registry.clone(),
                 account_links: crate::auth::model::AccountLinks { base: self.config.account_links_base() },
+                webhooks: webhook_settings(&self.config),
+                http: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    // A receiver's redirect could lead anywhere, private addresses included.
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap_or_default(),
             }),
             WorkerSettings {
                 poll_interval: Duration::from_millis(self.config.outbox_poll_ms.max(10)),
@@ -466,4 +490,13 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
     .listen(listener)?
     .run();
     Ok((server, addr))
+}
+
+fn webhook_settings(config: &Config) -> crate::webhooks::model::WebhookSettings {
+    crate::webhooks::model::WebhookSettings {
+        retry_base: Duration::from_millis(config.webhook_retry_base_ms.max(1)),
+        max_attempts: config.webhook_max_attempts.max(1),
+        disable_after: Duration::from_secs(config.webhook_disable_after_secs),
+        allow_private_urls: config.webhook_allow_private_urls,
+    }
 }

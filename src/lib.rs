@@ -39,6 +39,9 @@ pub mod projects;
 
 pub mod scoring;
 
+/// Outbound webhooks for storefronts and partners.
+pub mod webhooks;
+
 pub mod stats;
 
 pub mod seed;

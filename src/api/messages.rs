@@ -15,6 +15,7 @@ pub const CATALOGUES: &[(&str, &str)] = &[
     ("academy", include_str!("../academy/messages.txt")),
     ("projects", include_str!("../projects/messages.txt")),
     ("scoring", include_str!("../scoring/messages.txt")),
+    ("webhooks", include_str!("../webhooks/messages.txt")),
     ("payments", include_str!("../payments/messages.txt")),
     ("outbox", include_str!("../outbox/messages.txt")),
     ("search", include_str!("../search/messages.txt")),

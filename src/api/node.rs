@@ -32,6 +32,7 @@ use crate::registry::graphql::{Region, Sector};
 use crate::registry::loaders::{RegionKey, RegistryLoader, SectorKey};
 use crate::registry::service as registry;
 use crate::scoring::graphql::{self as scoring, Control, ControlFinding, ScoringModel, ScoringRun};
+use crate::webhooks::graphql::{self as webhooks, WebhookDelivery, WebhookSubscription};
 
 // Built once per `node(id:)` answer, so the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -76,6 +77,8 @@ pub enum Node {
     ControlFinding(ControlFinding),
     SavedAddress(SavedAddress),
     ProductReview(ProductReview),
+    WebhookSubscription(WebhookSubscription),
+    WebhookDelivery(WebhookDelivery),
 }
 
 #[derive(Default)]
@@ -127,6 +130,8 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         "Control" => scoring::control_by_id(ctx, raw).await?.map(Node::Control),
         "ControlFinding" => scoring::finding_by_id(ctx, raw).await?.map(Node::ControlFinding),
         "ProductReview" => review_by_id(ctx, raw).await?.map(Node::ProductReview),
+        "WebhookSubscription" => webhooks::subscription_by_id(ctx, raw).await?.map(Node::WebhookSubscription),
+        "WebhookDelivery" => webhooks::delivery_by_id(ctx, raw).await?.map(Node::WebhookDelivery),
         "SavedAddress" => {
             let viewer = ctx.viewer().cloned();
             let row =

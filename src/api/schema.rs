@@ -20,6 +20,7 @@ use crate::registry::graphql::{ReferenceQuery, RegistryMutation, RegistryQuery};
 use crate::scoring::graphql::{ScoringMutation, ScoringQuery};
 use crate::search::graphql::{SearchQueryRoot, SuggestQueryRoot};
 use crate::stats::graphql::StatsQuery;
+use crate::webhooks::graphql::{WebhookMutation, WebhookQuery};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -38,6 +39,7 @@ pub struct Query(
     CourseSearchQuery,
     ProjectsQuery,
     ScoringQuery,
+    WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -51,6 +53,7 @@ pub struct Mutation(
     ProjectsMutation,
     ScoringMutation,
     ReviewMutation,
+    WebhookMutation,
 );
 
 pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -16,6 +16,7 @@ use crate::kernel::text::check_slug;
 use crate::kernel::validate::is_valid_url;
 use crate::kernel::viewer::{Viewer, require_manage, require_viewer};
 use crate::msg;
+use crate::outbox::events::{self, EventType, LOW_STOCK};
 use crate::path;
 use crate::registry::model::{CooperativeRow, CooperativeStatus};
 use crate::registry::service::{self as registry, region_id, sector_id};
@@ -445,7 +446,7 @@ pub fn create_product(
         )?;
         store::refresh_product_rollups(conn, id)?;
         enqueue_search_sync(conn, &[id])?;
-        store::find_product(conn, id)?.ok_or_else(|| AppError::internal("product vanished"))
+        emit_product_updated(conn, id)
     })
 }
 
@@ -591,7 +592,7 @@ pub fn update_product(
         }
         // Names, status, category, region and labels are all in the index.
         enqueue_search_sync(conn, &[id])?;
-        store::find_product(conn, id)?.ok_or_else(|| AppError::internal("product vanished"))
+        emit_product_updated(conn, id)
     })
 }
 
@@ -604,7 +605,7 @@ pub fn archive_product(
     write_tx(conn, |conn| {
         store::set_product_status(conn, product.id, ProductStatus::Archived, now())?;
         enqueue_search_sync(conn, &[product.id])?;
-        store::find_product(conn, product.id)?.ok_or_else(|| AppError::internal("product vanished"))
+        emit_product_updated(conn, product.id)
     })
 }
 
@@ -738,8 +739,49 @@ pub fn adjust_inventory(
         }
         store::refresh_product_rollups(conn, current.product_id)?;
         enqueue_search_sync(conn, &[current.product_id])?;
+        emit_stock_low(conn, &[(current.id, -delta)])?;
         Ok(variant)
     })
+}
+
+/// Tells webhook listeners a product changed, and returns it as it now is.
+fn emit_product_updated(conn: &mut DbConn, id: i64) -> Result<ProductRow, AppError> {
+    let product = store::find_product(conn, id)?.ok_or_else(|| AppError::internal("product vanished"))?;
+    let data = serde_json::json!({
+        "productId": ids::encode("Product", product.id),
+        "slug": product.slug,
+        "status": product.status,
+        "cooperativeId": ids::encode("Cooperative", product.cooperative_id),
+    });
+    events::emit(conn, EventType::ProductUpdated, &[product.cooperative_id], data)?;
+    Ok(product)
+}
+
+/// Tells webhook listeners about variants whose stock just fell to the low-stock threshold
+/// or below; `taken` is (variant, quantity taken), so a variant that was already low is not
+/// announced again.
+fn emit_stock_low(conn: &mut DbConn, taken: &[(i64, i64)]) -> Result<(), AppError> {
+    let ids_taken: Vec<i64> = taken.iter().filter(|(_, q)| *q > 0).map(|(v, _)| *v).collect();
+    if ids_taken.is_empty() {
+        return Ok(());
+    }
+    let variants = store::variants_by_ids(conn, &ids_taken)?;
+    for (variant_id, quantity) in taken {
+        let Some(variant) = variants.get(variant_id) else { continue };
+        if variant.stock > LOW_STOCK || variant.stock + quantity <= LOW_STOCK {
+            continue;
+        }
+        let Some(product) = store::find_product(conn, variant.product_id)? else { continue };
+        let data = serde_json::json!({
+            "variantId": ids::encode("Variant", variant.id),
+            "productId": ids::encode("Product", product.id),
+            "sku": variant.sku,
+            "stock": variant.stock,
+            "cooperativeId": ids::encode("Cooperative", product.cooperative_id),
+        });
+        events::emit(conn, EventType::StockLow, &[product.cooperative_id], data)?;
+    }
+    Ok(())
 }
 
 // ---- what the search index needs ----
@@ -849,6 +891,7 @@ pub fn reserve_stock(conn: &mut DbConn, items: &[(i64, i64)]) -> Result<(), AppE
             ));
         }
     }
+    emit_stock_low(conn, &items)?;
     refresh_rollups_of(conn, &items)
 }
 

@@ -107,6 +107,13 @@ pub struct Config {
     /// the link and call `accountVerifyEmail` or `passwordReset`): `<this>/verify-email?token=…`
     /// and `<this>/reset-password?token=…`. Unset: `<public URL>/account`.
     pub account_links_url: Option<String>,
+    /// Outbound webhooks: the first retry's delay in milliseconds (doubled each time, at most an
+    /// hour), attempts per delivery, how long a subscription may fail before it is disabled,
+    /// and whether URLs may be `http://` or private addresses.
+    pub webhook_retry_base_ms: u64,
+    pub webhook_max_attempts: i32,
+    pub webhook_disable_after_secs: u64,
+    pub webhook_allow_private_urls: bool,
     /// The academy's Ed25519 issuer key (64 hex characters); unset: generated into the data
     /// directory on first start. Give it to every instance of a scaled-out deployment.
     pub academy_issuer_key: Option<Secret>,
@@ -240,6 +247,10 @@ impl Default for Config {
             meilisearch_index_prefix: String::new(),
             public_url: None,
             account_links_url: None,
+            webhook_retry_base_ms: 10_000,
+            webhook_max_attempts: 72,
+            webhook_disable_after_secs: 3 * 86_400,
+            webhook_allow_private_urls: false,
             academy_issuer_key: None,
             academy_issuer_name: "Taawun Academy (ODCO)".into(),
             project_alerts_every_secs: 3600,
@@ -384,6 +395,10 @@ impl Config {
         env_field!("TAAWUN_MEILISEARCH_INDEX_PREFIX", self.meilisearch_index_prefix, string);
         env_field!("TAAWUN_PUBLIC_URL", self.public_url, option);
         env_field!("TAAWUN_ACCOUNT_LINKS_URL", self.account_links_url, option);
+        env_field!("TAAWUN_WEBHOOK_RETRY_BASE_MS", self.webhook_retry_base_ms, parse);
+        env_field!("TAAWUN_WEBHOOK_MAX_ATTEMPTS", self.webhook_max_attempts, parse);
+        env_field!("TAAWUN_WEBHOOK_DISABLE_AFTER_SECS", self.webhook_disable_after_secs, parse);
+        env_field!("TAAWUN_WEBHOOK_ALLOW_PRIVATE_URLS", self.webhook_allow_private_urls, parse);
         if let Some(v) = get("TAAWUN_ACADEMY_ISSUER_KEY") {
             self.academy_issuer_key = (!v.is_empty()).then_some(Secret(v));
         }

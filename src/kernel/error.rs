@@ -179,6 +179,11 @@ pub enum ErrorCode {
     ControlNotFound,
     /// Scoring: no finding with this id that the caller may see.
     FindingNotFound,
+
+    /// Webhooks: no subscription with this id that the caller may see.
+    WebhookNotFound,
+    /// Webhooks: no delivery with this id that the caller may see.
+    DeliveryNotFound,
 }
 
 impl ErrorCode {

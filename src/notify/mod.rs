@@ -30,6 +30,7 @@ pub enum EmailTemplate {
     AccountVerification,
     PasswordReset,
     PasswordChanged,
+    WebhookDisabled,
 }
 
 impl EmailTemplate {
@@ -46,6 +47,7 @@ impl EmailTemplate {
             EmailTemplate::AccountVerification => "account_verification",
             EmailTemplate::PasswordReset => "password_reset",
             EmailTemplate::PasswordChanged => "password_changed",
+            EmailTemplate::WebhookDisabled => "webhook_disabled",
         }
     }
 }
@@ -96,6 +98,8 @@ fn environment() -> Environment<'static> {
         ("password_reset.txt", include_str!("templates/password_reset.txt")),
         ("password_changed.html", include_str!("templates/password_changed.html")),
         ("password_changed.txt", include_str!("templates/password_changed.txt")),
+        ("webhook_disabled.html", include_str!("templates/webhook_disabled.html")),
+        ("webhook_disabled.txt", include_str!("templates/webhook_disabled.txt")),
     ] {
         env.add_template(name, source).expect("email templates are valid");
     }

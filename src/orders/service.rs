@@ -20,6 +20,7 @@ use crate::kernel::money::{CurrencyCode, format_minor};
 use crate::kernel::viewer::{Viewer, require_admin, require_viewer};
 use crate::msg;
 use crate::notify::{self, EmailJob, EmailTemplate};
+use crate::outbox::events::{self, EventType};
 use crate::path;
 use crate::payments::webhook::{StripeEvent, StripeObject};
 use crate::payments::{PaymentMethod, PaymentRequest, Payments};
@@ -666,7 +667,31 @@ fn place_order(
     if !card {
         enqueue_order_emails(conn, &order)?;
     }
+    emit_order_event(conn, &order, EventType::OrderCreated)?;
     Ok(order)
+}
+
+/// Tells webhook listeners about an order: its ids and number, and each cooperative's part
+/// (a receiver reads the rest through the API, with its own rights).
+fn emit_order_event(conn: &mut DbConn, order: &OrderRow, event_type: EventType) -> Result<(), AppError> {
+    let fulfilments = store::fulfilments_of_orders(conn, &[order.id])?.remove(&order.id).unwrap_or_default();
+    let cooperatives: Vec<i64> = fulfilments.iter().map(|f| f.cooperative_id).collect();
+    let parts: Vec<serde_json::Value> = fulfilments
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "fulfilmentId": ids::encode("Fulfilment", f.id),
+                "cooperativeId": ids::encode("Cooperative", f.cooperative_id),
+            })
+        })
+        .collect();
+    let data = serde_json::json!({
+        "orderId": ids::encode("Order", order.id),
+        "number": order.number,
+        "paymentMethod": order.payment_method().as_str(),
+        "fulfilments": parts,
+    });
+    events::emit(conn, event_type, &cooperatives, data)
 }
 
 /// The order row of a checkout, before it has an id and a number.
@@ -983,6 +1008,7 @@ fn settle_order(conn: &mut DbConn, order_id: i64, viewer: Option<&Viewer>) -> Re
         && live.iter().all(|f| f.cash_collected)
     {
         store::set_payment_status(conn, order_id, PaymentStatus::Paid, now())?;
+        emit_order_event(conn, &order, EventType::OrderPaid)?;
     }
     let order = store::find_order(conn, order_id)?.ok_or_else(|| AppError::internal("order vanished"))?;
     let target = derived_status(&order, &fulfilments);
@@ -1127,6 +1153,14 @@ pub fn update_fulfilment(
         if to == FulfilmentStatus::Shipped {
             enqueue_shipment_notice(conn, &order, current.cooperative_id, &carrier, &tracking)?;
         }
+        let data = serde_json::json!({
+            "fulfilmentId": ids::encode("Fulfilment", current.id),
+            "orderId": ids::encode("Order", order.id),
+            "orderNumber": order.number,
+            "cooperativeId": ids::encode("Cooperative", current.cooperative_id),
+            "status": to.as_str(),
+        });
+        events::emit(conn, EventType::FulfilmentUpdated, &[current.cooperative_id], data)?;
         settle_order(conn, order.id, Some(viewer))?;
         store::find_fulfilment(conn, current.id)?.ok_or_else(|| AppError::internal("fulfilment vanished"))
     })
@@ -1466,6 +1500,7 @@ pub fn apply_stripe_event(conn: &mut DbConn, event: &StripeEvent) -> Result<bool
             }
             "payment_intent.succeeded" if order.payment_status() != PaymentStatus::Paid => {
                 store::set_payment_status(conn, order.id, PaymentStatus::Paid, now())?;
+                emit_order_event(conn, &order, EventType::OrderPaid)?;
                 if order.status() == OrderStatus::PendingPayment {
                     store::set_order_status(conn, order.id, OrderStatus::Confirmed, now())?;
                     event_system(conn, &order, OrderStatus::Confirmed, "payment received")?;

@@ -1,6 +1,7 @@
 //! The transactional outbox: side effects are rows written in the same transaction as the
 //! change that causes them; the worker delivers them at least once.
 
+pub mod events;
 pub mod graphql;
 pub mod worker;
 
@@ -46,6 +47,11 @@ struct NewOutboxRow<'a> {
 
 /// Records a side effect; call it inside the transaction of the change that causes it.
 pub fn enqueue(conn: &mut DbConn, kind: &str, payload: &impl Serialize) -> Result<(), AppError> {
+    enqueue_at(conn, kind, payload, crate::kernel::db::now())
+}
+
+/// Records a side effect due at `at` (a retry on its own schedule).
+pub fn enqueue_at(conn: &mut DbConn, kind: &str, payload: &impl Serialize, at: NaiveDateTime) -> Result<(), AppError> {
     let payload = serde_json::to_string(payload).map_err(AppError::internal)?;
     let now = crate::kernel::db::now();
     diesel::insert_into(outbox::table)
@@ -54,7 +60,7 @@ pub fn enqueue(conn: &mut DbConn, kind: &str, payload: &impl Serialize) -> Resul
             payload: &payload,
             status: PENDING,
             attempts: 0,
-            next_attempt_at: now,
+            next_attempt_at: at,
             created_at: now,
         })
         .execute(conn)?;

@@ -1123,6 +1123,17 @@ fn register(
         store::insert_members(conn, &members)?;
     }
     store::set_application_registered(conn, app.id, &number, cooperative.id)?;
+    let data = serde_json::json!({
+        "cooperativeId": crate::kernel::graphql::ids::encode("Cooperative", cooperative.id),
+        "registrationNumber": number,
+        "registeredOn": date.format("%Y-%m-%d").to_string(),
+    });
+    crate::outbox::events::emit(
+        conn,
+        crate::outbox::events::EventType::CooperativeRegistered,
+        &[cooperative.id],
+        data,
+    )?;
     if let Some(applicant) = applicant {
         notify::enqueue(
             conn,

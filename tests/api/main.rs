@@ -4,6 +4,7 @@ mod helpers;
 mod mail;
 mod meili_mock;
 mod stripe_mock;
+mod webhook_receiver;
 
 mod academy;
 mod account_flows;
@@ -27,3 +28,4 @@ mod scoring;
 mod search;
 mod shape;
 mod storage;
+mod webhooks;

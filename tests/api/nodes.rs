@@ -371,6 +371,45 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         hidden_from: vec![],
     });
 
+    // A webhook subscription and its deliveries are their owner's (and administrators').
+    let manager = token("manager").unwrap();
+    let subscribed = app
+        .gql_as(
+            &manager,
+            r#"mutation { webhookSubscriptionCreate(input: { url: "https://hooks.example.ma/taawun", events: [PRODUCT_UPDATED] }) { subscription { id } userErrors { code } } }"#,
+            json!({}),
+        )
+        .await;
+    let webhook =
+        ok_payload(&subscribed, "webhookSubscriptionCreate")["subscription"]["id"].as_str().unwrap().to_string();
+    let figue = app.product_id("huile-figue-barbarie-tighanimine").await;
+    let touched = app
+        .gql_as(
+            &manager,
+            "mutation($i: ProductUpdateInput!) { productUpdate(input: $i) { userErrors { code } } }",
+            json!({ "i": { "id": figue, "name": [{ "locale": "FR", "text": "Huile de figue de Barbarie" }] } }),
+        )
+        .await;
+    ok_payload(&touched, "productUpdate");
+    let deliveries =
+        "query($id: ID!) { node(id: $id) { ... on WebhookSubscription { deliveries(first: 1) { nodes { id } } } } }";
+    app.eventually("the webhook delivery", || async {
+        app.gql_as(&manager, deliveries, json!({ "id": webhook })).await["data"]["node"]["deliveries"]["nodes"][0]["id"]
+            .is_string()
+    })
+    .await;
+    let delivery = app.gql_as(&manager, deliveries, json!({ "id": webhook })).await["data"]["node"]["deliveries"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in [webhook, delivery] {
+        cases.push(Expect {
+            id,
+            visible_to: vec!["manager", "admin"],
+            hidden_from: vec!["anonymous", "customer", "other_manager", "agent"],
+        });
+    }
+
     for case in &cases {
         for who in &case.visible_to {
             let found = node(&app, token(who).as_deref(), &case.id).await;
@@ -414,6 +453,8 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         "ControlFinding",
         "SavedAddress",
         "ProductReview",
+        "WebhookSubscription",
+        "WebhookDelivery",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "no case for {kind}: {kinds:?}");
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const ORDER: &[&str] = &[
     "kernel", // configuration, database, errors, locales, money, text, viewer, GraphQL kit
     "outbox", "notify", "payments", "auth", "registry", "catalog", "search", "orders", "academy", "projects",
-    "scoring", "stats", // domains
+    "scoring", "webhooks", "stats", // domains
     "seed",  // demo and generated data, through the domains' services
     "api",   // schema, Node, the account type, HTTP handlers
     "app",   // wiring
@@ -26,7 +26,7 @@ const SHARED_READS: &[(&str, &str, &str)] = &[(
 /// Modules with a `store` of their own (private to them).
 const DOMAINS: &[&str] = &[
     "outbox", "notify", "payments", "auth", "registry", "catalog", "search", "orders", "academy", "projects",
-    "scoring", "stats",
+    "scoring", "webhooks", "stats",
 ];
 
 fn src() -> PathBuf {

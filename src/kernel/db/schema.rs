@@ -168,6 +168,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_subscriptions (id) {
+        id -> BigInt,
+        owner_account_id -> BigInt,
+        cooperative_id -> Nullable<BigInt>,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        status -> Text,
+        failing_since -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        subscription_id -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+        attempted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     account_tokens (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -1036,6 +1080,9 @@ diesel::joinable!(members -> cooperatives (cooperative_id));
 diesel::joinable!(annual_filings -> cooperatives (cooperative_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    webhook_subscriptions,
+    webhook_deliveries,
+    webhook_attempts,
     product_reviews,
     account_tokens,
     saved_addresses,
