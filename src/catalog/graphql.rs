@@ -147,6 +147,38 @@ impl Category {
         let Some(parent) = self.0.parent_id else { return Ok(None) };
         Ok(ctx.loader::<CatalogLoader>().load_one(CategoryKey(parent)).await.map_err(loader_error)?.map(Category::new))
     }
+    /// The category's products and its descendants', as `products(filter: { category })` lists them.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        #[graphql(default_with = "Some(ProductSortKey::Relevance)")] sort_key: Option<ProductSortKey>,
+        #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
+    ) -> Result<Conn<Product>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let filter = ProductFilterInput { category: Some(ids::encode("Category", self.0.id)), ..Default::default() };
+        let locale = ctx.locale(None);
+        let want_total = ctx.wants_total();
+        let page = ctx
+            .db()
+            .run(move |conn| {
+                let query = service::product_query(
+                    conn,
+                    &filter,
+                    sort_key.unwrap_or(ProductSortKey::Relevance),
+                    reverse.unwrap_or(false),
+                    locale,
+                )?;
+                service::list_products(conn, &query, args, want_total)
+            })
+            .await?;
+        Ok(page.into_connection(Product))
+    }
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
         let rows = ctx.loader::<CatalogLoader>().load_one(ChildrenOf(self.0.id)).await.map_err(loader_error)?;
         Ok(rows.unwrap_or_default().into_iter().map(Category::new).collect())
@@ -255,6 +287,55 @@ impl Product {
             position_key(m.0.position, m.0.id)
         })?)
     }
+    /// What its page tells search engines in the locale: the texts set with `productSeoUpdate`,
+    /// else the name and the start of the description (cut at a word, 160 characters at most).
+    async fn seo(&self, ctx: &Context<'_>, locale: Option<Locale>) -> ProductSeoText {
+        let locale = ctx.locale(locale);
+        let seo = self.0.seo();
+        let title = if seo.title.is_empty() { self.0.name() } else { seo.title };
+        let description = if seo.description.is_empty() {
+            let mut text = self.0.description().resolve(locale);
+            text.text = shorten(&text.text, service::MAX_SEO_DESCRIPTION_LEN);
+            text
+        } else {
+            seo.description.resolve(locale)
+        };
+        ProductSeoText { title: title.resolve(locale), description }
+    }
+    /// The options its variants differ by, each with its values, in the variants' order (a
+    /// storefront's variant picker).
+    async fn options(&self, ctx: &Context<'_>) -> Result<Vec<ProductOption>> {
+        let rows = ctx.loader::<CatalogLoader>().load_one(VariantsOf(self.0.id)).await.map_err(loader_error)?;
+        let mut options: Vec<ProductOption> = Vec::new();
+        for variant in rows.unwrap_or_default() {
+            for selected in variant.options() {
+                match options.iter_mut().find(|o| o.name == selected.name) {
+                    Some(option) if !option.values.contains(&selected.value) => option.values.push(selected.value),
+                    Some(_) => {}
+                    None => options.push(ProductOption { name: selected.name, values: vec![selected.value] }),
+                }
+            }
+        }
+        Ok(options)
+    }
+    /// The variant with exactly these option values (names and values as in `options`); null
+    /// when no variant has them all.
+    async fn variant_by_selected_options(
+        &self,
+        ctx: &Context<'_>,
+        selected_options: Vec<SelectedOptionInput>,
+    ) -> Result<Option<Variant>> {
+        let rows = ctx.loader::<CatalogLoader>().load_one(VariantsOf(self.0.id)).await.map_err(loader_error)?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .find(|v| {
+                let options = v.options();
+                selected_options.len() == options.len()
+                    && selected_options.iter().all(|s| options.iter().any(|o| o.name == s.name && o.value == s.value))
+            })
+            .map(Variant))
+    }
     /// The first image, for listings.
     async fn featured_image(&self, ctx: &Context<'_>) -> Result<Option<Media>> {
         let rows = ctx.loader::<CatalogLoader>().load_one(MediaOf(self.0.id)).await.map_err(loader_error)?;
@@ -290,6 +371,31 @@ impl Product {
     async fn updated_at(&self) -> DateTime {
         DateTime(self.0.updated_at)
     }
+}
+
+/// A product page's search-engine texts, resolved for the request's locale.
+#[derive(SimpleObject)]
+pub struct ProductSeoText {
+    pub title: LocalizedText,
+    pub description: LocalizedText,
+}
+
+/// `text` cut at a word so that it fits in `max` characters with an ellipsis.
+fn shorten(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    let at_word = cut.rfind(' ').map_or(cut.as_str(), |i| &cut[..i]);
+    format!("{}…", at_word.trim_end_matches([',', ';', ':', '.', '-']))
+}
+
+/// An option a product's variants differ by (`size`: `250 ml`, `500 ml`).
+#[derive(SimpleObject)]
+pub struct ProductOption {
+    pub name: String,
+    pub values: Vec<String>,
 }
 
 pub struct Variant(pub VariantRow);
@@ -615,6 +721,16 @@ impl CatalogMutation {
         Ok(ProductPayload { product, user_errors })
     }
 
+    /// Sets a product's search-engine title and description per locale (its managers and
+    /// administrators).
+    async fn product_seo_update(&self, ctx: &Context<'_>, input: ProductSeoUpdateInput) -> Result<ProductPayload> {
+        let id = input.product_id.clone();
+        let outcome = run_mutation(ctx, move |conn, viewer| service::update_product_seo(conn, viewer, input)).await?;
+        let (product, user_errors) =
+            or_unchanged((outcome.0.map(Product), outcome.1), || product_by_id(ctx, &id)).await?;
+        Ok(ProductPayload { product, user_errors })
+    }
+
     async fn product_archive(&self, ctx: &Context<'_>, input: ProductArchiveInput) -> Result<ProductPayload> {
         let id = input.id.clone();
         let outcome = run_mutation(ctx, move |conn, viewer| service::archive_product(conn, viewer, input)).await?;
@@ -707,4 +823,18 @@ pub async fn review_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<ProductRe
     let viewer = ctx.viewer().cloned();
     let row = ctx.db().run(move |conn| super::reviews::visible(conn, viewer.as_ref(), id)).await?;
     Ok(row.map(ProductReview))
+}
+
+#[cfg(test)]
+mod shorten_tests {
+    use super::shorten;
+
+    #[test]
+    fn descriptions_are_cut_at_a_word() {
+        assert_eq!(shorten("Huile  pure\n d'argan", 160), "Huile pure d'argan");
+        let long = "زيت أركان ".repeat(40);
+        let cut = shorten(&long, 160);
+        assert!(cut.chars().count() <= 160 && cut.ends_with('…') && !cut.contains("  "), "{cut}");
+        assert!(cut.trim_end_matches('…').ends_with("أركان") || cut.trim_end_matches('…').ends_with("زيت"));
+    }
 }

@@ -88,9 +88,23 @@ pub struct ProductRow {
     pub rating_sum: i64,
     /// Their average in hundredths, null without any (the listing's rating sort).
     pub rating_average_centi: Option<i32>,
+    /// Search-engine title and description per locale (`ProductSeo`), as JSON.
+    pub seo_json: Option<String>,
+}
+
+/// What a product page tells search engines, per locale.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct ProductSeo {
+    #[serde(default)]
+    pub title: Localized,
+    #[serde(default)]
+    pub description: Localized,
 }
 
 impl ProductRow {
+    pub fn seo(&self) -> ProductSeo {
+        self.seo_json.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default()
+    }
     pub fn name(&self) -> Localized {
         Localized::new(self.name_ar.clone(), self.name_fr.clone(), self.name_en.clone(), self.name_zgh.clone())
     }
@@ -310,6 +324,18 @@ pub struct ProductUpdateInput {
     pub status: Option<ProductStatus>,
     pub media: Option<Vec<MediaInput>>,
     pub labels: Option<Vec<QualityLabelInput>>,
+}
+
+/// Replaces a product's search-engine texts (an empty list clears them).
+#[derive(Debug, Clone, InputObject)]
+pub struct ProductSeoUpdateInput {
+    pub product_id: ID,
+    /// At most 70 characters per locale.
+    #[graphql(default)]
+    pub title: Vec<LocalizedTextInput>,
+    /// At most 160 characters per locale.
+    #[graphql(default)]
+    pub description: Vec<LocalizedTextInput>,
 }
 
 #[derive(Debug, Clone, InputObject)]

@@ -596,6 +596,32 @@ pub fn update_product(
     })
 }
 
+pub const MAX_SEO_TITLE_LEN: usize = 70;
+pub const MAX_SEO_DESCRIPTION_LEN: usize = 160;
+
+/// Sets what the product page tells search engines, per locale.
+pub fn update_product_seo(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    input: ProductSeoUpdateInput,
+) -> Result<ProductRow, AppError> {
+    let product = managed_product(conn, viewer, &input.product_id, &["input", "productId"])?;
+    let mut checks = Checks::new();
+    let title = localized(&mut checks, &path!["input", "title"], &input.title, MAX_SEO_TITLE_LEN, false);
+    let description =
+        localized(&mut checks, &path!["input", "description"], &input.description, MAX_SEO_DESCRIPTION_LEN, false);
+    checks.finish()?;
+    let seo = ProductSeo { title, description };
+    let json = (!seo.title.is_empty() || !seo.description.is_empty())
+        .then(|| serde_json::to_string(&seo))
+        .transpose()
+        .map_err(AppError::internal)?;
+    write_tx(conn, |conn| {
+        store::set_product_seo(conn, product.id, json.as_deref())?;
+        emit_product_updated(conn, product.id)
+    })
+}
+
 pub fn archive_product(
     conn: &mut DbConn,
     viewer: Option<&Viewer>,

@@ -425,6 +425,10 @@ pub fn selling_cooperatives(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
+pub fn set_product_seo(conn: &mut DbConn, id: i64, seo: Option<&str>) -> QueryResult<usize> {
+    diesel::update(products::table.find(id)).set(products::seo_json.eq(seo)).execute(conn)
+}
+
 // ---- reviews ----
 
 pub fn insert_review(conn: &mut DbConn, new: &NewReview<'_>) -> Result<i64, AppError> {

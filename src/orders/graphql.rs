@@ -8,7 +8,8 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use super::loaders::*;
 use super::model::*;
 use super::service::{self, CartView, CartWarningCode, CommerceSettings};
-use crate::catalog::graphql::{Cooperative, Variant};
+use crate::catalog::graphql::{Cooperative, Product, Variant, visible_product};
+use crate::catalog::loaders::{CatalogLoader, ProductKey, VariantKey};
 use crate::kernel::error::{AppError, ErrorCode, UserError};
 use crate::kernel::graphql::context::CtxExt;
 use crate::kernel::graphql::relay::{Conn, Key, PageArgs, connection_from_vec};
@@ -263,6 +264,21 @@ impl OrderLine {
     }
     async fn total(&self) -> Money {
         Money::mad(self.0.line_total_minor)
+    }
+    /// The variant ordered, as it is now, while its product is one the viewer may see (null
+    /// once it is archived): order history links back to the product page.
+    async fn variant(&self, ctx: &Context<'_>) -> Result<Option<Variant>> {
+        let loader = ctx.loader::<CatalogLoader>();
+        let Some(variant) = loader.load_one(VariantKey(self.0.variant_id)).await.map_err(loader_error)? else {
+            return Ok(None);
+        };
+        let product = loader.load_one(ProductKey(variant.product_id)).await.map_err(loader_error)?;
+        Ok(visible_product(ctx, product).await?.map(|_| Variant(variant)))
+    }
+    /// The product ordered, while the viewer may see it.
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
+        let row = ctx.loader::<CatalogLoader>().load_one(ProductKey(self.0.product_id)).await.map_err(loader_error)?;
+        visible_product(ctx, row).await
     }
 }
 

@@ -331,3 +331,104 @@ on_both_backends!(
     generated_catalogue_is_a_real_catalogue,
     crate::helpers::Options { demo: false, ..Default::default() }
 );
+
+async fn variant_pickers_and_order_history_link_back_to_products(app: TestApp) {
+    let picker = "query($s: [SelectedOptionInput!]!) { product(slug: \"huile-argan-alimentaire-tighanimine\") { options { name values } variantBySelectedOptions(selectedOptions: $s) { sku selectedOptions { value } } } }";
+    let pick = |selected: serde_json::Value| {
+        let app = &app;
+        async move { app.gql(picker, json!({ "s": selected })).await["data"]["product"].clone() }
+    };
+    let found = pick(json!([{ "name": "size", "value": "500 ml" }])).await;
+    assert_eq!(found["options"], json!([{ "name": "size", "values": ["250 ml", "500 ml"] }]));
+    assert_eq!(found["variantBySelectedOptions"]["selectedOptions"], json!([{ "value": "500 ml" }]));
+    for nothing in
+        [json!([{ "name": "size", "value": "1 l" }]), json!([]), json!([{ "name": "colour", "value": "500 ml" }])]
+    {
+        assert_eq!(pick(nothing.clone()).await["variantBySelectedOptions"], serde_json::Value::Null, "{nothing}");
+    }
+    // A category lists its descendants' products too.
+    let oils = app
+        .gql(
+            "{ category(slug: \"oils\") { products(first: 100) { totalCount nodes { category { slug } } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = oils["data"]["category"]["products"]["nodes"].as_array().unwrap().clone();
+    assert!(!nodes.is_empty());
+    assert!(
+        nodes.iter().all(|p| ["oils", "argan-oil", "olive-oil"].contains(&p["category"]["slug"].as_str().unwrap())),
+        "{oils}"
+    );
+    assert_eq!(oils["data"]["category"]["products"]["totalCount"], nodes.len());
+    // An order line links to its variant and product while the product is on sale.
+    let customer = app.login_as("customer").await;
+    let cart = crate::account_flows::argan_cart(&app, &customer).await;
+    let address = app.gql_as(&customer, "{ me { defaultAddress { id } } }", json!({})).await["data"]["me"]["defaultAddress"]["id"].clone();
+    let placed = app
+        .gql_as(
+            &customer,
+            "mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) { order { id lines { variant { sku } product { slug } } } userErrors { code } } }",
+            json!({ "i": { "cartId": cart, "email": "customer@demo.taawun.ma", "phone": "0612345678", "paymentMethod": "CASH_ON_DELIVERY", "idempotencyKey": "history-link-01", "savedAddressId": address } }),
+        )
+        .await;
+    let order = crate::helpers::ok_payload(&placed, "checkoutComplete")["order"].clone();
+    assert_eq!(order["lines"][0]["product"]["slug"], "huile-argan-cosmetique-tighanimine");
+    assert!(order["lines"][0]["variant"]["sku"].is_string());
+    let manager = app.login_as("manager").await;
+    let product = app.product_id("huile-argan-cosmetique-tighanimine").await;
+    let archived = app
+        .gql_as(
+            &manager,
+            "mutation($i: ProductArchiveInput!) { productArchive(input: $i) { userErrors { code } } }",
+            json!({ "i": { "id": product } }),
+        )
+        .await;
+    crate::helpers::ok_payload(&archived, "productArchive");
+    let history = app
+        .gql_as(&customer, "query($id: ID!) { node(id: $id) { ... on Order { lines { productName variant { sku } product { slug } } } } }", json!({ "id": order["id"] }))
+        .await;
+    let line = &history["data"]["node"]["lines"][0];
+    assert_eq!(
+        (line["variant"].clone(), line["product"].clone()),
+        (serde_json::Value::Null, serde_json::Value::Null),
+        "{history}"
+    );
+    assert!(line["productName"].is_string(), "the line keeps its name");
+}
+on_both_backends!(variant_pickers_and_order_history_link_back_to_products);
+
+async fn product_pages_tell_search_engines_what_they_are(app: TestApp) {
+    let product = app.product_id("amlou-tighanimine").await;
+    let read = "query($l: Locale) { product(slug: \"amlou-tighanimine\") { name(locale: $l) { text } seo(locale: $l) { title { text } description { text } } } }";
+    // Unset: the name, and the description cut to 160 characters at most.
+    let before = app.gql(read, json!({ "l": "FR" })).await["data"]["product"].clone();
+    assert_eq!(before["seo"]["title"]["text"], before["name"]["text"]);
+    assert!(before["seo"]["description"]["text"].as_str().unwrap().chars().count() <= 160);
+    let update = "mutation($i: ProductSeoUpdateInput!) { productSeoUpdate(input: $i) { product { seo(locale: FR) { title { text } } } userErrors { field code } } }";
+    let input = |title: &str| json!({ "i": { "productId": product, "title": [{ "locale": "FR", "text": title }], "description": [{ "locale": "AR", "text": "أملو من تيغانيمين" }] } });
+    let customer = app.login_as("customer").await;
+    assert_eq!(
+        crate::helpers::error_codes(&app.gql_as(&customer, update, input("Amlou")).await, "productSeoUpdate"),
+        ["FORBIDDEN"]
+    );
+    let manager = app.login_as("manager").await;
+    let long = app.gql_as(&manager, update, input(&"x".repeat(71))).await;
+    assert_eq!(
+        long["data"]["productSeoUpdate"]["userErrors"][0]["field"],
+        json!(["input", "title", "0", "text"]),
+        "{long}"
+    );
+    assert_eq!(app.gql(read, json!({ "l": "FR" })).await["data"]["product"], before, "a refusal changes nothing");
+    let done = app.gql_as(&manager, update, input("Amlou de Tighanimine, amandes et argan")).await;
+    assert_eq!(
+        crate::helpers::ok_payload(&done, "productSeoUpdate")["product"]["seo"]["title"]["text"],
+        "Amlou de Tighanimine, amandes et argan"
+    );
+    let arabic = app.gql(read, json!({ "l": "AR" })).await["data"]["product"].clone();
+    assert_eq!(arabic["seo"]["description"]["text"], "أملو من تيغانيمين");
+    assert_eq!(
+        arabic["seo"]["title"]["text"], "Amlou de Tighanimine, amandes et argan",
+        "falls back along the locale chain"
+    );
+}
+on_both_backends!(product_pages_tell_search_engines_what_they_are);

@@ -97,6 +97,13 @@ const CASES: &[Case] = &[
         Who::Anyone,
     ),
     case(
+        "Category.products",
+        r#"{ category(slug: "oils") { products(ARGS) { PAGE } } }"#,
+        "id",
+        &["category", "products"],
+        Who::Anyone,
+    ),
+    case(
         "Product.reviews",
         r#"{ product(slug: "huile-argan-alimentaire-tighanimine") { reviews(ARGS) { PAGE } } }"#,
         "id rating",

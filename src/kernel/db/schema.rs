@@ -86,6 +86,7 @@ diesel::table! {
         rating_count -> BigInt,
         rating_sum -> BigInt,
         rating_average_centi -> Nullable<Integer>,
+        seo_json -> Nullable<Text>,
     }
 }
 
