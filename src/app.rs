@@ -114,15 +114,23 @@ impl Deliver for Dispatch {
         })
     }
 
-    /// Index updates of a whole batch become one sync (one commit); the rest go one by one.
+    /// Index updates of a whole batch become one sync (one commit); webhook deliveries go out
+    /// together (a slow receiver does not hold up the emails behind it); the rest one by one.
     fn deliver_batch<'a>(&'a self, rows: &'a [OutboxRow]) -> BoxFuture<'a, Vec<Result<(), String>>> {
         Box::pin(async move {
+            let webhook = |r: &OutboxRow| r.kind == crate::webhooks::service::DELIVERY_KIND;
             let for_search: Vec<&OutboxRow> = rows.iter().filter(|r| search::follows(&r.kind)).collect();
             let mut search_outcomes = search::deliver(&self.db, self.search.as_ref(), &for_search).await.into_iter();
+            let mut webhook_outcomes =
+                futures_util::future::join_all(rows.iter().filter(|r| webhook(r)).map(|r| self.deliver(r)))
+                    .await
+                    .into_iter();
             let mut outcomes = Vec::with_capacity(rows.len());
             for row in rows {
                 outcomes.push(if search::follows(&row.kind) {
                     search_outcomes.next().unwrap_or(Ok(()))
+                } else if webhook(row) {
+                    webhook_outcomes.next().unwrap_or(Ok(()))
                 } else {
                     self.deliver(row).await
                 });

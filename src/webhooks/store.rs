@@ -37,9 +37,17 @@ pub fn count_owned(conn: &mut DbConn, owner: i64) -> QueryResult<i64> {
     webhook_subscriptions::table.filter(webhook_subscriptions::owner_account_id.eq(owner)).count().get_result(conn)
 }
 
-pub fn active_subscriptions(conn: &mut DbConn) -> QueryResult<Vec<SubscriptionRow>> {
+/// Active subscriptions that name `event` and hear these cooperatives (all of them, or one of
+/// these); the caller checks the event name exactly.
+pub fn listeners(conn: &mut DbConn, event: &str, cooperatives: &[i64]) -> QueryResult<Vec<SubscriptionRow>> {
     webhook_subscriptions::table
         .filter(webhook_subscriptions::status.eq(WebhookStatus::Active.as_str()))
+        .filter(webhook_subscriptions::events.like(format!("%{event}%")))
+        .filter(
+            webhook_subscriptions::cooperative_id
+                .is_null()
+                .or(webhook_subscriptions::cooperative_id.eq_any(cooperatives.to_vec())),
+        )
         .select(SubscriptionRow::as_select())
         .load(conn)
 }
