@@ -206,6 +206,12 @@ impl AppState {
             &config.academy_issuer_name,
             &config.public_url(),
         )?);
+        let storefronts = Arc::new(crate::api::storefronts::StorefrontKeys::default());
+        {
+            let mut conn = db.conn().map_err(|e| e.detail())?;
+            let origins = crate::auth::apps::active_origins(&mut conn).map_err(|e| e.detail())?;
+            *storefronts.origins.write().unwrap_or_else(|p| p.into_inner()) = origins.into_iter().collect();
+        }
         let schema = introspect(build_schema(schema_limits))
             .data(schema_limits)
             .data(db.clone())
@@ -219,6 +225,7 @@ impl AppState {
             .data(config.scoring.clone())
             .data(crate::auth::model::AccountLinks { base: config.account_links_base() })
             .data(webhook_settings(&config))
+            .data(storefronts.clone())
             .data(issuer.clone())
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
             .data(Arc::new(crate::projects::stats::FiguresCache::default()))
@@ -228,6 +235,7 @@ impl AppState {
         let introspection =
             introspect(build_schema(SchemaLimits { max_depth: INTROSPECTION_MAX_DEPTH, ..schema_limits })).finish();
         let api = ApiState {
+            storefronts,
             issuer,
             db,
             schema,
@@ -381,16 +389,30 @@ fn config_alerts(state: &AppState) -> bool {
     state.config.project_alerts_every_secs > 0
 }
 
-fn cors(config: &Config) -> Cors {
+/// The configured origins, plus those of the active storefront apps (a browser preflight
+/// carries no key, so it is answered for any app's origin; the key's own origins are then
+/// checked on the request itself).
+fn cors(config: &Config, storefront_origins: Arc<std::sync::RwLock<std::collections::HashSet<String>>>) -> Cors {
     let base = Cors::default()
         .allowed_methods(vec!["GET", "POST"])
-        .allowed_headers(vec!["content-type", "authorization", "accept", "accept-language", "x-request-id"])
-        .expose_headers(vec!["x-request-id", "content-language"])
+        .allowed_headers(vec![
+            "content-type",
+            "authorization",
+            "accept",
+            "accept-language",
+            "x-request-id",
+            crate::api::storefronts::KEY_HEADER,
+        ])
+        .expose_headers(vec!["x-request-id", "content-language", "retry-after"])
         .max_age(3600);
     if config.cors_origins.iter().any(|o| o == "*") {
         base.allow_any_origin()
     } else {
-        config.cors_origins.iter().fold(base, |cors, origin| cors.allowed_origin(origin))
+        config.cors_origins.iter().fold(base, |cors, origin| cors.allowed_origin(origin)).allowed_origin_fn(
+            move |origin, _| {
+                origin.to_str().is_ok_and(|o| storefront_origins.read().unwrap_or_else(|p| p.into_inner()).contains(o))
+            },
+        )
     }
 }
 
@@ -474,6 +496,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
             }
         });
     }
+    let storefront_origins = state.api.storefronts.origins.clone();
     let data = web::Data::new(state.api);
     let server = HttpServer::new(move || {
         App::new()
@@ -481,7 +504,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
             .app_data(web::PayloadConfig::new(body_limit))
             .wrap(Compress::default())
             .wrap(from_fn(api::rate_limit::limit))
-            .wrap(cors(&config))
+            .wrap(cors(&config, storefront_origins.clone()))
             .wrap(from_fn(api::observability::observe))
             .configure(api::routes)
     })

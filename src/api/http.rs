@@ -302,6 +302,10 @@ async fn execute(
     } else if token_rejected {
         request = request.data(MutationsRefused("the access token is invalid, expired or revoked"));
     }
+    if let Some(access) = actix_web::HttpMessage::extensions(req).get::<super::storefronts::StorefrontAccess>().cloned()
+    {
+        request = request.data(access);
+    }
     let request = request
         .data(RequestContext { locale, viewer, client: state.rate_limiter.client(req) })
         .data(request_loader(RegistryLoader::new(state.db.clone())))

@@ -17,6 +17,7 @@ pub mod rate_limit;
 pub mod reviews;
 pub mod schema;
 pub mod shop;
+pub mod storefronts;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -61,6 +62,8 @@ pub struct ApiState {
     pub stripe_webhook: Option<StripeWebhook>,
     /// Signs and presents academy certificates.
     pub issuer: Arc<crate::academy::credentials::Issuer>,
+    /// Storefront keys resolved, and the origins their apps allow.
+    pub storefronts: Arc<storefronts::StorefrontKeys>,
 }
 
 async fn healthz() -> HttpResponse {

@@ -79,6 +79,7 @@ pub enum Node {
     ProductReview(ProductReview),
     WebhookSubscription(WebhookSubscription),
     WebhookDelivery(WebhookDelivery),
+    StorefrontApp(super::storefronts::StorefrontApp),
 }
 
 #[derive(Default)]
@@ -132,6 +133,12 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         "ProductReview" => review_by_id(ctx, raw).await?.map(Node::ProductReview),
         "WebhookSubscription" => webhooks::subscription_by_id(ctx, raw).await?.map(Node::WebhookSubscription),
         "WebhookDelivery" => webhooks::delivery_by_id(ctx, raw).await?.map(Node::WebhookDelivery),
+        "StorefrontApp" => {
+            let viewer = ctx.viewer().cloned();
+            let rows =
+                ctx.db().run(move |conn| crate::auth::apps::list(conn, viewer.as_ref())).await.unwrap_or_default();
+            rows.into_iter().find(|a| a.id == raw).map(|a| Node::StorefrontApp(super::storefronts::StorefrontApp(a)))
+        }
         "SavedAddress" => {
             let viewer = ctx.viewer().cloned();
             let row =

@@ -33,6 +33,8 @@ pub struct Metrics {
     pool_max: Gauge,
     /// Incremented by the database layer for every statement sent.
     pub db_statements: Counter,
+    /// Requests that carried a storefront key, by app.
+    storefront_requests: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -56,7 +58,22 @@ impl Metrics {
         registry.register("db_pool_idle_connections", "Idle database connections", pool_idle.clone());
         registry.register("db_pool_max_connections", "Configured pool size", pool_max.clone());
         registry.register("db_statements", "SQL statements sent to the database", db_statements.clone());
-        Metrics { registry, requests, latency, pool_connections, pool_idle, pool_max, db_statements }
+        let storefront_requests = Family::<Labels, Counter>::default();
+        registry.register("storefront_requests", "Requests with a storefront key, by app", storefront_requests.clone());
+        Metrics {
+            registry,
+            requests,
+            latency,
+            pool_connections,
+            pool_idle,
+            pool_max,
+            db_statements,
+            storefront_requests,
+        }
+    }
+
+    pub fn count_storefront_request(&self, app: &str) {
+        self.storefront_requests.get_or_create(&vec![("app", app.to_string())]).inc();
     }
 
     pub fn render(&self, db: &Db) -> String {

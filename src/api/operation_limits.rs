@@ -52,6 +52,15 @@ impl Extension for OperationLimits {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         self.check(&document).map_err(|message| ServerError::new(message, None))?;
+        if let Some(access) = ctx.data_opt::<super::storefronts::StorefrontAccess>() {
+            for (_, operation) in document.operations.iter() {
+                let mut roots = Vec::new();
+                root_fields(&operation.node.selection_set.node, &document, 0, &mut roots);
+                if let Some(why) = roots.iter().find_map(|field| super::storefronts::refused_field(access, field)) {
+                    return Err(ServerError::new(why, None));
+                }
+            }
+        }
         if let Some(MutationsRefused(why)) = ctx.data_opt::<MutationsRefused>() {
             let mutation = document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation);
             if mutation {

@@ -10,6 +10,7 @@ use super::node::NodeQuery;
 use super::operation_limits::OperationLimits;
 use super::reviews::ReviewMutation;
 use super::shop::ShopQuery;
+use super::storefronts::{StorefrontMutation, StorefrontQuery};
 use crate::academy::graphql::{AcademyMutation, AcademyQuery};
 use crate::academy::search::CourseSearchQuery;
 use crate::catalog::graphql::{CatalogMutation, CatalogQuery};
@@ -40,6 +41,7 @@ pub struct Query(
     ProjectsQuery,
     ScoringQuery,
     WebhookQuery,
+    StorefrontQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -54,6 +56,7 @@ pub struct Mutation(
     ScoringMutation,
     ReviewMutation,
     WebhookMutation,
+    StorefrontMutation,
 );
 
 pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::model::{AccountRow, AccountTokenRow, LoginThrottleRow, NewAccessToken, NewAccount, NewAccountToken};
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{access_tokens, account_tokens, accounts, login_throttle};
+use crate::kernel::db::schema::{access_tokens, account_tokens, accounts, login_throttle, storefront_apps};
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<AccountRow>> {
     accounts::table.find(id).select(AccountRow::as_select()).first(conn).optional()
@@ -168,4 +168,59 @@ pub fn count_account_tokens_since(
         .filter(account_tokens::created_at.ge(since))
         .count()
         .get_result(conn)
+}
+
+// ---- storefront apps ----
+
+use super::apps::{AppRow, NewApp, StorefrontStatus};
+
+pub fn insert_app(conn: &mut DbConn, new: &NewApp<'_>) -> Result<i64, crate::kernel::error::AppError> {
+    Ok(crate::insert_returning_id!(conn, storefront_apps::table, storefront_apps::id, new)?)
+}
+
+pub fn find_app(conn: &mut DbConn, id: i64) -> QueryResult<Option<AppRow>> {
+    storefront_apps::table.find(id).select(AppRow::as_select()).first(conn).optional()
+}
+
+pub fn apps(conn: &mut DbConn) -> QueryResult<Vec<AppRow>> {
+    storefront_apps::table.order(storefront_apps::id.asc()).select(AppRow::as_select()).load(conn)
+}
+
+/// The app whose current key, or previous key still in its grace, has this hash.
+pub fn app_by_key(conn: &mut DbConn, hash: &str, now: NaiveDateTime) -> QueryResult<Option<AppRow>> {
+    storefront_apps::table
+        .filter(
+            storefront_apps::key_hash
+                .eq(hash)
+                .or(storefront_apps::previous_key_hash.eq(hash).and(storefront_apps::previous_key_expires_at.gt(now))),
+        )
+        .select(AppRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn rotate_app_key(
+    conn: &mut DbConn,
+    id: i64,
+    hash: &str,
+    prefix: &str,
+    previous: &str,
+    previous_until: NaiveDateTime,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(storefront_apps::table.find(id))
+        .set((
+            storefront_apps::key_hash.eq(hash),
+            storefront_apps::key_prefix.eq(prefix),
+            storefront_apps::previous_key_hash.eq(previous),
+            storefront_apps::previous_key_expires_at.eq(previous_until),
+            storefront_apps::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+pub fn set_app_status(conn: &mut DbConn, id: i64, status: StorefrontStatus, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(storefront_apps::table.find(id))
+        .set((storefront_apps::status.eq(status.as_str()), storefront_apps::updated_at.eq(at)))
+        .execute(conn)
 }

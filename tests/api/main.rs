@@ -28,4 +28,5 @@ mod scoring;
 mod search;
 mod shape;
 mod storage;
+mod storefront_keys;
 mod webhooks;

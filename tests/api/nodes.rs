@@ -410,6 +410,20 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         });
     }
 
+    // A storefront app is the administrators'.
+    let registered = app
+        .gql_as(
+            &token("admin").unwrap(),
+            r#"mutation { storefrontAppCreate(input: { name: "Node shop", scopes: [CATALOG] }) { app { id } userErrors { code } } }"#,
+            json!({}),
+        )
+        .await;
+    cases.push(Expect {
+        id: ok_payload(&registered, "storefrontAppCreate")["app"]["id"].as_str().unwrap().to_string(),
+        visible_to: vec!["admin"],
+        hidden_from: vec!["anonymous", "customer", "manager", "agent"],
+    });
+
     for case in &cases {
         for who in &case.visible_to {
             let found = node(&app, token(who).as_deref(), &case.id).await;
@@ -455,6 +469,7 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         "ProductReview",
         "WebhookSubscription",
         "WebhookDelivery",
+        "StorefrontApp",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "no case for {kind}: {kinds:?}");
     }

@@ -213,6 +213,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    storefront_apps (id) {
+        id -> BigInt,
+        name -> Text,
+        key_hash -> Text,
+        key_prefix -> Text,
+        previous_key_hash -> Nullable<Text>,
+        previous_key_expires_at -> Nullable<Timestamp>,
+        allowed_origins -> Text,
+        scopes -> Text,
+        rate_limit_per_minute -> Integer,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     account_tokens (id) {
         id -> BigInt,
         account_id -> BigInt,
@@ -1081,6 +1099,7 @@ diesel::joinable!(members -> cooperatives (cooperative_id));
 diesel::joinable!(annual_filings -> cooperatives (cooperative_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    storefront_apps,
     webhook_subscriptions,
     webhook_deliveries,
     webhook_attempts,
