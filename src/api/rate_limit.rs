@@ -89,6 +89,12 @@ impl RateLimiter {
     }
 }
 
+fn too_many(retry_after: u64) -> HttpResponse {
+    HttpResponse::TooManyRequests()
+        .insert_header(("retry-after", retry_after.to_string()))
+        .json(serde_json::json!({ "errors": [{ "message": "too many requests, slow down", "extensions": { "code": "RATE_LIMITED" } }] }))
+}
+
 fn refusal(status: actix_web::http::StatusCode, message: &str, code: &str) -> HttpResponse {
     HttpResponse::build(status)
         .json(serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
@@ -107,6 +113,14 @@ pub async fn limit(
     let mut verdict = None;
     if let (false, Some(state), Some(key)) = (exempt, &state, key) {
         use actix_web::http::StatusCode;
+        // A key the cache does not know costs a database read: that read is paid from the
+        // client's anonymous allowance, so made-up keys are no way around the rate limit.
+        if state.storefronts.cached(&key).is_none()
+            && let Some(Err(retry_after)) =
+                state.rate_limiter.client(req.request()).map(|ip| state.rate_limiter.check(ip, Instant::now()))
+        {
+            return Ok(req.into_response(too_many(retry_after)));
+        }
         let access = match state.storefronts.resolve(&state.db, &key).await {
             Ok(Some(access)) => access,
             Ok(None) => {
@@ -142,10 +156,7 @@ pub async fn limit(
         verdict = state.rate_limiter.client(req.request()).map(|ip| state.rate_limiter.check(ip, Instant::now()));
     }
     if let Some(Err(retry_after)) = verdict {
-        let response = HttpResponse::TooManyRequests()
-            .insert_header(("retry-after", retry_after.to_string()))
-            .json(serde_json::json!({ "errors": [{ "message": "too many requests, slow down", "extensions": { "code": "RATE_LIMITED" } }] }));
-        return Ok(req.into_response(response));
+        return Ok(req.into_response(too_many(retry_after)));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }

@@ -56,6 +56,12 @@ pub struct StorefrontKeys {
 }
 
 impl StorefrontKeys {
+    /// What the cache knows of a key (`None`: it must be read from the database).
+    pub fn cached(&self, key: &str) -> Option<Option<StorefrontAccess>> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(key).filter(|(_, at)| at.elapsed() < CACHE_TTL).map(|(access, _)| access.clone())
+    }
+
     /// The app of a key, or `None` for an unknown or revoked one.
     pub async fn resolve(
         &self,
@@ -72,6 +78,10 @@ impl StorefrontKeys {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() > 10_000 {
             cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+            if cache.len() > 10_000 {
+                // Made-up keys from many addresses: start over rather than grow.
+                cache.clear();
+            }
         }
         cache.insert(key.to_string(), (access.clone(), Instant::now()));
         if let Some(access) = &access {

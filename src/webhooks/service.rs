@@ -273,11 +273,12 @@ pub fn retry_delivery(conn: &mut DbConn, viewer: Option<&Viewer>, id: &ID) -> Re
 /// manager's, only events of that cooperative), queued in one transaction.
 pub fn fan_out(conn: &mut DbConn, event: &Event) -> Result<usize, AppError> {
     write_tx(conn, |conn| {
-        let listeners: Vec<SubscriptionRow> = store::listeners(conn, event.event_type.name(), &event.cooperative_ids)?
-            .into_iter()
-            .filter(|s| s.listens_to(event.event_type))
-            .filter(|s| s.cooperative_id.is_none_or(|c| event.cooperative_ids.contains(&c)))
-            .collect();
+        let listeners: Vec<SubscriptionRow> =
+            store::listeners(conn, event.event_type.name(), &event.cooperative_ids, event.occurred_at)?
+                .into_iter()
+                .filter(|s| s.listens_to(event.event_type))
+                .filter(|s| s.cooperative_id.is_none_or(|c| event.cooperative_ids.contains(&c)))
+                .collect();
         if listeners.is_empty() {
             return Ok(0);
         }

@@ -37,11 +37,17 @@ pub fn count_owned(conn: &mut DbConn, owner: i64) -> QueryResult<i64> {
     webhook_subscriptions::table.filter(webhook_subscriptions::owner_account_id.eq(owner)).count().get_result(conn)
 }
 
-/// Active subscriptions that name `event` and hear these cooperatives (all of them, or one of
-/// these); the caller checks the event name exactly.
-pub fn listeners(conn: &mut DbConn, event: &str, cooperatives: &[i64]) -> QueryResult<Vec<SubscriptionRow>> {
+/// Active subscriptions that name `event`, hear these cooperatives (all of them, or one of
+/// these) and existed when it happened; the caller checks the event name exactly.
+pub fn listeners(
+    conn: &mut DbConn,
+    event: &str,
+    cooperatives: &[i64],
+    occurred_at: NaiveDateTime,
+) -> QueryResult<Vec<SubscriptionRow>> {
     webhook_subscriptions::table
         .filter(webhook_subscriptions::status.eq(WebhookStatus::Active.as_str()))
+        .filter(webhook_subscriptions::created_at.le(occurred_at))
         .filter(webhook_subscriptions::events.like(format!("%{event}%")))
         .filter(
             webhook_subscriptions::cooperative_id

@@ -134,3 +134,20 @@ async fn a_rotated_key_keeps_working_through_its_grace(app: TestApp) {
     }
 }
 on_both_backends!(a_rotated_key_keeps_working_through_its_grace);
+
+async fn made_up_keys_are_no_way_around_the_rate_limit(app: TestApp) {
+    // The anonymous limit (5 at once here) pays for looking up keys nobody knows.
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        statuses.push(post(&app, Some(&format!("pk_made-up-{i}")), None, LISTING).await.0);
+    }
+    assert!(statuses.iter().take(5).all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses.iter().skip(6).all(|s| *s == 429), "{statuses:?}");
+}
+on_both_backends!(
+    made_up_keys_are_no_way_around_the_rate_limit,
+    crate::helpers::Options::with(|c| {
+        c.rate_limit_per_minute = 60;
+        c.rate_limit_burst = 5;
+    })
+);
