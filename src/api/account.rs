@@ -58,15 +58,11 @@ impl Account {
     }
     /// The saved delivery addresses, the default first (only on `me`; empty otherwise).
     async fn addresses(&self, ctx: &Context<'_>) -> Result<Vec<SavedAddress>> {
-        let (viewer, id) = (ctx.viewer().cloned(), self.0.id);
-        let rows = ctx.db().run(move |conn| address_book::list(conn, viewer.as_ref(), id)).await?;
-        Ok(rows.into_iter().map(SavedAddress).collect())
+        orders::graphql::own_addresses(ctx, self.0.id).await
     }
     /// The address checkout starts from (only on `me`).
     async fn default_address(&self, ctx: &Context<'_>) -> Result<Option<SavedAddress>> {
-        let (viewer, id) = (ctx.viewer().cloned(), self.0.id);
-        let rows = ctx.db().run(move |conn| address_book::list(conn, viewer.as_ref(), id)).await?;
-        Ok(rows.into_iter().find(|a| a.is_default).map(SavedAddress))
+        Ok(orders::graphql::own_addresses(ctx, self.0.id).await?.into_iter().find(|a| a.0.is_default))
     }
     /// The account's orders, newest first (only on `me`).
     async fn orders(

@@ -135,9 +135,8 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         "WebhookDelivery" => webhooks::delivery_by_id(ctx, raw).await?.map(Node::WebhookDelivery),
         "StorefrontApp" => {
             let viewer = ctx.viewer().cloned();
-            let rows =
-                ctx.db().run(move |conn| crate::auth::apps::list(conn, viewer.as_ref())).await.unwrap_or_default();
-            rows.into_iter().find(|a| a.id == raw).map(|a| Node::StorefrontApp(super::storefronts::StorefrontApp(a)))
+            let row = ctx.db().run(move |conn| crate::auth::apps::visible(conn, viewer.as_ref(), raw)).await?;
+            row.map(|a| Node::StorefrontApp(super::storefronts::StorefrontApp(a)))
         }
         "SavedAddress" => {
             let viewer = ctx.viewer().cloned();

@@ -226,6 +226,14 @@ pub fn revoke(conn: &mut DbConn, viewer: Option<&Viewer>, id: &ID) -> Result<App
     })
 }
 
+/// An app by id, for administrators (`node`).
+pub fn visible(conn: &mut DbConn, viewer: Option<&Viewer>, id: i64) -> Result<Option<AppRow>, AppError> {
+    if !viewer.is_some_and(|v| v.is_admin()) {
+        return Ok(None);
+    }
+    Ok(store::find_app(conn, id)?)
+}
+
 pub fn list(conn: &mut DbConn, viewer: Option<&Viewer>) -> Result<Vec<AppRow>, AppError> {
     require_admin(viewer)?;
     Ok(store::apps(conn)?)

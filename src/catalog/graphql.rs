@@ -7,7 +7,7 @@ use super::model::*;
 use super::service;
 use crate::kernel::error::{AppError, ErrorCode};
 use crate::kernel::graphql::context::CtxExt;
-use crate::kernel::graphql::relay::{Conn, Key, connection_from_vec};
+use crate::kernel::graphql::relay::{Conn, Key, PageArgs, connection_from_vec};
 use crate::kernel::graphql::{Date, DateTime, ids, loader_error, or_unchanged, page_cost, run_mutation};
 use crate::kernel::i18n::{Locale, LocalizedText, Translation};
 use crate::kernel::money::{CurrencyCode, Money};
@@ -96,24 +96,33 @@ impl Cooperative {
         let filter =
             ProductFilterInput { cooperative: Some(ids::encode("Cooperative", self.0.id)), ..Default::default() };
         let insider = ctx.viewer().is_some_and(|v| v.can_manage(self.0.id));
-        let locale = ctx.locale(None);
-        let want_total = ctx.wants_total();
-        let page = ctx
-            .db()
-            .run(move |conn| {
-                let mut query = service::product_query(
-                    conn,
-                    &filter,
-                    sort_key.unwrap_or(ProductSortKey::Relevance),
-                    reverse.unwrap_or(false),
-                    locale,
-                )?;
-                query.public_only = !insider;
-                service::list_products(conn, &query, args, want_total)
-            })
-            .await?;
-        Ok(page.into_connection(Product))
+        product_listing(ctx, filter, sort_key, reverse, insider, args).await
     }
+}
+
+/// A product listing as every `products` field answers it: the filter resolved, one page in
+/// the sort asked for, and the count when the query selects it. `insider` also shows drafts
+/// (a cooperative's own page for its managers and staff).
+async fn product_listing(
+    ctx: &Context<'_>,
+    filter: ProductFilterInput,
+    sort_key: Option<ProductSortKey>,
+    reverse: Option<bool>,
+    insider: bool,
+    args: PageArgs,
+) -> Result<Conn<Product>> {
+    let locale = ctx.locale(None);
+    let want_total = ctx.wants_total();
+    let page = ctx
+        .db()
+        .run(move |conn| {
+            let sort = sort_key.unwrap_or(ProductSortKey::Relevance);
+            let mut query = service::product_query(conn, &filter, sort, reverse.unwrap_or(false), locale)?;
+            query.public_only = !insider;
+            service::list_products(conn, &query, args, want_total)
+        })
+        .await?;
+    Ok(page.into_connection(Product))
 }
 
 /// The key of an item of a list ordered by position, then id (variants, media, categories).
@@ -162,22 +171,7 @@ impl Category {
     ) -> Result<Conn<Product>> {
         let args = ctx.page_args(after, before, first, last)?;
         let filter = ProductFilterInput { category: Some(ids::encode("Category", self.0.id)), ..Default::default() };
-        let locale = ctx.locale(None);
-        let want_total = ctx.wants_total();
-        let page = ctx
-            .db()
-            .run(move |conn| {
-                let query = service::product_query(
-                    conn,
-                    &filter,
-                    sort_key.unwrap_or(ProductSortKey::Relevance),
-                    reverse.unwrap_or(false),
-                    locale,
-                )?;
-                service::list_products(conn, &query, args, want_total)
-            })
-            .await?;
-        Ok(page.into_connection(Product))
+        product_listing(ctx, filter, sort_key, reverse, false, args).await
     }
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
         let rows = ctx.loader::<CatalogLoader>().load_one(ChildrenOf(self.0.id)).await.map_err(loader_error)?;
@@ -506,23 +500,7 @@ impl CatalogQuery {
         #[graphql(default_with = "Some(false)")] reverse: Option<bool>,
     ) -> Result<Conn<Product>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let filter = filter.unwrap_or_default();
-        let locale = ctx.locale(None);
-        let want_total = ctx.wants_total();
-        let page = ctx
-            .db()
-            .run(move |conn| {
-                let query = service::product_query(
-                    conn,
-                    &filter,
-                    sort_key.unwrap_or(ProductSortKey::Relevance),
-                    reverse.unwrap_or(false),
-                    locale,
-                )?;
-                service::list_products(conn, &query, args, want_total)
-            })
-            .await?;
-        Ok(page.into_connection(Product))
+        product_listing(ctx, filter.unwrap_or_default(), sort_key, reverse, false, args).await
     }
 
     /// One product by id or slug; drafts only for their cooperative's managers and staff.

@@ -152,14 +152,6 @@ pub fn set_default(conn: &mut DbConn, viewer: Option<&Viewer>, id: &ID) -> Resul
     })
 }
 
-/// The caller's saved addresses, the default first (none for a guest).
-pub fn list(conn: &mut DbConn, viewer: Option<&Viewer>, account_id: i64) -> Result<Vec<SavedAddressRow>, AppError> {
-    match viewer {
-        Some(v) if v.account_id == account_id => Ok(store::saved_addresses_of(conn, account_id)?),
-        _ => Ok(Vec::new()),
-    }
-}
-
 /// A saved address by id, for its owner only (the `node` lookup).
 pub fn visible(conn: &mut DbConn, viewer: Option<&Viewer>, id: i64) -> Result<Option<SavedAddressRow>, AppError> {
     let Some(viewer) = viewer else { return Ok(None) };

@@ -195,6 +195,16 @@ async fn address(ctx: &Context<'_>, o: &OrderRow) -> Result<ShippingAddress> {
     })
 }
 
+/// An account's saved addresses, the default first: for the account itself only (empty for
+/// anyone else), read once per request however many fields ask.
+pub async fn own_addresses(ctx: &Context<'_>, account_id: i64) -> Result<Vec<SavedAddress>> {
+    if ctx.viewer().map(|v| v.account_id) != Some(account_id) {
+        return Ok(Vec::new());
+    }
+    let rows = orders_loader(ctx).load_one(AddressesOf(account_id)).await.map_err(loader_error)?;
+    Ok(rows.unwrap_or_default().into_iter().map(SavedAddress).collect())
+}
+
 /// One of a buyer's saved addresses (only its owner sees it).
 pub struct SavedAddress(pub SavedAddressRow);
 

@@ -19,6 +19,7 @@ crate::keyed_loader!(OrdersLoader, FulfilmentsOf => Vec<FulfilmentRow>, store::f
 crate::keyed_loader!(OrdersLoader, LinesOfOrder => Vec<OrderLineRow>, store::lines_of_orders);
 crate::keyed_loader!(OrdersLoader, LinesOfFulfilment => Vec<OrderLineRow>, store::lines_of_fulfilments);
 crate::keyed_loader!(OrdersLoader, EventsOf => Vec<OrderEventRow>, store::events_of_orders);
+crate::keyed_loader!(OrdersLoader, AddressesOf => Vec<SavedAddressRow>, store::saved_addresses_of_accounts);
 
 /// Whether a buyer's account has a verified email, by account id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -521,6 +521,19 @@ pub fn saved_addresses_of(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec
         .load(conn)
 }
 
+/// Several accounts' saved addresses, each account's the default first, then the newest.
+pub fn saved_addresses_of_accounts(
+    conn: &mut DbConn,
+    account_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<SavedAddressRow>>> {
+    let rows: Vec<SavedAddressRow> = saved_addresses::table
+        .filter(saved_addresses::account_id.eq_any(account_ids))
+        .order((saved_addresses::is_default.desc(), saved_addresses::id.desc()))
+        .select(SavedAddressRow::as_select())
+        .load(conn)?;
+    Ok(group_by(rows, |r| r.account_id))
+}
+
 pub fn saved_address(conn: &mut DbConn, id: i64) -> QueryResult<Option<SavedAddressRow>> {
     saved_addresses::table.find(id).select(SavedAddressRow::as_select()).first(conn).optional()
 }
