@@ -76,6 +76,7 @@ pub enum Node {
     Control(Control),
     ControlFinding(ControlFinding),
     SavedAddress(SavedAddress),
+    Promotion(crate::orders::graphql::Promotion),
     ProductReview(ProductReview),
     WebhookSubscription(WebhookSubscription),
     WebhookDelivery(WebhookDelivery),
@@ -130,6 +131,7 @@ async fn load_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
         "ScoringRun" => scoring::run_by_id(ctx, raw).await?.map(Node::ScoringRun),
         "Control" => scoring::control_by_id(ctx, raw).await?.map(Node::Control),
         "ControlFinding" => scoring::finding_by_id(ctx, raw).await?.map(Node::ControlFinding),
+        "Promotion" => crate::orders::graphql::promotion_by_id(ctx, raw).await?.map(Node::Promotion),
         "ProductReview" => review_by_id(ctx, raw).await?.map(Node::ProductReview),
         "WebhookSubscription" => webhooks::subscription_by_id(ctx, raw).await?.map(Node::WebhookSubscription),
         "WebhookDelivery" => webhooks::delivery_by_id(ctx, raw).await?.map(Node::WebhookDelivery),
@@ -180,7 +182,7 @@ async fn load_private_node(ctx: &Context<'_>, type_name: &str, raw: i64) -> Resu
             let settings = settings(ctx).clone();
             db.run(move |c| orders::visible_cart_line(c, viewer.as_ref(), raw, &settings))
                 .await?
-                .map(|l| Node::CartLine(CartLine(l)))
+                .map(|(l, discount)| Node::CartLine(CartLine(l, discount)))
         }
         "OrderLine" => db
             .run(move |c| orders::visible_order_line(c, viewer.as_ref(), raw))

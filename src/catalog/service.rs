@@ -988,6 +988,17 @@ pub fn insert_product_bundles(conn: &mut DbConn, bundles: Vec<ProductBundle>) ->
     Ok(ids)
 }
 
+/// The materialised path of each category (`/3/17/`): a category is under another when its
+/// path starts with the other's.
+pub fn category_paths(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, String>, AppError> {
+    Ok(store::categories_by_ids(conn, ids)?.into_iter().map(|(id, c)| (id, c.path)).collect())
+}
+
+/// Each product's cooperative, for the products that exist.
+pub fn product_owners(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, i64>, AppError> {
+    Ok(store::products_by_ids(conn, ids)?.into_iter().map(|(id, p)| (id, p.cooperative_id)).collect())
+}
+
 /// The id of the category with this slug, if any.
 pub fn category_id_by_slug(conn: &mut DbConn, slug: &str) -> Result<Option<i64>, AppError> {
     Ok(store::category_by_slug(conn, slug)?.map(|c| c.id))

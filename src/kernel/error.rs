@@ -123,6 +123,15 @@ pub enum ErrorCode {
     /// Orders: the order is not paid, so it cannot move on or be refunded.
     OrderNotPaid,
 
+    /// Promotions: no promotion has this discount code.
+    DiscountCodeNotFound,
+    /// Promotions: the code has not started, has ended, or was turned off.
+    DiscountExpired,
+    /// Promotions: nothing in the cart is covered by the code, or too little of it.
+    DiscountNotApplicable,
+    /// Promotions: the code was used as often as it may be, in all or by this buyer.
+    DiscountLimitReached,
+
     /// Academy: no course with this id or code that the caller may see.
     CourseNotFound,
     /// Academy: no learning path with this id that the caller may see.

@@ -37,6 +37,8 @@ pub struct Cart(pub CartView);
 pub struct CooperativeCost {
     pub cooperative: Cooperative,
     pub subtotal: Money,
+    /// Promotions' discounts on this cooperative's goods.
+    pub discount: Money,
     pub shipping: Money,
 }
 
@@ -49,9 +51,14 @@ impl CartCostObject {
     async fn subtotal(&self) -> Money {
         Money::mad(self.cost.subtotal_minor)
     }
+    /// Taken off by promotions (see `Cart.discounts`).
+    async fn discount(&self) -> Money {
+        Money::mad(self.cost.discount_minor)
+    }
     async fn shipping(&self) -> Money {
         Money::mad(self.cost.shipping_minor)
     }
+    /// subtotal − discount + shipping: what checkout charges.
     async fn total(&self) -> Money {
         Money::mad(self.cost.total_minor)
     }
@@ -70,6 +77,7 @@ impl CartCostObject {
             out.push(CooperativeCost {
                 cooperative: Cooperative(row),
                 subtotal: Money::mad(part.subtotal_minor),
+                discount: Money::mad(part.discount_minor),
                 shipping: Money::mad(part.shipping_minor),
             });
         }
@@ -84,7 +92,8 @@ pub struct CartWarningObject {
     pub message: String,
 }
 
-pub struct CartLine(pub service::PricedLine);
+/// A cart line and its share of the cart's discounts.
+pub struct CartLine(pub service::PricedLine, pub i64);
 
 #[Object]
 impl CartLine {
@@ -108,6 +117,29 @@ impl CartLine {
     async fn total(&self) -> Money {
         Money::mad(self.0.total_minor)
     }
+    /// The line's share of the cart's discounts.
+    async fn discount(&self) -> Money {
+        Money::mad(self.1)
+    }
+}
+
+/// A promotion applied to a cart or an order.
+#[derive(SimpleObject)]
+pub struct AppliedDiscount {
+    pub title: String,
+    /// Null for an automatic promotion.
+    pub code: Option<String>,
+    pub amount: Money,
+}
+
+/// A code entered on a cart and whether it applies now.
+#[derive(SimpleObject)]
+pub struct CartDiscountCode {
+    pub code: String,
+    pub applicable: bool,
+    /// Why it does not apply (null when it does).
+    pub rejection: Option<DiscountRejection>,
+    pub message: Option<String>,
 }
 
 #[Object]
@@ -126,7 +158,14 @@ impl Cart {
         last: Option<i32>,
     ) -> Result<Conn<CartLine>> {
         let args = ctx.page_args(after, before, first, last)?;
-        let lines = self.0.lines.iter().cloned().map(CartLine).collect();
+        let shares = &self.0.discounts.per_line;
+        let lines = self
+            .0
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| CartLine(l.clone(), shares.get(i).copied().unwrap_or(0)))
+            .collect();
         Ok(connection_from_vec(args, lines, |l| Key::id(l.0.line.id))?)
     }
     async fn total_quantity(&self) -> i64 {
@@ -158,6 +197,36 @@ impl Cart {
                 code: w.code,
                 line_id: ids::encode("CartLine", w.line_id),
                 message: ctx.translate(&w.message),
+            })
+            .collect()
+    }
+    /// The promotions taking money off this cart: automatic ones first, then codes.
+    async fn discounts(&self) -> Vec<AppliedDiscount> {
+        self.0
+            .discounts
+            .applied
+            .iter()
+            .map(|a| AppliedDiscount {
+                title: a.promotion.title.clone(),
+                code: a.promotion.code.clone(),
+                amount: Money::mad(a.amount_minor),
+            })
+            .collect()
+    }
+    /// The codes entered, in order, each with whether it applies (a code stops applying when
+    /// it ends or the cart changes; checkout then refuses until it is removed).
+    async fn discount_codes(&self, ctx: &Context<'_>) -> Vec<CartDiscountCode> {
+        self.0
+            .discounts
+            .codes
+            .iter()
+            .map(|c| CartDiscountCode {
+                code: c.code.clone(),
+                applicable: c.rejection.is_none(),
+                rejection: c.rejection,
+                message: c.rejection.map(|r| {
+                    ctx.translate(&crate::orders::promotions::rejection_error(r, Vec::new(), &c.code).message)
+                }),
             })
             .collect()
     }
@@ -275,6 +344,10 @@ impl OrderLine {
     async fn total(&self) -> Money {
         Money::mad(self.0.line_total_minor)
     }
+    /// The line's share of the order's discounts.
+    async fn discount(&self) -> Money {
+        Money::mad(self.0.discount_minor)
+    }
     /// The variant ordered, as it is now, while its product is one the viewer may see (null
     /// once it is archived): order history links back to the product page.
     async fn variant(&self, ctx: &Context<'_>) -> Result<Option<Variant>> {
@@ -345,11 +418,24 @@ impl Order {
     async fn subtotal(&self) -> Money {
         Money::mad(self.0.subtotal_minor)
     }
+    /// Taken off the goods by promotions.
+    async fn discount(&self) -> Money {
+        Money::mad(self.0.discount_minor)
+    }
     async fn shipping(&self) -> Money {
         Money::mad(self.0.shipping_minor)
     }
     async fn total(&self) -> Money {
         Money::mad(self.0.total_minor)
+    }
+    /// The promotions the order used.
+    async fn discounts(&self, ctx: &Context<'_>) -> Result<Vec<AppliedDiscount>> {
+        let id = self.0.id;
+        let used = ctx.db().run(move |conn| crate::orders::promotions::order_discounts(conn, id)).await?;
+        Ok(used
+            .into_iter()
+            .map(|(p, amount)| AppliedDiscount { title: p.title, code: p.code, amount: Money::mad(amount) })
+            .collect())
     }
     async fn refunded(&self) -> Money {
         Money::mad(self.0.refunded_minor)
@@ -445,7 +531,17 @@ impl Fulfilment {
     async fn commission(&self) -> Money {
         Money::mad(self.0.commission_minor)
     }
-    /// What the cooperative earns: goods and shipping, less the commission.
+    /// Promotions' discounts on this part's goods: the buyer paid subtotal − discount + shipping.
+    async fn discount(&self) -> Money {
+        Money::mad(self.0.discount_minor)
+    }
+    /// The share of `discount` the marketplace funds: credited to the cooperative, and kept
+    /// out of the commission base's reduction.
+    async fn marketplace_discount(&self) -> Money {
+        Money::mad(self.0.marketplace_discount_minor)
+    }
+    /// What the cooperative earns: what the buyer paid for this part, plus the marketplace's
+    /// share of the discounts, less the commission.
     async fn net(&self) -> Money {
         Money::mad(self.0.net_minor)
     }
@@ -552,6 +648,85 @@ pub async fn account_orders(
     Ok(page.into_connection(Order))
 }
 
+// ---- promotions ----
+
+/// A discount code or an automatic promotion (administrators see all, managers their
+/// cooperative's).
+pub struct Promotion(pub PromotionRow);
+
+#[Object]
+impl Promotion {
+    pub async fn id(&self) -> ID {
+        ids::encode("Promotion", self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// What buyers type; null for an automatic promotion.
+    async fn code(&self) -> Option<&str> {
+        self.0.code.as_deref()
+    }
+    async fn kind(&self) -> DiscountKind {
+        self.0.kind()
+    }
+    /// The percentage ("15.00") or the amount in dirhams ("50.00").
+    async fn value(&self) -> crate::kernel::money::Decimal {
+        crate::kernel::money::Decimal(crate::kernel::money::format_minor(self.0.value, 2))
+    }
+    async fn scope(&self) -> DiscountScope {
+        self.0.scope()
+    }
+    /// The only cooperative whose goods it covers (null: every cooperative's).
+    async fn cooperative(&self, ctx: &Context<'_>) -> Result<Option<Cooperative>> {
+        let Some(id) = self.0.cooperative_id else { return Ok(None) };
+        Ok(ctx.loader::<RegistryLoader>().load_one(CooperativeKey(id)).await.map_err(loader_error)?.map(Cooperative))
+    }
+    async fn category_id(&self) -> Option<ID> {
+        self.0.category_id.map(|id| ids::encode("Category", id))
+    }
+    async fn product_ids(&self, ctx: &Context<'_>) -> Result<Vec<ID>> {
+        let id = self.0.id;
+        let listed = ctx.db().run(move |conn| crate::orders::promotions::product_ids(conn, id)).await?;
+        Ok(listed.into_iter().map(|p| ids::encode("Product", p)).collect())
+    }
+    async fn minimum_subtotal(&self) -> Option<Money> {
+        self.0.min_subtotal_minor.map(Money::mad)
+    }
+    async fn starts_at(&self) -> DateTime {
+        DateTime(self.0.starts_at)
+    }
+    async fn ends_at(&self) -> Option<DateTime> {
+        self.0.ends_at.map(DateTime)
+    }
+    async fn usage_limit(&self) -> Option<i64> {
+        self.0.usage_limit
+    }
+    async fn per_customer_limit(&self) -> Option<i64> {
+        self.0.per_customer_limit
+    }
+    /// Orders that used it (a cancelled order gives its use back).
+    async fn used_count(&self) -> i64 {
+        self.0.used_count
+    }
+    async fn funded_by(&self) -> DiscountFunding {
+        self.0.funded_by()
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+}
+
+pub async fn promotion_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<Promotion>> {
+    let viewer = ctx.viewer().cloned();
+    let row = ctx.db().run(move |conn| crate::orders::promotions::visible_promotion(conn, viewer.as_ref(), id)).await?;
+    Ok(row.map(Promotion))
+}
+
+crate::mutation_payload!(PromotionPayload, promotion: Promotion);
+
 #[derive(Default)]
 pub struct OrdersQuery;
 
@@ -631,6 +806,34 @@ impl OrdersQuery {
             .run(move |conn| service::list_fulfilments(conn, viewer.as_ref(), wanted, status, args, want_total))
             .await?;
         Ok(page.into_connection(Fulfilment))
+    }
+
+    /// Administrators: every promotion (or one cooperative's); managers: their cooperative's.
+    /// Newest first.
+    async fn promotions(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        cooperative_id: Option<ID>,
+    ) -> Result<Conn<Promotion>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
+        let page = ctx
+            .db()
+            .run(move |conn| {
+                crate::orders::promotions::list_promotions(
+                    conn,
+                    viewer.as_ref(),
+                    cooperative_id.as_ref(),
+                    args,
+                    want_total,
+                )
+            })
+            .await?;
+        Ok(page.into_connection(Promotion))
     }
 
     /// A cooperative's sales, commission and what it is owed: its managers and staff.
@@ -727,6 +930,35 @@ impl OrdersMutation {
         let cart = input.cart_id.clone();
         let result = run_mutation(ctx, move |conn, v| service::update_lines(conn, v, input, &s)).await?;
         cart_payload(ctx, result, Some(cart)).await
+    }
+
+    /// Replaces the cart's discount codes. A code that would not apply (unknown, not valid
+    /// now, nothing covered, used up) is refused with its reason, and nothing changes.
+    async fn cart_discount_codes_update(
+        &self,
+        ctx: &Context<'_>,
+        input: CartDiscountCodesUpdateInput,
+    ) -> Result<CartPayload> {
+        let s = settings(ctx).clone();
+        let cart = input.cart_id.clone();
+        let result =
+            run_mutation(ctx, move |conn, v| crate::orders::promotions::update_cart_codes(conn, v, input, &s)).await?;
+        cart_payload(ctx, result, Some(cart)).await
+    }
+
+    /// Administrators create promotions funded by the marketplace or by a cooperative;
+    /// managers create their own cooperative's, which it funds.
+    async fn promotion_create(&self, ctx: &Context<'_>, input: PromotionCreateInput) -> Result<PromotionPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, v| crate::orders::promotions::create_promotion(conn, v, input)).await?;
+        Ok(PromotionPayload { promotion: row.map(Promotion), user_errors })
+    }
+
+    /// Renames a promotion, turns it off or on, or changes its end and limits.
+    async fn promotion_update(&self, ctx: &Context<'_>, input: PromotionUpdateInput) -> Result<PromotionPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, v| crate::orders::promotions::update_promotion(conn, v, input)).await?;
+        Ok(PromotionPayload { promotion: row.map(Promotion), user_errors })
     }
 
     async fn cart_lines_remove(&self, ctx: &Context<'_>, input: CartLinesRemoveInput) -> Result<CartPayload> {

@@ -5,5 +5,6 @@ pub mod address_book;
 pub mod graphql;
 pub mod loaders;
 pub mod model;
+pub mod promotions;
 pub mod service;
 mod store;

@@ -3,9 +3,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::kernel::db::schema::{
-    cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, refunds, saved_addresses,
-    shipping_rates,
+    cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, promotion_redemptions,
+    promotions, refunds, saved_addresses, shipping_rates,
 };
+use crate::kernel::graphql::DateTime;
 use crate::kernel::i18n::Locale;
 use crate::kernel::money::Decimal;
 use crate::payments::PaymentMethod;
@@ -109,6 +110,9 @@ pub enum LedgerKind {
     Cancellation,
     /// Money paid out to the cooperative (−).
     Payout,
+    /// The marketplace's share of a promotion, paid to the cooperative (+); taken back when
+    /// the sale is cancelled or refunded (−).
+    MarketplaceDiscount,
 }
 crate::text_enum!(LedgerKind {
     Sale = "SALE",
@@ -118,6 +122,7 @@ crate::text_enum!(LedgerKind {
     CommissionReversal = "COMMISSION_REVERSAL",
     Cancellation = "CANCELLATION",
     Payout = "PAYOUT",
+    MarketplaceDiscount = "MARKETPLACE_DISCOUNT",
 });
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -184,6 +189,8 @@ pub struct OrderRow {
     pub updated_at: NaiveDateTime,
     /// The secret `orderLookup` needs with the number and email (in the confirmation email).
     pub lookup_key: String,
+    /// Taken off the goods by promotions: total = subtotal − discount + shipping.
+    pub discount_minor: i64,
 }
 
 impl OrderRow {
@@ -216,14 +223,19 @@ pub struct FulfilmentRow {
     pub tracking_number: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Taken off this part's goods by promotions.
+    pub discount_minor: i64,
+    /// The share of `discount_minor` the marketplace pays (credited to the cooperative).
+    pub marketplace_discount_minor: i64,
 }
 
 impl FulfilmentRow {
     pub fn status(&self) -> FulfilmentStatus {
         FulfilmentStatus::parse(&self.status).unwrap_or(FulfilmentStatus::Pending)
     }
+    /// What the buyer pays for this part: its goods less their discounts, and its shipping.
     pub fn gross_minor(&self) -> i64 {
-        self.subtotal_minor + self.shipping_minor
+        self.subtotal_minor - self.discount_minor + self.shipping_minor
     }
 }
 
@@ -242,6 +254,8 @@ pub struct NewFulfilment {
     pub cash_collected: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub discount_minor: i64,
+    pub marketplace_discount_minor: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -258,6 +272,8 @@ pub struct OrderLineRow {
     pub unit_price_minor: i64,
     pub quantity: i64,
     pub line_total_minor: i64,
+    /// The line's share of the order's discounts.
+    pub discount_minor: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -273,6 +289,8 @@ pub struct NewOrderLine {
     pub unit_price_minor: i64,
     pub quantity: i64,
     pub line_total_minor: i64,
+    /// The line's share of the order's discounts.
+    pub discount_minor: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -502,4 +520,201 @@ pub struct SavedAddressUpdateInput {
     /// The address's new fields (they replace the old ones).
     #[graphql(flatten)]
     pub fields: SavedAddressInput,
+}
+
+// ---- promotions ----
+
+/// How a promotion takes money off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum DiscountKind {
+    /// A share of the goods it covers (`value` "15" is 15 %).
+    Percentage,
+    /// An amount in dirhams off the goods it covers, at most their price.
+    FixedAmount,
+}
+crate::text_enum!(DiscountKind { Percentage = "PERCENTAGE", FixedAmount = "FIXED_AMOUNT" });
+
+/// Which goods of a cart a promotion covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum DiscountScope {
+    /// Every line (of its cooperative's goods, when it has one).
+    Cart,
+    /// One cooperative's goods.
+    Cooperative,
+    /// A category's goods and its descendants'.
+    Category,
+    /// The products listed.
+    Products,
+}
+crate::text_enum!(DiscountScope {
+    Cart = "CART",
+    Cooperative = "COOPERATIVE",
+    Category = "CATEGORY",
+    Products = "PRODUCTS",
+});
+
+/// Who pays for a discount: it changes the cooperative's ledger and the commission base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum DiscountFunding {
+    /// The marketplace: the cooperative is credited the discount and pays commission on the
+    /// full price, as if there were none.
+    Marketplace,
+    /// The cooperative: it sells for less, and pays commission on what the buyer paid.
+    Cooperative,
+}
+crate::text_enum!(DiscountFunding { Marketplace = "MARKETPLACE", Cooperative = "COOPERATIVE" });
+
+/// Why a discount code does not apply to a cart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum DiscountRejection {
+    /// No promotion has this code.
+    NotFound,
+    /// It has not started, it ended, or it was turned off.
+    Expired,
+    /// Nothing in the cart is covered, or the covered goods are below its minimum.
+    NotApplicable,
+    /// It was used as often as it may be, in all or by this buyer.
+    LimitReached,
+}
+crate::text_enum!(DiscountRejection {
+    NotFound = "NOT_FOUND",
+    Expired = "EXPIRED",
+    NotApplicable = "NOT_APPLICABLE",
+    LimitReached = "LIMIT_REACHED",
+});
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = promotions)]
+pub struct PromotionRow {
+    pub id: i64,
+    /// Upper-case; none for an automatic promotion.
+    pub code: Option<String>,
+    pub title: String,
+    pub kind: String,
+    /// Basis points (PERCENTAGE) or minor units (FIXED_AMOUNT).
+    pub value: i64,
+    pub scope: String,
+    pub cooperative_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub min_subtotal_minor: Option<i64>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: Option<NaiveDateTime>,
+    pub usage_limit: Option<i64>,
+    pub per_customer_limit: Option<i64>,
+    pub used_count: i64,
+    pub funded_by: String,
+    pub active: bool,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PromotionRow {
+    pub fn kind(&self) -> DiscountKind {
+        DiscountKind::parse(&self.kind).unwrap_or(DiscountKind::FixedAmount)
+    }
+    pub fn scope(&self) -> DiscountScope {
+        DiscountScope::parse(&self.scope).unwrap_or(DiscountScope::Products)
+    }
+    pub fn funded_by(&self) -> DiscountFunding {
+        DiscountFunding::parse(&self.funded_by).unwrap_or(DiscountFunding::Marketplace)
+    }
+    /// Live at `at`: turned on, started and not ended.
+    pub fn is_live(&self, at: NaiveDateTime) -> bool {
+        self.active && self.starts_at <= at && self.ends_at.is_none_or(|end| at < end)
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = promotions)]
+pub struct NewPromotion {
+    pub code: Option<String>,
+    pub title: String,
+    pub kind: String,
+    pub value: i64,
+    pub scope: String,
+    pub cooperative_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub min_subtotal_minor: Option<i64>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: Option<NaiveDateTime>,
+    pub usage_limit: Option<i64>,
+    pub per_customer_limit: Option<i64>,
+    pub funded_by: String,
+    pub active: bool,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A promotion's changeable fields, written whole.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = promotions, treat_none_as_null = true)]
+pub struct PromotionChange {
+    pub title: String,
+    pub ends_at: Option<NaiveDateTime>,
+    pub usage_limit: Option<i64>,
+    pub per_customer_limit: Option<i64>,
+    pub active: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = promotion_redemptions)]
+pub struct RedemptionRow {
+    pub id: i64,
+    pub promotion_id: i64,
+    pub order_id: i64,
+    pub customer_key: String,
+    pub amount_minor: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(InputObject)]
+pub struct PromotionCreateInput {
+    /// Shown to buyers in the cart and on the order (1 to 100 characters).
+    pub title: String,
+    /// What buyers type (3 to 32 of A-Z, 0-9, '-', '_'; case does not matter). Leave it out
+    /// for an automatic promotion, which applies to every cart it covers.
+    pub code: Option<String>,
+    pub kind: DiscountKind,
+    /// A percentage ("15", "12.5") or an amount in dirhams ("50.00").
+    pub value: Decimal,
+    pub scope: DiscountScope,
+    /// The one cooperative whose goods it covers: required for COOPERATIVE scope and when the
+    /// cooperative funds it; managers may only give their own (the default for them).
+    pub cooperative_id: Option<ID>,
+    /// For CATEGORY scope.
+    pub category_id: Option<ID>,
+    /// For PRODUCTS scope: 1 to 100 products.
+    pub product_ids: Option<Vec<ID>>,
+    /// The covered goods must come to at least this much (dirhams).
+    pub minimum_subtotal: Option<Decimal>,
+    /// Default: now.
+    pub starts_at: Option<DateTime>,
+    pub ends_at: Option<DateTime>,
+    /// Orders that may use it, in all.
+    pub usage_limit: Option<i64>,
+    /// Orders each buyer may use it on (an account, or a guest's email).
+    pub per_customer_limit: Option<i64>,
+    /// Default: MARKETPLACE for administrators; managers' promotions are always COOPERATIVE.
+    pub funded_by: Option<DiscountFunding>,
+}
+
+#[derive(InputObject)]
+pub struct PromotionUpdateInput {
+    pub promotion_id: ID,
+    pub title: Option<String>,
+    /// Turn it off (codes in carts stop applying) or on again.
+    pub active: Option<bool>,
+    pub ends_at: async_graphql::MaybeUndefined<DateTime>,
+    pub usage_limit: async_graphql::MaybeUndefined<i64>,
+    pub per_customer_limit: async_graphql::MaybeUndefined<i64>,
+}
+
+#[derive(InputObject)]
+pub struct CartDiscountCodesUpdateInput {
+    pub cart_id: ID,
+    /// Every code the cart should hold (an empty list removes them all); at most 5.
+    pub discount_codes: Vec<String>,
 }

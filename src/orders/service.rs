@@ -7,7 +7,9 @@ use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::model as promotions_model;
 use super::model::*;
+use super::promotions;
 use super::store;
 use crate::catalog::service::{self as catalog, Sellable};
 use crate::kernel::db::{Db, DbConn, now, write_tx};
@@ -65,13 +67,20 @@ pub fn visible_cart_line(
     viewer: Option<&Viewer>,
     line_id: i64,
     settings: &CommerceSettings,
-) -> Result<Option<PricedLine>, AppError> {
+) -> Result<Option<(PricedLine, i64)>, AppError> {
     let Some(viewer) = viewer else { return Ok(None) };
     let Some(line) = store::find_cart_line(conn, line_id)? else { return Ok(None) };
     let Some(cart) = store::find_cart(conn, line.cart_id)?.filter(|c| c.account_id == Some(viewer.account_id)) else {
         return Ok(None);
     };
-    Ok(cart_view(conn, cart, settings)?.lines.into_iter().find(|l| l.line.id == line_id))
+    let view = cart_view(conn, cart, settings)?;
+    let shares = view.discounts.per_line;
+    Ok(view
+        .lines
+        .into_iter()
+        .enumerate()
+        .find(|(_, l)| l.line.id == line_id)
+        .map(|(i, l)| (l, shares.get(i).copied().unwrap_or(0))))
 }
 
 pub fn load_cart(conn: &mut DbConn, viewer: Option<&Viewer>, id: &str, field: &[&str]) -> Result<CartRow, AppError> {
@@ -85,7 +94,7 @@ pub fn load_cart(conn: &mut DbConn, viewer: Option<&Viewer>, id: &str, field: &[
     }
 }
 
-fn open_cart(conn: &mut DbConn, viewer: Option<&Viewer>, token: &ID) -> Result<CartRow, AppError> {
+pub(super) fn open_cart(conn: &mut DbConn, viewer: Option<&Viewer>, token: &ID) -> Result<CartRow, AppError> {
     let cart = load_cart(conn, viewer, token, &["input", "cartId"])?;
     if cart.completed_at.is_some() {
         return Err(AppError::user(
@@ -326,6 +335,9 @@ pub struct PricedLine {
 pub struct CooperativePart {
     pub cooperative_id: i64,
     pub subtotal_minor: i64,
+    /// Promotions' discounts on this cooperative's goods, and the marketplace-funded part.
+    pub discount_minor: i64,
+    pub marketplace_discount_minor: i64,
     pub shipping_minor: i64,
 }
 
@@ -333,6 +345,7 @@ pub struct CooperativePart {
 pub struct CartCost {
     pub parts: Vec<CooperativePart>,
     pub subtotal_minor: i64,
+    pub discount_minor: i64,
     pub shipping_minor: i64,
     pub total_minor: i64,
 }
@@ -345,27 +358,50 @@ pub struct CartView {
     pub warnings: Vec<CartWarning>,
     pub rates: Vec<ShippingRateRow>,
     pub settings: CommerceSettings,
+    /// The promotions applied, per line, and each code's fate.
+    pub discounts: promotions::Discounts,
 }
 
 impl CartView {
     /// Subtotals and shipping per cooperative, for a destination region when known.
+    /// The free-shipping threshold is checked on what the buyer pays for the goods, after
+    /// discounts.
     pub fn cost(&self, region_id: Option<i64>) -> CartCost {
-        let mut by_cooperative: BTreeMap<i64, i64> = BTreeMap::new();
-        for l in self.lines.iter().filter(|l| l.sellable.as_ref().is_some_and(|s| s.on_sale())) {
-            let cooperative = l.sellable.as_ref().map(|s| s.cooperative.id).unwrap_or_default();
-            *by_cooperative.entry(cooperative).or_default() += l.total_minor;
+        // (subtotal, discount, marketplace-funded discount) per cooperative
+        let mut by_cooperative: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+        for (i, l) in self.lines.iter().enumerate() {
+            let Some(s) = l.sellable.as_ref().filter(|s| s.on_sale()) else { continue };
+            let part = by_cooperative.entry(s.cooperative.id).or_default();
+            part.0 += l.total_minor;
+            part.1 += self.discounts.per_line.get(i).copied().unwrap_or(0);
+            part.2 += self.discounts.marketplace_per_line.get(i).copied().unwrap_or(0);
         }
         let parts: Vec<CooperativePart> = by_cooperative
             .into_iter()
-            .map(|(cooperative_id, subtotal_minor)| CooperativePart {
+            .map(|(cooperative_id, (subtotal_minor, discount_minor, marketplace_discount_minor))| CooperativePart {
                 cooperative_id,
                 subtotal_minor,
-                shipping_minor: shipping_for(&self.rates, &self.settings, cooperative_id, region_id, subtotal_minor),
+                discount_minor,
+                marketplace_discount_minor,
+                shipping_minor: shipping_for(
+                    &self.rates,
+                    &self.settings,
+                    cooperative_id,
+                    region_id,
+                    subtotal_minor - discount_minor,
+                ),
             })
             .collect();
         let subtotal_minor = parts.iter().map(|p| p.subtotal_minor).sum();
+        let discount_minor = parts.iter().map(|p| p.discount_minor).sum();
         let shipping_minor = parts.iter().map(|p| p.shipping_minor).sum();
-        CartCost { parts, subtotal_minor, shipping_minor, total_minor: subtotal_minor + shipping_minor }
+        CartCost {
+            parts,
+            subtotal_minor,
+            discount_minor,
+            shipping_minor,
+            total_minor: subtotal_minor - discount_minor + shipping_minor,
+        }
     }
 }
 
@@ -437,8 +473,10 @@ pub fn cart_view(conn: &mut DbConn, cart: CartRow, settings: &CommerceSettings) 
             }
             PricedLine { total_minor: unit.saturating_mul(line.quantity), unit_price_minor: unit, sellable, line }
         })
-        .collect();
-    Ok(CartView { cart, lines: priced, warnings, rates, settings: settings.clone() })
+        .collect::<Vec<_>>();
+    let customer = promotions::customer_key(cart.account_id, None);
+    let discounts = promotions::cart_discounts(conn, &cart, &priced, customer.as_deref())?;
+    Ok(CartView { cart, lines: priced, warnings, rates, settings: settings.clone(), discounts })
 }
 
 // ---- checkout ----
@@ -620,7 +658,7 @@ fn place_order(
             msg!("this cart was already checked out"),
         ));
     }
-    let view = cart_view(conn, cart.clone(), settings)?;
+    let mut view = cart_view(conn, cart.clone(), settings)?;
     if view.lines.is_empty() {
         return Err(AppError::user(ErrorCode::CartEmpty, &["input", "cartId"], msg!("the cart is empty")));
     }
@@ -631,6 +669,19 @@ fn place_order(
             &["input", "cartId"],
             msg!("a product in the cart is no longer on sale (line {line})", line = line),
         ));
+    }
+    // Checkout charges what the cart showed: a code that no longer applies (for this buyer,
+    // now) stops it, and the buyer removes the code or tries again.
+    let customer = promotions::customer_key(viewer.map(|v| v.account_id).or(cart.account_id), Some(&checked.email))
+        .unwrap_or_default();
+    view.discounts = promotions::cart_discounts(conn, &cart, &view.lines, Some(&customer))?;
+    if let Some((_, c)) = view.discounts.rejected().next() {
+        let rejection = c.rejection.unwrap_or(promotions_model::DiscountRejection::NotApplicable);
+        return Err(AppError::Rejected(vec![promotions::rejection_error(
+            rejection,
+            path!["input", "cartId"],
+            &c.code,
+        )]));
     }
     let items: Vec<(i64, i64)> = view.lines.iter().map(|l| (l.line.variant_id, l.line.quantity)).collect();
     catalog::reserve_stock(conn, &items)?;
@@ -644,8 +695,9 @@ fn place_order(
     order.id = store::insert_order(conn, &order)?;
     order.number = format!("TW-{:07}", order.id);
     store::set_order_number(conn, order.id, &order.number)?;
+    promotions::redeem(conn, &view.discounts, order.id, &customer, at)?;
     let fulfilment_ids = insert_fulfilments(conn, &order, &cost, settings, at)?;
-    for l in &view.lines {
+    for (i, l) in view.lines.iter().enumerate() {
         let Some(s) = &l.sellable else { continue };
         store::insert_order_line(
             conn,
@@ -660,6 +712,7 @@ fn place_order(
                 unit_price_minor: l.unit_price_minor,
                 quantity: l.line.quantity,
                 line_total_minor: l.total_minor,
+                discount_minor: view.discounts.per_line.get(i).copied().unwrap_or(0),
             },
         )?;
     }
@@ -725,6 +778,7 @@ fn new_order(
         shipping_minor: cost.shipping_minor,
         total_minor: cost.total_minor,
         refunded_minor: 0,
+        discount_minor: cost.discount_minor,
         ship_full_name: a.full_name.trim().into(),
         ship_line1: a.line1.trim().into(),
         ship_line2: trimmed(&a.line2),
@@ -754,8 +808,10 @@ fn insert_fulfilments(
             .get(&part.cooperative_id)
             .and_then(|c| c.commission_rate_bps)
             .unwrap_or(settings.default_commission_bps);
-        let commission_minor = commission(part.subtotal_minor, bps);
-        let gross = part.subtotal_minor + part.shipping_minor;
+        // See `promotions`: only the cooperative's own discounts lower the commission base.
+        let cooperative_discount = part.discount_minor - part.marketplace_discount_minor;
+        let commission_minor = commission(part.subtotal_minor - cooperative_discount, bps);
+        let gross = part.subtotal_minor - part.discount_minor + part.shipping_minor;
         let fulfilment_id = store::insert_fulfilment(
             conn,
             &NewFulfilment {
@@ -766,16 +822,24 @@ fn insert_fulfilments(
                 shipping_minor: part.shipping_minor,
                 commission_rate_bps: bps,
                 commission_minor,
-                net_minor: gross - commission_minor,
+                net_minor: gross + part.marketplace_discount_minor - commission_minor,
                 refunded_minor: 0,
                 cash_collected: false,
                 created_at: at,
                 updated_at: at,
+                discount_minor: part.discount_minor,
+                marketplace_discount_minor: part.marketplace_discount_minor,
             },
         )?;
         fulfilment_ids.insert(part.cooperative_id, fulfilment_id);
-        for (kind, amount) in [(LedgerKind::Sale, gross), (LedgerKind::Commission, -commission_minor)] {
-            ledger(conn, part.cooperative_id, Some(order.id), Some(fulfilment_id), kind, amount, None, None)?;
+        for (kind, amount) in [
+            (LedgerKind::Sale, gross),
+            (LedgerKind::MarketplaceDiscount, part.marketplace_discount_minor),
+            (LedgerKind::Commission, -commission_minor),
+        ] {
+            if amount != 0 || kind != LedgerKind::MarketplaceDiscount {
+                ledger(conn, part.cooperative_id, Some(order.id), Some(fulfilment_id), kind, amount, None, None)?;
+            }
         }
     }
     Ok(fulfilment_ids)
@@ -869,6 +933,7 @@ fn enqueue_order_emails(conn: &mut DbConn, order: &OrderRow) -> Result<(), AppEr
                 "number": order.number, "customer_name": order.ship_full_name, "lookup_key": order.lookup_key,
                 "lines": lines.iter().map(line_json).collect::<Vec<_>>(),
                 "subtotal": mad(order.subtotal_minor), "shipping": mad(order.shipping_minor), "total": mad(order.total_minor),
+                "discount": (order.discount_minor > 0).then(|| mad(order.discount_minor)),
                 "payment_method": order.payment_method, "address": address(locale),
             }),
         },
@@ -888,6 +953,7 @@ fn enqueue_order_emails(conn: &mut DbConn, order: &OrderRow) -> Result<(), AppEr
                     "number": order.number, "cooperative_name": cooperative.name().resolve(Locale::Fr).text,
                     "lines": lines.iter().filter(|l| l.fulfilment_id == f.id).map(line_json).collect::<Vec<_>>(),
                     "subtotal": mad(f.subtotal_minor), "shipping": mad(f.shipping_minor),
+                    "discount": (f.discount_minor > 0).then(|| mad(f.discount_minor)),
                     "payment_method": order.payment_method, "address": address(Locale::Fr),
                 }),
             },
@@ -1056,6 +1122,18 @@ fn cancel_fulfilment(conn: &mut DbConn, f: &FulfilmentRow) -> Result<(), AppErro
         None,
         None,
     )?;
+    if f.marketplace_discount_minor > 0 {
+        ledger(
+            conn,
+            f.cooperative_id,
+            Some(f.order_id),
+            Some(f.id),
+            LedgerKind::MarketplaceDiscount,
+            -f.marketplace_discount_minor,
+            None,
+            None,
+        )?;
+    }
     Ok(())
 }
 
@@ -1275,6 +1353,7 @@ pub fn cancel_order(conn: &mut DbConn, viewer: Option<&Viewer>, input: OrderCanc
             }
             cancel_fulfilment(conn, f)?;
         }
+        promotions::release(conn, order.id)?;
         store::set_order_status(conn, order.id, OrderStatus::Cancelled, now())?;
         event(
             conn,
@@ -1414,6 +1493,18 @@ pub fn record_refund(
                     None,
                     viewer.map(|v| v.account_id),
                 )?;
+                if f.marketplace_discount_minor > 0 {
+                    ledger(
+                        conn,
+                        f.cooperative_id,
+                        Some(order.id),
+                        Some(f.id),
+                        LedgerKind::MarketplaceDiscount,
+                        -f.marketplace_discount_minor,
+                        None,
+                        viewer.map(|v| v.account_id),
+                    )?;
+                }
             }
         }
         store::insert_refund(
@@ -1600,6 +1691,7 @@ pub fn balance(conn: &mut DbConn, viewer: Option<&Viewer>, cooperative_id: i64) 
             Some(LedgerKind::Refund) => b.refunds_minor -= sum,
             Some(LedgerKind::Cancellation) => b.sales_minor += sum,
             Some(LedgerKind::Payout) => b.paid_out_minor -= sum,
+            Some(LedgerKind::MarketplaceDiscount) => b.sales_minor += sum,
             None => {}
         }
         b.balance_minor += sum;

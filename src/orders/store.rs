@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use super::model::*;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{
-    cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, payment_events, refunds,
-    saved_addresses, shipping_rates,
+    cart_discount_codes, cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders,
+    payment_events, promotion_products, promotion_redemptions, promotions, refunds, saved_addresses, shipping_rates,
 };
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::relay::Seek;
@@ -192,6 +192,7 @@ pub fn insert_order(conn: &mut DbConn, order: &OrderRow) -> QueryResult<i64> {
             orders::created_at.eq(order.created_at),
             orders::updated_at.eq(order.updated_at),
             orders::lookup_key.eq(&order.lookup_key),
+            orders::discount_minor.eq(order.discount_minor),
         )
     )
 }
@@ -581,4 +582,168 @@ pub fn set_default_address(conn: &mut DbConn, account_id: i64, id: i64) -> Query
     .execute(conn)?;
     diesel::update(saved_addresses::table.find(id)).set(saved_addresses::is_default.eq(true)).execute(conn)?;
     Ok(())
+}
+
+// ---- promotions ----
+
+pub fn insert_promotion(conn: &mut DbConn, new: &NewPromotion) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, promotions::table, promotions::id, new)
+}
+
+pub fn insert_promotion_products(conn: &mut DbConn, promotion_id: i64, product_ids: &[i64]) -> QueryResult<usize> {
+    // One row at a time: the shared connection type has no multi-row VALUES (at most 100 here).
+    for p in product_ids {
+        diesel::insert_into(promotion_products::table)
+            .values((promotion_products::promotion_id.eq(promotion_id), promotion_products::product_id.eq(*p)))
+            .execute(conn)?;
+    }
+    Ok(product_ids.len())
+}
+
+pub fn find_promotion(conn: &mut DbConn, id: i64) -> QueryResult<Option<PromotionRow>> {
+    promotions::table.find(id).select(PromotionRow::as_select()).first(conn).optional()
+}
+
+pub fn promotions_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, PromotionRow>> {
+    let rows = promotions::table.filter(promotions::id.eq_any(ids)).select(PromotionRow::as_select()).load(conn)?;
+    Ok(crate::kernel::db::by_id(rows, |r| r.id))
+}
+
+pub fn promotions_by_codes(conn: &mut DbConn, codes: &[String]) -> QueryResult<Vec<PromotionRow>> {
+    promotions::table.filter(promotions::code.eq_any(codes)).select(PromotionRow::as_select()).load(conn)
+}
+
+/// Automatic promotions turned on and started by `at` (the caller checks their end).
+pub fn live_automatic_promotions(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<Vec<PromotionRow>> {
+    promotions::table
+        .filter(promotions::code.is_null())
+        .filter(promotions::active.eq(true))
+        .filter(promotions::starts_at.le(at))
+        .order(promotions::id.asc())
+        .select(PromotionRow::as_select())
+        .load(conn)
+}
+
+pub fn update_promotion(conn: &mut DbConn, id: i64, change: &PromotionChange) -> QueryResult<usize> {
+    diesel::update(promotions::table.find(id)).set(change).execute(conn)
+}
+
+/// Counts one use, unless the promotion is used up: 0 rows changed then. On PostgreSQL the
+/// row lock makes concurrent checkouts take turns, each re-reading the count.
+pub fn take_promotion_use(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(promotions::table.find(id).filter(
+        promotions::usage_limit.is_null().or(promotions::used_count.lt(promotions::usage_limit.assume_not_null())),
+    ))
+    .set(promotions::used_count.eq(promotions::used_count + 1))
+    .execute(conn)
+}
+
+pub fn give_back_promotion_use(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(promotions::table.find(id).filter(promotions::used_count.gt(0)))
+        .set(promotions::used_count.eq(promotions::used_count - 1))
+        .execute(conn)
+}
+
+pub fn count_promotions(conn: &mut DbConn, cooperative_id: Option<i64>) -> QueryResult<i64> {
+    let mut q = promotions::table.into_boxed();
+    if let Some(c) = cooperative_id {
+        q = q.filter(promotions::cooperative_id.eq(c));
+    }
+    q.select(count_star()).first(conn)
+}
+
+/// Newest first, seeking by id.
+pub fn list_promotions(
+    conn: &mut DbConn,
+    cooperative_id: Option<i64>,
+    seek: &Seek,
+) -> Result<Vec<PromotionRow>, AppError> {
+    let mut q = promotions::table.into_boxed();
+    if let Some(c) = cooperative_id {
+        q = q.filter(promotions::cooperative_id.eq(c));
+    }
+    Ok(crate::seek_by_id!(q, promotions::id, seek, descending).select(PromotionRow::as_select()).load(conn)?)
+}
+
+pub fn promotion_product_ids(conn: &mut DbConn, promotion_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<i64>>> {
+    let rows: Vec<(i64, i64)> = promotion_products::table
+        .filter(promotion_products::promotion_id.eq_any(promotion_ids))
+        .order((promotion_products::promotion_id, promotion_products::product_id))
+        .select((promotion_products::promotion_id, promotion_products::product_id))
+        .load(conn)?;
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (promotion, product) in rows {
+        out.entry(promotion).or_default().push(product);
+    }
+    Ok(out)
+}
+
+/// The promotions whose codes a cart holds, in the order entered.
+pub fn cart_code_promotions(conn: &mut DbConn, cart_id: i64) -> QueryResult<Vec<PromotionRow>> {
+    cart_discount_codes::table
+        .inner_join(promotions::table.on(promotions::id.eq(cart_discount_codes::promotion_id)))
+        .filter(cart_discount_codes::cart_id.eq(cart_id))
+        .order(cart_discount_codes::position.asc())
+        .select(PromotionRow::as_select())
+        .load(conn)
+}
+
+pub fn set_cart_codes(conn: &mut DbConn, cart_id: i64, promotion_ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(cart_discount_codes::table.filter(cart_discount_codes::cart_id.eq(cart_id))).execute(conn)?;
+    for (i, p) in promotion_ids.iter().enumerate() {
+        diesel::insert_into(cart_discount_codes::table)
+            .values((
+                cart_discount_codes::cart_id.eq(cart_id),
+                cart_discount_codes::promotion_id.eq(*p),
+                cart_discount_codes::position.eq(i as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// How many orders this customer placed with each of the promotions.
+pub fn customer_redemptions(
+    conn: &mut DbConn,
+    promotion_ids: &[i64],
+    customer_key: &str,
+) -> QueryResult<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = promotion_redemptions::table
+        .filter(promotion_redemptions::promotion_id.eq_any(promotion_ids))
+        .filter(promotion_redemptions::customer_key.eq(customer_key))
+        .group_by(promotion_redemptions::promotion_id)
+        .select((promotion_redemptions::promotion_id, count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+pub fn insert_redemption(
+    conn: &mut DbConn,
+    promotion_id: i64,
+    order_id: i64,
+    customer_key: &str,
+    amount_minor: i64,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(promotion_redemptions::table)
+        .values((
+            promotion_redemptions::promotion_id.eq(promotion_id),
+            promotion_redemptions::order_id.eq(order_id),
+            promotion_redemptions::customer_key.eq(customer_key),
+            promotion_redemptions::amount_minor.eq(amount_minor),
+            promotion_redemptions::created_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+pub fn redemptions_of_order(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec<RedemptionRow>> {
+    promotion_redemptions::table
+        .filter(promotion_redemptions::order_id.eq(order_id))
+        .order(promotion_redemptions::id.asc())
+        .select(RedemptionRow::as_select())
+        .load(conn)
+}
+
+pub fn delete_redemptions_of_order(conn: &mut DbConn, order_id: i64) -> QueryResult<usize> {
+    diesel::delete(promotion_redemptions::table.filter(promotion_redemptions::order_id.eq(order_id))).execute(conn)
 }

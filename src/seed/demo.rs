@@ -716,8 +716,60 @@ fn seed_marketplace(conn: &mut DbConn) -> Result<bool, AppError> {
             }
         }
         seed_reviews(conn)?;
+        seed_promotions(conn, &cooperatives, at)?;
         Ok(true)
     })
+}
+
+/// Two discount codes (no automatic promotion, so demo carts cost their list price): the
+/// marketplace's welcome code, once per buyer, and Tighanimine's own on its goods.
+fn seed_promotions(
+    conn: &mut DbConn,
+    cooperatives: &[CooperativeRow],
+    at: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    use crate::orders::model::{DiscountFunding, DiscountKind, DiscountScope, NewPromotion};
+    let admin = auth::find_account_by_email(conn, "admin@demo.taawun.ma")?
+        .ok_or_else(|| AppError::internal("demo account missing"))?
+        .id;
+    let tighanimine = cooperatives.iter().find(|c| c.slug == "tighanimine").map(|c| c.id);
+    let promotion =
+        |code: &str, title: &str, value: i64, cooperative_id: Option<i64>, funded_by: DiscountFunding| NewPromotion {
+            code: Some(code.into()),
+            title: title.into(),
+            kind: DiscountKind::Percentage.as_str().into(),
+            value,
+            scope: if cooperative_id.is_some() { DiscountScope::Cooperative } else { DiscountScope::Cart }
+                .as_str()
+                .into(),
+            cooperative_id,
+            category_id: None,
+            min_subtotal_minor: Some(10_000),
+            starts_at: at,
+            ends_at: None,
+            usage_limit: None,
+            per_customer_limit: Some(1),
+            funded_by: funded_by.as_str().into(),
+            active: true,
+            created_by: admin,
+            created_at: at,
+            updated_at: at,
+        };
+    crate::orders::promotions::insert_as_given(
+        conn,
+        &promotion(
+            "BIENVENUE10",
+            "Bienvenue : 10 % sur la première commande",
+            1_000,
+            None,
+            DiscountFunding::Marketplace,
+        ),
+    )?;
+    crate::orders::promotions::insert_as_given(
+        conn,
+        &promotion("TIGHANIMINE15", "Tighanimine : 15 % sur l'argan", 1_500, tighanimine, DiscountFunding::Cooperative),
+    )?;
+    Ok(())
 }
 
 /// A few published reviews, one with the cooperative's answer, so ratings show and sort.

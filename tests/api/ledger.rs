@@ -10,7 +10,8 @@ use crate::stripe_mock::StripeMock;
 const CHECKOUT: &str = r#"mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) {
     order { id total { amount } } paymentClientSecret userErrors { field message code } } }"#;
 const STATE: &str = r#"query($id: ID!) { order(id: $id) { fulfilments { id status cashCollected subtotal { amount }
-    shipping { amount } commission { amount } refunded { amount } cooperative { id } } } }"#;
+    discount { amount } marketplaceDiscount { amount } shipping { amount } commission { amount } refunded { amount }
+    cooperative { id } } } }"#;
 const LEDGER: &str =
     "query($c: ID!) { cooperativeLedger(cooperativeId: $c, first: 100) { nodes { orderId kind amount { amount } } } }";
 const UPDATE: &str = "mutation($i: FulfilmentUpdateInput!) { fulfilmentUpdate(input: $i) { userErrors { code } } }";
@@ -40,7 +41,7 @@ async fn first_variant(app: &TestApp, slug: &str) -> Value {
 }
 
 /// A paid-or-payable order from two cooperatives: (order id, whether it is a card order).
-async fn place(app: &TestApp, key: &str, card: bool) -> String {
+async fn place(app: &TestApp, key: &str, card: bool, codes: &[&str]) -> String {
     let lines = json!([
         { "variantId": first_variant(app, "huile-argan-alimentaire-tighanimine").await, "quantity": 1 },
         { "variantId": first_variant(app, "tapis-berbere-tissage-taznakht").await, "quantity": 1 }
@@ -52,6 +53,10 @@ async fn place(app: &TestApp, key: &str, card: bool) -> String {
         )
         .await;
     let cart = ok_payload(&cart, "cartCreate")["cart"]["id"].clone();
+    let apply =
+        "mutation($i: CartDiscountCodesUpdateInput!) { cartDiscountCodesUpdate(input: $i) { userErrors { code } } }";
+    let body = app.gql(apply, json!({ "i": { "cartId": cart, "discountCodes": codes } })).await;
+    ok_payload(&body, "cartDiscountCodesUpdate");
     let input = json!({ "i": {
         "cartId": cart, "email": "ledger@example.ma", "phone": "+212612345678",
         "paymentMethod": if card { "CARD" } else { "CASH_ON_DELIVERY" }, "idempotencyKey": key,
@@ -84,11 +89,14 @@ async fn place(app: &TestApp, key: &str, card: bool) -> String {
     order
 }
 
-/// What a part's ledger must sum to, from its state: a live card part owes the cooperative its
-/// goods less the commission; a cancelled or refunded one nothing; a cash part whose cash the
-/// cooperative holds owes the marketplace the commission, and nothing once it gave the cash back.
+/// What a part's ledger must sum to, from its state: a live card part owes the cooperative what
+/// the buyer paid, plus the marketplace's share of the discounts, less the commission; a
+/// cancelled or refunded one nothing; a cash part whose cash the cooperative holds owes the
+/// marketplace the commission less the marketplace's share, and nothing once it gave the cash
+/// back.
 fn expected(part: &Value, card: bool) -> i64 {
-    let gross = minor(&part["subtotal"]) + minor(&part["shipping"]);
+    let marketplace = minor(&part["marketplaceDiscount"]);
+    let gross = minor(&part["subtotal"]) - minor(&part["discount"]) + minor(&part["shipping"]) + marketplace;
     let commission = minor(&part["commission"]);
     let refunded = minor(&part["refunded"]) > 0;
     let cancelled = part["status"] == "CANCELLED";
@@ -97,7 +105,7 @@ fn expected(part: &Value, card: bool) -> i64 {
         (true, false, true, _) => 0,
         (true, false, false, _) => gross - commission,
         (false, false, true, _) => 0,
-        (false, false, false, true) => -commission,
+        (false, false, false, true) => marketplace - commission,
         (false, false, false, false) => gross - commission,
     }
 }
@@ -125,10 +133,26 @@ async fn random_sequences_keep_every_ledger_balanced(app: TestApp) {
         let body = app.gql_as(&admin, adjust, json!({ "i": { "variantId": variant, "delta": 100 } })).await;
         ok_payload(&body, "inventoryAdjust");
     }
+    // Discounts funded by either side, so the rule of `orders::promotions` is in every sequence.
+    let create = "mutation($i: PromotionCreateInput!) { promotionCreate(input: $i) { userErrors { code } } }";
+    let tighanimine = app.cooperative_id("tighanimine").await;
+    for input in [
+        json!({ "title": "Ours", "code": "LEDGERMKT", "kind": "PERCENTAGE", "value": "7.5", "scope": "CART" }),
+        json!({ "title": "Theirs", "code": "LEDGERCOOP", "kind": "FIXED_AMOUNT", "value": "12.34", "scope": "COOPERATIVE",
+                "cooperativeId": tighanimine, "fundedBy": "COOPERATIVE" }),
+    ] {
+        ok_payload(&app.gql_as(&admin, create, json!({ "i": input })).await, "promotionCreate");
+    }
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for round in 0..24 {
         let card = round % 2 == 0;
-        let order = place(&app, &format!("ledger-round-{round}"), card).await;
+        let codes: &[&str] = match round % 4 {
+            0 => &[],
+            1 => &["LEDGERMKT"],
+            2 => &["LEDGERCOOP"],
+            _ => &["LEDGERCOOP", "LEDGERMKT"],
+        };
+        let order = place(&app, &format!("ledger-round-{round}"), card, codes).await;
         let parts: Vec<String> =
             app.gql_as(&admin, STATE, json!({ "id": order })).await["data"]["order"]["fulfilments"]
                 .as_array()

@@ -22,6 +22,7 @@ mod paging;
 mod permissions;
 mod pg_restart;
 mod projects;
+mod promotions;
 mod registry;
 mod reviews;
 mod scoring;

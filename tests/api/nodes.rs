@@ -410,6 +410,17 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         });
     }
 
+    // A cooperative's promotion is its managers' (and administrators').
+    let promotions = app.gql_as(&manager, "{ promotions(first: 1) { nodes { id } } }", json!({})).await;
+    cases.push(Expect {
+        id: promotions["data"]["promotions"]["nodes"][0]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{promotions}"))
+            .into(),
+        visible_to: vec!["manager", "admin"],
+        hidden_from: vec!["anonymous", "customer", "other_manager", "agent"],
+    });
+
     // A storefront app is the administrators'.
     let registered = app
         .gql_as(
@@ -470,6 +481,7 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         "WebhookSubscription",
         "WebhookDelivery",
         "StorefrontApp",
+        "Promotion",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "no case for {kind}: {kinds:?}");
     }

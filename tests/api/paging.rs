@@ -126,6 +126,7 @@ const CASES: &[Case] = &[
         Who::Anyone,
     ),
     case("Query.orders", "{ orders(ARGS) { PAGE } }", "id", &["orders"], Who::Admin),
+    case("Query.promotions", "{ promotions(ARGS) { PAGE } }", "id code", &["promotions"], Who::Admin),
     case("Query.fulfilments", "{ fulfilments(ARGS) { PAGE } }", "id", &["fulfilments"], Who::Admin),
     forward(
         "Query.cooperativeLedger",

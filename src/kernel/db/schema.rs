@@ -351,6 +351,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         lookup_key -> Text,
+        discount_minor -> BigInt,
     }
 }
 
@@ -371,6 +372,8 @@ diesel::table! {
         tracking_number -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        discount_minor -> BigInt,
+        marketplace_discount_minor -> BigInt,
     }
 }
 
@@ -387,6 +390,57 @@ diesel::table! {
         unit_price_minor -> BigInt,
         quantity -> BigInt,
         line_total_minor -> BigInt,
+        discount_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    promotions (id) {
+        id -> BigInt,
+        code -> Nullable<Text>,
+        title -> Text,
+        kind -> Text,
+        value -> BigInt,
+        scope -> Text,
+        cooperative_id -> Nullable<BigInt>,
+        category_id -> Nullable<BigInt>,
+        min_subtotal_minor -> Nullable<BigInt>,
+        starts_at -> Timestamp,
+        ends_at -> Nullable<Timestamp>,
+        usage_limit -> Nullable<BigInt>,
+        per_customer_limit -> Nullable<BigInt>,
+        used_count -> BigInt,
+        funded_by -> Text,
+        active -> Bool,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    promotion_products (promotion_id, product_id) {
+        promotion_id -> BigInt,
+        product_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    cart_discount_codes (cart_id, promotion_id) {
+        cart_id -> BigInt,
+        promotion_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    promotion_redemptions (id) {
+        id -> BigInt,
+        promotion_id -> BigInt,
+        order_id -> BigInt,
+        customer_key -> Text,
+        amount_minor -> BigInt,
+        created_at -> Timestamp,
     }
 }
 
@@ -1151,6 +1205,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     orders,
     fulfilments,
     order_lines,
+    promotions,
+    promotion_products,
+    cart_discount_codes,
+    promotion_redemptions,
     order_events,
     ledger_entries,
     refunds,
