@@ -170,6 +170,7 @@ impl AppState {
             max_cart_lines: config.max_cart_lines,
             card_enabled: payments.card.is_some(),
             default_locale,
+            return_window_days: config.return_window_days,
         };
         let mailer = Arc::new(Mailer::new(
             config.smtp_url.as_ref().map(|s| s.expose()),

@@ -78,6 +78,8 @@ pub struct Config {
     pub free_shipping_above_minor: i64,
     pub max_line_quantity: i64,
     pub max_cart_lines: usize,
+    /// Days after delivery during which a buyer may ask to return goods.
+    pub return_window_days: i64,
     /// Run the outbox worker in this process.
     pub outbox_worker: bool,
     /// Whether the schema answers introspection; unset: on with `--demo`, off otherwise.
@@ -232,6 +234,7 @@ impl Default for Config {
             free_shipping_above_minor: 50_000,
             max_line_quantity: 100,
             max_cart_lines: 50,
+            return_window_days: 7,
             outbox_worker: true,
             introspection: None,
             outbox_poll_ms: 500,
@@ -377,6 +380,7 @@ impl Config {
         env_field!("TAAWUN_FREE_SHIPPING_ABOVE_MINOR", self.free_shipping_above_minor, parse);
         env_field!("TAAWUN_MAX_LINE_QUANTITY", self.max_line_quantity, parse);
         env_field!("TAAWUN_MAX_CART_LINES", self.max_cart_lines, parse);
+        env_field!("TAAWUN_RETURN_WINDOW_DAYS", self.return_window_days, parse);
         env_field!("TAAWUN_OUTBOX_WORKER", self.outbox_worker, parse);
         if let Some(v) = get("TAAWUN_INTROSPECTION") {
             self.introspection = Some(parse("TAAWUN_INTROSPECTION", v)?);

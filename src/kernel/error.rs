@@ -123,6 +123,15 @@ pub enum ErrorCode {
     /// Orders: the order is not paid, so it cannot move on or be refunded.
     OrderNotPaid,
 
+    /// Returns: the goods cannot be returned (not delivered, or not paid).
+    ReturnNotAllowed,
+    /// Returns: the return window after delivery has closed.
+    ReturnWindowClosed,
+    /// Returns: more units than were delivered and not already returned.
+    ReturnQuantityExceeded,
+    /// Returns: no return request with this id among those the caller may see.
+    ReturnNotFound,
+
     /// Promotions: no promotion has this discount code.
     DiscountCodeNotFound,
     /// Promotions: the code has not started, has ended, or was turned off.

@@ -31,6 +31,7 @@ pub enum EmailTemplate {
     PasswordReset,
     PasswordChanged,
     WebhookDisabled,
+    ReturnUpdate,
 }
 
 impl EmailTemplate {
@@ -48,6 +49,7 @@ impl EmailTemplate {
             EmailTemplate::PasswordReset => "password_reset",
             EmailTemplate::PasswordChanged => "password_changed",
             EmailTemplate::WebhookDisabled => "webhook_disabled",
+            EmailTemplate::ReturnUpdate => "return_update",
         }
     }
 }
@@ -100,6 +102,8 @@ fn environment() -> Environment<'static> {
         ("password_changed.txt", include_str!("templates/password_changed.txt")),
         ("webhook_disabled.html", include_str!("templates/webhook_disabled.html")),
         ("webhook_disabled.txt", include_str!("templates/webhook_disabled.txt")),
+        ("return_update.html", include_str!("templates/return_update.html")),
+        ("return_update.txt", include_str!("templates/return_update.txt")),
     ] {
         env.add_template(name, source).expect("email templates are valid");
     }

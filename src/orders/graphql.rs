@@ -540,6 +540,17 @@ impl Fulfilment {
     async fn marketplace_discount(&self) -> Money {
         Money::mad(self.0.marketplace_discount_minor)
     }
+    /// Return requests for this part, oldest first (its buyer, cooperative and staff see them).
+    async fn return_requests(&self, ctx: &Context<'_>) -> Result<Vec<ReturnRequest>> {
+        let (viewer, id) = (ctx.viewer().cloned(), self.0.id);
+        let rows =
+            ctx.db().run(move |conn| crate::orders::returns::returns_of_fulfilment(conn, viewer.as_ref(), id)).await?;
+        Ok(rows.into_iter().map(ReturnRequest).collect())
+    }
+    /// When it was delivered: the return window counts from here.
+    async fn delivered_at(&self) -> Option<DateTime> {
+        self.0.delivered_at.map(DateTime)
+    }
     /// What the cooperative earns: what the buyer paid for this part, plus the marketplace's
     /// share of the discounts, less the commission.
     async fn net(&self) -> Money {
@@ -647,6 +658,83 @@ pub async fn account_orders(
     let page = ctx.db().run(move |conn| service::list_orders(conn, Some(account_id), status, args, want_total)).await?;
     Ok(page.into_connection(Order))
 }
+
+// ---- returns ----
+
+/// A buyer's request to return delivered goods, and what became of it.
+pub struct ReturnRequest(pub ReturnRow);
+
+/// One returned line: how many units, and what they refunded (once refunded).
+pub struct ReturnLine(pub ReturnLineRow, pub OrderLineRow);
+
+#[Object]
+impl ReturnLine {
+    async fn order_line(&self) -> OrderLine {
+        OrderLine(self.1.clone())
+    }
+    async fn quantity(&self) -> i64 {
+        self.0.quantity
+    }
+    async fn refund(&self) -> Money {
+        Money::mad(self.0.refund_minor)
+    }
+}
+
+#[Object]
+impl ReturnRequest {
+    pub async fn id(&self) -> ID {
+        ids::encode("ReturnRequest", self.0.id)
+    }
+    async fn status(&self) -> ReturnStatus {
+        self.0.status()
+    }
+    async fn reason(&self) -> ReturnReason {
+        self.0.reason()
+    }
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+    /// The cooperative's note when it answered (why it refused, how to send the goods).
+    async fn decision_note(&self) -> Option<&str> {
+        self.0.decision_note.as_deref()
+    }
+    async fn fulfilment_id(&self) -> ID {
+        ids::encode("Fulfilment", self.0.fulfilment_id)
+    }
+    async fn order_id(&self) -> ID {
+        ids::encode("Order", self.0.order_id)
+    }
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<ReturnLine>> {
+        let r = self.0.clone();
+        let lines = ctx.db().run(move |conn| crate::orders::returns::lines_of(conn, &r)).await?;
+        Ok(lines.into_iter().map(|(l, o)| ReturnLine(l, o)).collect())
+    }
+    /// What was refunded (zero until the goods are received).
+    async fn refund(&self) -> Money {
+        Money::mad(self.0.refund_minor)
+    }
+    /// Whether the returned units went back into stock.
+    async fn restocked(&self) -> bool {
+        self.0.restocked
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+    async fn decided_at(&self) -> Option<DateTime> {
+        self.0.decided_at.map(DateTime)
+    }
+    async fn refunded_at(&self) -> Option<DateTime> {
+        self.0.refunded_at.map(DateTime)
+    }
+}
+
+pub async fn return_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<ReturnRequest>> {
+    let viewer = ctx.viewer().cloned();
+    let row = ctx.db().run(move |conn| crate::orders::returns::visible_return(conn, viewer.as_ref(), id)).await?;
+    Ok(row.map(ReturnRequest))
+}
+
+crate::mutation_payload!(ReturnRequestPayload, return_request: ReturnRequest);
 
 // ---- promotions ----
 
@@ -806,6 +894,37 @@ impl OrdersQuery {
             .run(move |conn| service::list_fulfilments(conn, viewer.as_ref(), wanted, status, args, want_total))
             .await?;
         Ok(page.into_connection(Fulfilment))
+    }
+
+    /// Return requests to handle: staff see every one (or one cooperative's), managers their
+    /// cooperative's. Newest first.
+    #[allow(clippy::too_many_arguments)]
+    async fn return_requests(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        status: Option<ReturnStatus>,
+        cooperative_id: Option<ID>,
+    ) -> Result<Conn<ReturnRequest>> {
+        let args = ctx.page_args(after, before, first, last)?;
+        let wanted = cooperative_id
+            .map(|id| {
+                ids::decode(&id, "Cooperative").ok_or_else(|| {
+                    AppError::user(ErrorCode::InvalidId, &["cooperativeId"], msg!("is not a Cooperative id"))
+                })
+            })
+            .transpose()?;
+        let (viewer, want_total) = (ctx.viewer().cloned(), ctx.wants_total());
+        let page = ctx
+            .db()
+            .run(move |conn| {
+                crate::orders::returns::list_returns(conn, viewer.as_ref(), wanted, status, args, want_total)
+            })
+            .await?;
+        Ok(page.into_connection(ReturnRequest))
     }
 
     /// Administrators: every promotion (or one cooperative's); managers: their cooperative's.
@@ -1012,6 +1131,54 @@ impl OrdersMutation {
         let (row, user_errors) = payload(refunded)?;
         let (order, user_errors) = or_unchanged((row.map(Order), user_errors), || order_by_id(ctx, &id)).await?;
         Ok(OrderPayload { order, user_errors })
+    }
+
+    /// The buyer asks to return units of a delivered part, within the return window.
+    async fn return_request_create(
+        &self,
+        ctx: &Context<'_>,
+        input: ReturnRequestCreateInput,
+    ) -> Result<ReturnRequestPayload> {
+        let s = settings(ctx).clone();
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, v| crate::orders::returns::request_return(conn, v, input, &s)).await?;
+        Ok(ReturnRequestPayload { return_request: row.map(ReturnRequest), user_errors })
+    }
+
+    /// The cooperative accepts the return: the buyer sends the goods back.
+    async fn return_request_approve(
+        &self,
+        ctx: &Context<'_>,
+        input: ReturnRequestDecisionInput,
+    ) -> Result<ReturnRequestPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, v| crate::orders::returns::decide(conn, v, input, true)).await?;
+        Ok(ReturnRequestPayload { return_request: row.map(ReturnRequest), user_errors })
+    }
+
+    /// The cooperative refuses the return, saying why in `note`.
+    async fn return_request_refuse(
+        &self,
+        ctx: &Context<'_>,
+        input: ReturnRequestDecisionInput,
+    ) -> Result<ReturnRequestPayload> {
+        let (row, user_errors) =
+            run_mutation(ctx, move |conn, v| crate::orders::returns::decide(conn, v, input, false)).await?;
+        Ok(ReturnRequestPayload { return_request: row.map(ReturnRequest), user_errors })
+    }
+
+    /// The cooperative received the goods: they are refunded (card: through Stripe; cash on
+    /// delivery: recorded as cash the cooperative hands back) and, with `restock`, go back
+    /// into stock. The ledger moves the commission on them back.
+    async fn return_request_receive(
+        &self,
+        ctx: &Context<'_>,
+        input: ReturnRequestReceiveInput,
+    ) -> Result<ReturnRequestPayload> {
+        let payments = ctx.data_unchecked::<Arc<Payments>>();
+        let received = crate::orders::returns::receive(ctx.db(), payments, ctx.viewer().cloned(), input).await;
+        let (row, user_errors) = payload(received)?;
+        Ok(ReturnRequestPayload { return_request: row.map(ReturnRequest), user_errors })
     }
 
     /// Administrators record money paid out to a cooperative.

@@ -6,5 +6,6 @@ pub mod graphql;
 pub mod loaders;
 pub mod model;
 pub mod promotions;
+pub mod returns;
 pub mod service;
 mod store;

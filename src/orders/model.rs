@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use crate::kernel::db::schema::{
     cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders, promotion_redemptions,
-    promotions, refunds, saved_addresses, shipping_rates,
+    promotions, refunds, return_lines, return_requests, saved_addresses, shipping_rates,
 };
 use crate::kernel::graphql::DateTime;
 use crate::kernel::i18n::Locale;
@@ -227,6 +227,8 @@ pub struct FulfilmentRow {
     pub discount_minor: i64,
     /// The share of `discount_minor` the marketplace pays (credited to the cooperative).
     pub marketplace_discount_minor: i64,
+    /// When it was delivered: the return window counts from here.
+    pub delivered_at: Option<NaiveDateTime>,
 }
 
 impl FulfilmentRow {
@@ -274,6 +276,8 @@ pub struct OrderLineRow {
     pub line_total_minor: i64,
     /// The line's share of the order's discounts.
     pub discount_minor: i64,
+    /// The marketplace-funded part of `discount_minor`.
+    pub marketplace_discount_minor: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -291,6 +295,8 @@ pub struct NewOrderLine {
     pub line_total_minor: i64,
     /// The line's share of the order's discounts.
     pub discount_minor: i64,
+    /// The marketplace-funded part of `discount_minor`.
+    pub marketplace_discount_minor: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -717,4 +723,146 @@ pub struct CartDiscountCodesUpdateInput {
     pub cart_id: ID,
     /// Every code the cart should hold (an empty list removes them all); at most 5.
     pub discount_codes: Vec<String>,
+}
+
+// ---- returns ----
+
+/// Where a return stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ReturnStatus {
+    /// The buyer asked; the cooperative has not answered.
+    Requested,
+    /// The cooperative accepts: the buyer sends the goods back.
+    Approved,
+    /// The cooperative refuses, with a note saying why.
+    Refused,
+    /// The goods came back and were refunded.
+    Refunded,
+}
+crate::text_enum!(ReturnStatus {
+    Requested = "REQUESTED",
+    Approved = "APPROVED",
+    Refused = "REFUSED",
+    Refunded = "REFUNDED",
+});
+
+/// Why the buyer returns goods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ReturnReason {
+    /// Broken or spoiled on arrival.
+    Damaged,
+    /// Not what was ordered.
+    WrongItem,
+    /// Not as the product page described it.
+    NotAsDescribed,
+    /// The buyer no longer wants it.
+    ChangedMind,
+    Other,
+}
+crate::text_enum!(ReturnReason {
+    Damaged = "DAMAGED",
+    WrongItem = "WRONG_ITEM",
+    NotAsDescribed = "NOT_AS_DESCRIBED",
+    ChangedMind = "CHANGED_MIND",
+    Other = "OTHER",
+});
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = return_requests)]
+pub struct ReturnRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub fulfilment_id: i64,
+    pub cooperative_id: i64,
+    pub requested_by: i64,
+    pub status: String,
+    pub reason: String,
+    pub comment: Option<String>,
+    pub decision_note: Option<String>,
+    pub decided_by: Option<i64>,
+    pub refund_minor: i64,
+    pub refund_reference: Option<String>,
+    pub restocked: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub decided_at: Option<NaiveDateTime>,
+    pub refunded_at: Option<NaiveDateTime>,
+}
+
+impl ReturnRow {
+    pub fn status(&self) -> ReturnStatus {
+        ReturnStatus::parse(&self.status).unwrap_or(ReturnStatus::Requested)
+    }
+    pub fn reason(&self) -> ReturnReason {
+        ReturnReason::parse(&self.reason).unwrap_or(ReturnReason::Other)
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = return_requests)]
+pub struct NewReturn {
+    pub order_id: i64,
+    pub fulfilment_id: i64,
+    pub cooperative_id: i64,
+    pub requested_by: i64,
+    pub status: String,
+    pub reason: String,
+    pub comment: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a decision or a refund changes on a return (unset fields stay as they are).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = return_requests)]
+pub struct ReturnDecision {
+    pub status: String,
+    pub decision_note: Option<String>,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub refund_minor: Option<i64>,
+    pub refund_reference: Option<String>,
+    pub restocked: Option<bool>,
+    pub refunded_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = return_lines)]
+pub struct ReturnLineRow {
+    pub return_id: i64,
+    pub order_line_id: i64,
+    pub quantity: i64,
+    pub refund_minor: i64,
+}
+
+#[derive(InputObject)]
+pub struct ReturnLineInput {
+    pub order_line_id: ID,
+    pub quantity: i64,
+}
+
+#[derive(InputObject)]
+pub struct ReturnRequestCreateInput {
+    /// A delivered fulfilment of one of the buyer's orders.
+    pub fulfilment_id: ID,
+    /// Which lines of it, and how many of each.
+    pub lines: Vec<ReturnLineInput>,
+    pub reason: ReturnReason,
+    /// At most 1000 characters.
+    pub comment: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ReturnRequestDecisionInput {
+    pub return_request_id: ID,
+    /// Shown to the buyer; required to refuse (at most 1000 characters).
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ReturnRequestReceiveInput {
+    pub return_request_id: ID,
+    /// Put the returned units back into stock (goods fit to sell again).
+    pub restock: bool,
 }

@@ -38,6 +38,8 @@ pub struct CommerceSettings {
     pub max_cart_lines: usize,
     pub card_enabled: bool,
     pub default_locale: Locale,
+    /// Days after delivery during which the buyer may ask to return goods.
+    pub return_window_days: i64,
 }
 
 // ---- carts ----
@@ -481,7 +483,7 @@ pub fn cart_view(conn: &mut DbConn, cart: CartRow, settings: &CommerceSettings) 
 
 // ---- checkout ----
 
-fn commission(subtotal_minor: i64, bps: i32) -> i64 {
+pub(super) fn commission(subtotal_minor: i64, bps: i32) -> i64 {
     // Rounded half up, in minor units; in 128 bits, so no product can overflow.
     let exact = (i128::from(subtotal_minor) * i128::from(bps) + 5_000) / 10_000;
     i64::try_from(exact).unwrap_or(i64::MAX)
@@ -713,6 +715,7 @@ fn place_order(
                 quantity: l.line.quantity,
                 line_total_minor: l.total_minor,
                 discount_minor: view.discounts.per_line.get(i).copied().unwrap_or(0),
+                marketplace_discount_minor: view.discounts.marketplace_per_line.get(i).copied().unwrap_or(0),
             },
         )?;
     }
@@ -846,7 +849,7 @@ fn insert_fulfilments(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ledger(
+pub(super) fn ledger(
     conn: &mut DbConn,
     cooperative_id: i64,
     order_id: Option<i64>,
@@ -902,7 +905,7 @@ fn event(
     Ok(())
 }
 
-fn mad(minor: i64) -> String {
+pub(super) fn mad(minor: i64) -> String {
     format!("{} MAD", format_minor(minor, 2))
 }
 
@@ -1011,7 +1014,7 @@ pub fn visible_fulfilment(
 }
 
 /// A cooperative's managers handle its part of an order; administrators handle any.
-fn can_handle_fulfilment(viewer: Option<&Viewer>, fulfilment: &FulfilmentRow) -> bool {
+pub(super) fn can_handle_fulfilment(viewer: Option<&Viewer>, fulfilment: &FulfilmentRow) -> bool {
     viewer.is_some_and(|v| v.can_manage(fulfilment.cooperative_id))
 }
 
@@ -1482,29 +1485,38 @@ pub fn record_refund(
                     viewer.map(|v| v.account_id),
                 )?;
             }
-            if f.refunded_minor == 0 {
+            // Whatever commission and marketplace discount are still on the ledger (returns
+            // may have moved some back already).
+            let commission_left = -store::fulfilment_ledger_sum(
+                conn,
+                f.id,
+                &[LedgerKind::Commission.as_str(), LedgerKind::CommissionReversal.as_str()],
+            )?;
+            if commission_left > 0 {
                 ledger(
                     conn,
                     f.cooperative_id,
                     Some(order.id),
                     Some(f.id),
                     LedgerKind::CommissionReversal,
-                    f.commission_minor,
+                    commission_left,
                     None,
                     viewer.map(|v| v.account_id),
                 )?;
-                if f.marketplace_discount_minor > 0 {
-                    ledger(
-                        conn,
-                        f.cooperative_id,
-                        Some(order.id),
-                        Some(f.id),
-                        LedgerKind::MarketplaceDiscount,
-                        -f.marketplace_discount_minor,
-                        None,
-                        viewer.map(|v| v.account_id),
-                    )?;
-                }
+            }
+            let marketplace_left =
+                store::fulfilment_ledger_sum(conn, f.id, &[LedgerKind::MarketplaceDiscount.as_str()])?;
+            if marketplace_left > 0 {
+                ledger(
+                    conn,
+                    f.cooperative_id,
+                    Some(order.id),
+                    Some(f.id),
+                    LedgerKind::MarketplaceDiscount,
+                    -marketplace_left,
+                    None,
+                    viewer.map(|v| v.account_id),
+                )?;
             }
         }
         store::insert_refund(
@@ -1987,6 +1999,7 @@ mod tests {
             max_cart_lines: 50,
             card_enabled: false,
             default_locale: Locale::Fr,
+            return_window_days: 7,
         }
     }
 

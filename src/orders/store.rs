@@ -10,7 +10,8 @@ use super::model::*;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{
     cart_discount_codes, cart_lines, carts, fulfilments, ledger_entries, order_events, order_lines, orders,
-    payment_events, promotion_products, promotion_redemptions, promotions, refunds, saved_addresses, shipping_rates,
+    payment_events, promotion_products, promotion_redemptions, promotions, refunds, return_lines, return_requests,
+    saved_addresses, shipping_rates,
 };
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::relay::Seek;
@@ -350,15 +351,20 @@ pub fn move_fulfilment(
     cash_collected: bool,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(fulfilments::table.filter(fulfilments::id.eq(id)).filter(fulfilments::status.eq(from.as_str())))
-        .set((
-            fulfilments::status.eq(to.as_str()),
-            fulfilments::carrier.eq(carrier),
-            fulfilments::tracking_number.eq(tracking),
-            fulfilments::cash_collected.eq(cash_collected),
-            fulfilments::updated_at.eq(at),
-        ))
-        .execute(conn)
+    let moved =
+        diesel::update(fulfilments::table.filter(fulfilments::id.eq(id)).filter(fulfilments::status.eq(from.as_str())))
+            .set((
+                fulfilments::status.eq(to.as_str()),
+                fulfilments::carrier.eq(carrier),
+                fulfilments::tracking_number.eq(tracking),
+                fulfilments::cash_collected.eq(cash_collected),
+                fulfilments::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+    if moved > 0 && to == FulfilmentStatus::Delivered {
+        diesel::update(fulfilments::table.find(id)).set(fulfilments::delivered_at.eq(at)).execute(conn)?;
+    }
+    Ok(moved)
 }
 
 pub fn add_fulfilment_refunded(conn: &mut DbConn, id: i64, amount: i64) -> QueryResult<usize> {
@@ -746,4 +752,110 @@ pub fn redemptions_of_order(conn: &mut DbConn, order_id: i64) -> QueryResult<Vec
 
 pub fn delete_redemptions_of_order(conn: &mut DbConn, order_id: i64) -> QueryResult<usize> {
     diesel::delete(promotion_redemptions::table.filter(promotion_redemptions::order_id.eq(order_id))).execute(conn)
+}
+
+// ---- returns ----
+
+pub fn insert_return(conn: &mut DbConn, new: &NewReturn) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, return_requests::table, return_requests::id, new)
+}
+
+pub fn insert_return_line(conn: &mut DbConn, return_id: i64, order_line_id: i64, quantity: i64) -> QueryResult<usize> {
+    diesel::insert_into(return_lines::table)
+        .values((
+            return_lines::return_id.eq(return_id),
+            return_lines::order_line_id.eq(order_line_id),
+            return_lines::quantity.eq(quantity),
+        ))
+        .execute(conn)
+}
+
+pub fn find_return(conn: &mut DbConn, id: i64) -> QueryResult<Option<ReturnRow>> {
+    return_requests::table.find(id).select(ReturnRow::as_select()).first(conn).optional()
+}
+
+pub fn returns_of_fulfilments(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<ReturnRow>>> {
+    let rows = return_requests::table
+        .filter(return_requests::fulfilment_id.eq_any(ids))
+        .order(return_requests::id.asc())
+        .select(ReturnRow::as_select())
+        .load(conn)?;
+    Ok(crate::kernel::db::group_by(rows, |r| r.fulfilment_id))
+}
+
+pub fn return_lines_of(conn: &mut DbConn, return_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<ReturnLineRow>>> {
+    let rows = return_lines::table
+        .filter(return_lines::return_id.eq_any(return_ids))
+        .order((return_lines::return_id, return_lines::order_line_id))
+        .select(ReturnLineRow::as_select())
+        .load(conn)?;
+    Ok(crate::kernel::db::group_by(rows, |r| r.return_id))
+}
+
+/// Moves a return from one status to another (0 rows when it is no longer in `from`).
+pub fn move_return(conn: &mut DbConn, id: i64, from: ReturnStatus, change: &ReturnDecision) -> QueryResult<usize> {
+    diesel::update(return_requests::table.find(id).filter(return_requests::status.eq(from.as_str())))
+        .set(change)
+        .execute(conn)
+}
+
+pub fn set_return_line_refund(
+    conn: &mut DbConn,
+    return_id: i64,
+    order_line_id: i64,
+    refund: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        return_lines::table
+            .filter(return_lines::return_id.eq(return_id))
+            .filter(return_lines::order_line_id.eq(order_line_id)),
+    )
+    .set(return_lines::refund_minor.eq(refund))
+    .execute(conn)
+}
+
+/// Takes the fulfilment's row lock (PostgreSQL), so return requests for one fulfilment are
+/// checked one after the other.
+pub fn lock_fulfilment(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(fulfilments::table.find(id)).set(fulfilments::updated_at.eq(at)).execute(conn)
+}
+
+pub fn count_returns(conn: &mut DbConn, cooperative_id: Option<i64>, status: Option<ReturnStatus>) -> QueryResult<i64> {
+    let mut q = return_requests::table.into_boxed();
+    if let Some(c) = cooperative_id {
+        q = q.filter(return_requests::cooperative_id.eq(c));
+    }
+    if let Some(s) = status {
+        q = q.filter(return_requests::status.eq(s.as_str()));
+    }
+    q.select(count_star()).first(conn)
+}
+
+pub fn list_returns(
+    conn: &mut DbConn,
+    cooperative_id: Option<i64>,
+    status: Option<ReturnStatus>,
+    seek: &Seek,
+) -> Result<Vec<ReturnRow>, AppError> {
+    let mut q = return_requests::table.into_boxed();
+    if let Some(c) = cooperative_id {
+        q = q.filter(return_requests::cooperative_id.eq(c));
+    }
+    if let Some(s) = status {
+        q = q.filter(return_requests::status.eq(s.as_str()));
+    }
+    Ok(crate::seek_by_id!(q, return_requests::id, seek, descending).select(ReturnRow::as_select()).load(conn)?)
+}
+
+/// The sum of a fulfilment's ledger entries of one kind.
+pub fn fulfilment_ledger_sum(conn: &mut DbConn, fulfilment_id: i64, kinds: &[&str]) -> QueryResult<i64> {
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, as `ledger_balance` does.
+    let sum: Option<i64> = ledger_entries::table
+        .filter(ledger_entries::fulfilment_id.eq(fulfilment_id))
+        .filter(ledger_entries::kind.eq_any(kinds))
+        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+            "CAST(SUM(amount_minor) AS BIGINT)",
+        ))
+        .first(conn)?;
+    Ok(sum.unwrap_or(0))
 }

@@ -179,6 +179,49 @@ async fn resolve_placeholders(app: &TestApp, text: &str) -> String {
                 let body = app.gql_as(&token, "{ me { defaultAddress { id } } }", json!({})).await;
                 body["data"]["me"]["defaultAddress"]["id"].as_str().unwrap_or_else(|| panic!("{body}")).to_string()
             }
+            // `{{delivered-fulfilment:who}}`: a new cash order of theirs from Tighanimine, delivered.
+            "delivered-fulfilment" => {
+                let token = app.login_as(slug).await;
+                let variant = app
+                    .gql(r#"{ product(slug: "huile-argan-alimentaire-tighanimine") { variants(first: 1) { nodes { id } } } }"#, json!({}))
+                    .await["data"]["product"]["variants"]["nodes"][0]["id"]
+                    .clone();
+                let cart = app
+                    .gql_as(&token, "mutation($v: ID!) { cartCreate(input: { lines: [{ variantId: $v, quantity: 2 }] }) { cart { id } } }", json!({ "v": variant }))
+                    .await["data"]["cartCreate"]["cart"]["id"]
+                    .clone();
+                let placed = app
+                    .gql_as(
+                        &token,
+                        "mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) { order { fulfilments { id } } userErrors { code } } }",
+                        json!({ "i": { "cartId": cart, "email": "customer@demo.taawun.ma", "phone": "0612345678",
+                            "paymentMethod": "CASH_ON_DELIVERY", "idempotencyKey": "contract-delivered-0001",
+                            "shippingAddress": { "fullName": "Salma", "line1": "12 rue", "city": "Agadir", "regionCode": "09" } } }),
+                    )
+                    .await;
+                let fulfilment = placed["data"]["checkoutComplete"]["order"]["fulfilments"][0]["id"].clone();
+                let manager = app.login_as("manager").await;
+                let update =
+                    "mutation($i: FulfilmentUpdateInput!) { fulfilmentUpdate(input: $i) { userErrors { code } } }";
+                for step in [
+                    json!({ "fulfilmentId": fulfilment, "status": "PROCESSING" }),
+                    json!({ "fulfilmentId": fulfilment, "status": "SHIPPED", "carrier": "Amana", "trackingNumber": "AM1" }),
+                    json!({ "fulfilmentId": fulfilment, "status": "DELIVERED", "cashCollected": true }),
+                ] {
+                    app.gql_as(&manager, update, json!({ "i": step })).await;
+                }
+                fulfilment.as_str().unwrap_or_else(|| panic!("{placed}")).to_string()
+            }
+            // `{{delivered-line:who}}`: the first line of their latest order.
+            "delivered-line" => {
+                let token = app.login_as(slug).await;
+                let body =
+                    app.gql_as(&token, "{ me { orders(first: 1) { nodes { lines { id } } } } }", json!({})).await;
+                body["data"]["me"]["orders"]["nodes"][0]["lines"][0]["id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{body}"))
+                    .to_string()
+            }
             // `{{now:-30}}`: now, shifted by so many seconds.
             "now" => {
                 let at = chrono::Utc::now() + chrono::Duration::seconds(slug.parse::<i64>().unwrap());

@@ -24,6 +24,7 @@ mod pg_restart;
 mod projects;
 mod promotions;
 mod registry;
+mod returns;
 mod reviews;
 mod scoring;
 mod search;

@@ -141,6 +141,14 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         visible_to: vec!["customer", "manager", "admin"],
         hidden_from: vec!["anonymous", "other_manager"],
     });
+    // Its return request: the buyer's, the cooperative's and the staff's.
+    let returned =
+        crate::returns::deliver_and_return(&app, &customer, &order["fulfilments"][0]["id"], &order["lines"][0]).await;
+    cases.push(Expect {
+        id: returned,
+        visible_to: vec!["customer", "manager", "admin"],
+        hidden_from: vec!["anonymous", "other_manager", "agent"],
+    });
 
     // The customer's account.
     let me = app.gql_as(&customer, "{ me { id } }", json!({})).await;
@@ -482,6 +490,7 @@ async fn node_answers_only_those_who_may_see_it(app: TestApp) {
         "WebhookDelivery",
         "StorefrontApp",
         "Promotion",
+        "ReturnRequest",
     ] {
         assert!(kinds.iter().any(|k| k == kind), "no case for {kind}: {kinds:?}");
     }

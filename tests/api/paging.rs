@@ -127,6 +127,7 @@ const CASES: &[Case] = &[
     ),
     case("Query.orders", "{ orders(ARGS) { PAGE } }", "id", &["orders"], Who::Admin),
     case("Query.promotions", "{ promotions(ARGS) { PAGE } }", "id code", &["promotions"], Who::Admin),
+    case("Query.returnRequests", "{ returnRequests(ARGS) { PAGE } }", "id status", &["returnRequests"], Who::Admin),
     case("Query.fulfilments", "{ fulfilments(ARGS) { PAGE } }", "id", &["fulfilments"], Who::Admin),
     forward(
         "Query.cooperativeLedger",
@@ -391,13 +392,14 @@ async fn some_activity(app: &TestApp, customer: &str, agent: &str) {
         let placed = app
             .gql_as(
                 customer,
-                "mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) { order { id } userErrors { field message } } }",
+                "mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) { order { id fulfilments { id } lines { id } } userErrors { field message } } }",
                 json!({ "i": { "cartId": cart_id, "email": "buyer@example.ma", "phone": "0612345678",
                     "paymentMethod": "CASH_ON_DELIVERY", "idempotencyKey": format!("paging-{k}"),
                     "shippingAddress": { "fullName": "Salma", "line1": "12 rue", "city": "Agadir", "regionCode": "09" } } }),
             )
             .await;
-        ok_payload(&placed, "checkoutComplete");
+        let order = ok_payload(&placed, "checkoutComplete")["order"].clone();
+        crate::returns::deliver_and_return(app, customer, &order["fulfilments"][0]["id"], &order["lines"][0]).await;
     }
     for k in 0..4 {
         let created = app

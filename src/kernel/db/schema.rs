@@ -374,6 +374,7 @@ diesel::table! {
         updated_at -> Timestamp,
         discount_minor -> BigInt,
         marketplace_discount_minor -> BigInt,
+        delivered_at -> Nullable<Timestamp>,
     }
 }
 
@@ -391,6 +392,7 @@ diesel::table! {
         quantity -> BigInt,
         line_total_minor -> BigInt,
         discount_minor -> BigInt,
+        marketplace_discount_minor -> BigInt,
     }
 }
 
@@ -441,6 +443,37 @@ diesel::table! {
         customer_key -> Text,
         amount_minor -> BigInt,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    return_requests (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        fulfilment_id -> BigInt,
+        cooperative_id -> BigInt,
+        requested_by -> BigInt,
+        status -> Text,
+        reason -> Text,
+        comment -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<BigInt>,
+        refund_minor -> BigInt,
+        refund_reference -> Nullable<Text>,
+        restocked -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        refunded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    return_lines (return_id, order_line_id) {
+        return_id -> BigInt,
+        order_line_id -> BigInt,
+        quantity -> BigInt,
+        refund_minor -> BigInt,
     }
 }
 
@@ -1209,6 +1242,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     promotion_products,
     cart_discount_codes,
     promotion_redemptions,
+    return_requests,
+    return_lines,
     order_events,
     ledger_entries,
     refunds,
