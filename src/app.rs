@@ -213,6 +213,7 @@ impl AppState {
             let origins = crate::auth::apps::active_origins(&mut conn).map_err(|e| e.detail())?;
             *storefronts.origins.write().unwrap_or_else(|p| p.into_inner()) = origins.into_iter().collect();
         }
+        let images = crate::catalog::images::ImageStore::new(&config.data_dir.join("images"));
         let schema = introspect(build_schema(schema_limits))
             .data(schema_limits)
             .data(db.clone())
@@ -232,10 +233,16 @@ impl AppState {
             .data(Arc::new(crate::projects::stats::FiguresCache::default()))
             .data(Arc::new(crate::projects::service::ReferenceCodes::default()))
             .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
+            .data(crate::catalog::images::ImageSettings {
+                max_bytes: config.max_image_bytes,
+                store: images.clone(),
+                public_url: config.public_url(),
+            })
             .finish();
         let introspection =
             introspect(build_schema(SchemaLimits { max_depth: INTROSPECTION_MAX_DEPTH, ..schema_limits })).finish();
         let api = ApiState {
+            images,
             storefronts,
             issuer,
             db,
@@ -245,7 +252,7 @@ impl AppState {
             limits,
             http: HttpLimits {
                 max_body_bytes: config.max_body_bytes,
-                max_upload_bytes: config.registry.max_document_bytes + 128 * 1024,
+                max_upload_bytes: config.registry.max_document_bytes.max(config.max_image_bytes) + 128 * 1024,
                 cache_seconds: config.http_cache_seconds,
             },
             rate_limiter: RateLimiter::new(

@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod field_order;
 pub mod graphiql;
 pub mod http;
+pub mod images;
 pub mod messages;
 pub mod node;
 pub mod observability;
@@ -51,6 +52,8 @@ pub struct StripeWebhook {
 /// Everything the HTTP handlers read, in one place.
 pub struct ApiState {
     pub db: Db,
+    /// Uploaded product images' renditions, served at `/images/…`.
+    pub images: crate::catalog::images::ImageStore,
     pub schema: TaawunSchema,
     /// The same schema for operations that only introspect it, under their own depth bound.
     pub introspection: TaawunSchema,
@@ -103,6 +106,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics))
         .route("/webhooks/stripe", web::post().to(webhook::stripe))
         .route("/graphiql/{name}", web::get().to(graphiql::asset))
+        .route("/images/{key}/{file}", web::get().to(images::rendition))
         .route("/certificates/issuer.json", web::get().to(certificates::issuer))
         .route("/certificates/{code}", web::get().to(certificates::certificate))
         .route("/projects/alerts/unsubscribe/{token}", web::get().to(project_alerts::confirm))

@@ -26,8 +26,9 @@ const CREDENTIAL_MUTATIONS: [&str; 6] = [
     "accountVerificationResend",
 ];
 
-/// Mutations that do seconds of work (scoring every cooperative): one per request.
-const HEAVY_MUTATIONS: [&str; 1] = ["scoringRun"];
+/// Mutations that do seconds of work (scoring every cooperative, decoding a photo): one per
+/// request.
+const HEAVY_MUTATIONS: [&str; 2] = ["scoringRun", "productImageUpload"];
 
 #[derive(Debug, Clone, Copy)]
 pub struct OperationLimits {
@@ -96,7 +97,7 @@ impl OperationLimits {
             );
         }
         if heavy_calls > 1 {
-            return Err("at most one `scoringRun` per request".into());
+            return Err("at most one heavy mutation (`scoringRun`, `productImageUpload`) per request".into());
         }
         let mut aliases = 0;
         for (_, operation) in document.operations.iter() {
@@ -170,5 +171,6 @@ mod tests {
         assert!(check("mutation A { login { t } } mutation B { customerRegister { t } }").is_err());
         assert!(check("mutation { scoringRun { run { id } } }").is_ok());
         assert!(check("mutation { a: scoringRun { run { id } } b: scoringRun { run { id } } }").is_err());
+        assert!(check("mutation { a: productImageUpload { m } b: productImageUpload { m } }").is_err());
     }
 }

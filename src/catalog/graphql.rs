@@ -436,8 +436,30 @@ impl Media {
     pub async fn id(&self) -> ID {
         ids::encode("Media", self.0.id)
     }
-    async fn url(&self) -> &str {
-        &self.0.url
+    /// The image's address. For an uploaded image, `maxWidth` picks the smallest WebP
+    /// rendition at least that wide (else the largest): a phone asks for 320 or 640.
+    async fn url(&self, max_width: Option<i32>) -> String {
+        let renditions = self.renditions();
+        match max_width {
+            Some(w) if !renditions.is_empty() => {
+                let pick = renditions.iter().find(|r| r.width >= w).or(renditions.last());
+                pick.map(|r| r.url.clone()).unwrap_or_else(|| self.0.url.clone())
+            }
+            _ => self.0.url.clone(),
+        }
+    }
+    /// Pixels, for uploaded images (null for media given by URL).
+    async fn width(&self) -> Option<i32> {
+        self.0.width
+    }
+    async fn height(&self) -> Option<i32> {
+        self.0.height
+    }
+    /// An uploaded image's WebP files, smallest first, served with a one-year cache lifetime
+    /// (their URLs never change content); for `srcset`.
+    #[graphql(name = "renditions")]
+    async fn renditions_field(&self) -> Vec<ImageRendition> {
+        self.renditions()
     }
     async fn alt(&self, ctx: &Context<'_>, locale: Option<Locale>) -> LocalizedText {
         self.0.alt().resolve(ctx.locale(locale))
@@ -446,6 +468,28 @@ impl Media {
         self.0.position
     }
 }
+
+impl Media {
+    fn renditions(&self) -> Vec<ImageRendition> {
+        // The stored URL names the largest: `<base>/images/<key>/<width>.webp`.
+        let Some(base) = self.0.url.rsplit_once('/').map(|(b, _)| b) else { return Vec::new() };
+        self.0
+            .rendition_sizes()
+            .into_iter()
+            .map(|(w, h)| ImageRendition { width: w as i32, height: h as i32, url: format!("{base}/{w}.webp") })
+            .collect()
+    }
+}
+
+/// One size of an uploaded image.
+#[derive(SimpleObject, Clone)]
+pub struct ImageRendition {
+    pub width: i32,
+    pub height: i32,
+    pub url: String,
+}
+
+crate::mutation_payload!(MediaPayload, media: Media);
 
 pub struct QualityLabel(pub LabelRow);
 
@@ -707,6 +751,52 @@ impl CatalogMutation {
         let (product, user_errors) =
             or_unchanged((outcome.0.map(Product), outcome.1), || product_by_id(ctx, &id)).await?;
         Ok(ProductPayload { product, user_errors })
+    }
+
+    /// Uploads an image for a product (its managers and administrators), as a GraphQL
+    /// multipart request: checked like registry documents, then kept as WebP renditions
+    /// (320, 640 and 1280 pixels wide, never enlarged) without the photo's metadata.
+    async fn product_image_upload(&self, ctx: &Context<'_>, input: ProductImageUploadInput) -> Result<MediaPayload> {
+        let settings = ctx.data_unchecked::<super::images::ImageSettings>().clone();
+        let rejected = |message| AppError::user(ErrorCode::ImageRejected, &["input", "file"], message);
+        let outcome: Result<_, AppError> = async {
+            let viewer = ctx.viewer().cloned();
+            let id = input.product_id.clone();
+            ctx.db().run(move |conn| service::image_target(conn, viewer.as_ref(), &id)).await?;
+            let file = input.file.value(ctx).map_err(|e| rejected(msg!("cannot read the file: {error}", error = e)))?;
+            let declared = file.content_type.clone();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(file.into_read(), settings.max_bytes as u64 + 1),
+                &mut bytes,
+            )
+            .map_err(|e| rejected(msg!("cannot read the file: {error}", error = e)))?;
+            if bytes.len() > settings.max_bytes {
+                return Err(rejected(msg!("is larger than the limit of {max} bytes", max = settings.max_bytes)));
+            }
+            let processed = super::images::process_off_thread(bytes, declared).await?;
+            let store = settings.store.clone();
+            let key = processed.key.clone();
+            let sizes: Vec<(u32, u32)> = processed.renditions.iter().map(|r| (r.width, r.height)).collect();
+            tokio::task::spawn_blocking(move || store.save(&processed))
+                .await
+                .map_err(AppError::internal)?
+                .map_err(AppError::internal)?;
+            let (width, height) = sizes.last().copied().unwrap_or((0, 0));
+            let image = service::UploadedImage {
+                url: format!("{}/images/{key}/{width}.webp", settings.public_url),
+                key,
+                width,
+                height,
+                renditions: sizes,
+            };
+            let viewer = ctx.viewer().cloned();
+            let (id, alt) = (input.product_id.clone(), input.alt.clone());
+            ctx.db().run(move |conn| service::add_uploaded_image(conn, viewer.as_ref(), &id, &alt, image)).await
+        }
+        .await;
+        let (media, user_errors) = crate::kernel::graphql::payload(outcome)?;
+        Ok(MediaPayload { media: media.map(Media), user_errors })
     }
 
     async fn product_archive(&self, ctx: &Context<'_>, input: ProductArchiveInput) -> Result<ProductPayload> {

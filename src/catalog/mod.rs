@@ -3,6 +3,7 @@
 //! cooperative itself is the registry's).
 
 pub mod graphql;
+pub mod images;
 pub mod loaders;
 pub mod model;
 pub mod reviews;

@@ -212,9 +212,18 @@ pub struct MediaRow {
     pub alt_en: Option<String>,
     pub alt_zgh: Option<String>,
     pub position: i32,
+    /// Uploaded images only: the size served, the upload's SHA-256, and the renditions.
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub image_key: Option<String>,
+    pub renditions: Option<String>,
 }
 
 impl MediaRow {
+    /// The WebP renditions' (width, height), smallest first (empty for media given by URL).
+    pub fn rendition_sizes(&self) -> Vec<(u32, u32)> {
+        self.renditions.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default()
+    }
     pub fn alt(&self) -> Localized {
         Localized::new(self.alt_ar.clone(), self.alt_fr.clone(), self.alt_en.clone(), self.alt_zgh.clone())
     }
@@ -277,6 +286,15 @@ pub struct VariantInput {
 #[derive(Debug, Clone, InputObject)]
 pub struct MediaInput {
     pub url: String,
+    #[graphql(default)]
+    pub alt: Vec<LocalizedTextInput>,
+}
+
+#[derive(InputObject)]
+pub struct ProductImageUploadInput {
+    pub product_id: ID,
+    /// JPEG, PNG or WebP, at most `TAAWUN_MAX_IMAGE_BYTES` and 50 megapixels.
+    pub file: async_graphql::Upload,
     #[graphql(default)]
     pub alt: Vec<LocalizedTextInput>,
 }
@@ -515,4 +533,21 @@ pub struct ProductReviewHideInput {
     pub review_id: ID,
     /// Why it is hidden (shown to its author and to staff).
     pub reason: String,
+}
+
+/// An uploaded image's media row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = product_media)]
+pub struct NewUploadedMedia {
+    pub product_id: i64,
+    pub url: String,
+    pub alt_ar: Option<String>,
+    pub alt_fr: Option<String>,
+    pub alt_en: Option<String>,
+    pub alt_zgh: Option<String>,
+    pub position: i32,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub image_key: Option<String>,
+    pub renditions: Option<String>,
 }

@@ -10,7 +10,7 @@ use crate::kernel::db::{DbConn, now, write_tx};
 use crate::kernel::error::{AppError, Checks, ErrorCode};
 use crate::kernel::graphql::ids;
 use crate::kernel::graphql::relay::{Page, PageArgs, paginate};
-use crate::kernel::i18n::{Locale, Localized, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, localized};
+use crate::kernel::i18n::{Locale, Localized, LocalizedTextInput, MAX_DESCRIPTION_LEN, MAX_NAME_LEN, localized};
 use crate::kernel::money::{CurrencyCode, parse_amount};
 use crate::kernel::text::check_slug;
 use crate::kernel::validate::is_valid_url;
@@ -594,6 +594,75 @@ pub fn update_product(
         enqueue_search_sync(conn, &[id])?;
         emit_product_updated(conn, id)
     })
+}
+
+// ---- uploaded images ----
+
+/// The product a manager may add an uploaded image to: their cooperative's, with room left.
+pub fn image_target(conn: &mut DbConn, viewer: Option<&Viewer>, product_id: &ID) -> Result<ProductRow, AppError> {
+    let product = managed_product(conn, viewer, product_id, &["input", "productId"])?;
+    check_media_room(conn, product.id)?;
+    Ok(product)
+}
+
+fn check_media_room(conn: &mut DbConn, product_id: i64) -> Result<(), AppError> {
+    let count = store::media_of_products(conn, &[product_id])?.remove(&product_id).unwrap_or_default().len();
+    if count >= MAX_MEDIA {
+        return Err(AppError::user(
+            ErrorCode::ImageRejected,
+            &["input", "productId"],
+            msg!("a product holds at most {max_media} media", max_media = MAX_MEDIA),
+        ));
+    }
+    Ok(())
+}
+
+/// Adds an uploaded image (its renditions already saved) after the product's other media.
+pub fn add_uploaded_image(
+    conn: &mut DbConn,
+    viewer: Option<&Viewer>,
+    product_id: &ID,
+    alt: &[LocalizedTextInput],
+    image: UploadedImage,
+) -> Result<MediaRow, AppError> {
+    let product = managed_product(conn, viewer, product_id, &["input", "productId"])?;
+    let mut checks = Checks::new();
+    let alt = localized(&mut checks, &path!["input", "alt"], alt, 500, false);
+    checks.finish()?;
+    write_tx(conn, |conn| {
+        check_media_room(conn, product.id)?;
+        let existing = store::media_of_products(conn, &[product.id])?.remove(&product.id).unwrap_or_default();
+        let position = existing.iter().map(|m| m.position + 1).max().unwrap_or(0);
+        let id = store::insert_uploaded_media(
+            conn,
+            &NewUploadedMedia {
+                product_id: product.id,
+                url: image.url,
+                alt_ar: alt.ar,
+                alt_fr: alt.fr,
+                alt_en: alt.en,
+                alt_zgh: alt.zgh,
+                position,
+                width: Some(image.width as i32),
+                height: Some(image.height as i32),
+                image_key: Some(image.key),
+                renditions: Some(serde_json::to_string(&image.renditions).map_err(AppError::internal)?),
+            },
+        )?;
+        enqueue_search_sync(conn, &[product.id])?;
+        emit_product_updated(conn, product.id)?;
+        store::find_media(conn, id)?.ok_or_else(|| AppError::internal("media vanished"))
+    })
+}
+
+/// What an uploaded image's media row records.
+pub struct UploadedImage {
+    pub key: String,
+    /// The largest rendition's URL and size.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+    pub renditions: Vec<(u32, u32)>,
 }
 
 pub const MAX_SEO_TITLE_LEN: usize = 70;

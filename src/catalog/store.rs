@@ -378,10 +378,38 @@ pub fn media_of_products(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<
     Ok(group_by(rows, |r| r.product_id))
 }
 
+pub fn insert_uploaded_media(conn: &mut DbConn, new: &NewUploadedMedia) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, product_media::table, product_media::id, new)
+}
+
+/// Replaces a product's media. An uploaded image kept in the list (by its URL) keeps its
+/// size and renditions.
 pub fn replace_media(conn: &mut DbConn, product_id: i64, media: &[NewMedia]) -> QueryResult<()> {
+    let uploaded: Vec<MediaRow> = product_media::table
+        .filter(product_media::product_id.eq(product_id))
+        .filter(product_media::image_key.is_not_null())
+        .select(MediaRow::as_select())
+        .load(conn)?;
     diesel::delete(product_media::table.filter(product_media::product_id.eq(product_id))).execute(conn)?;
     for m in media {
-        diesel::insert_into(product_media::table).values(m).execute(conn)?;
+        match uploaded.iter().find(|u| u.url == m.url) {
+            Some(u) => diesel::insert_into(product_media::table)
+                .values(&NewUploadedMedia {
+                    product_id,
+                    url: m.url.clone(),
+                    alt_ar: m.alt_ar.clone(),
+                    alt_fr: m.alt_fr.clone(),
+                    alt_en: m.alt_en.clone(),
+                    alt_zgh: m.alt_zgh.clone(),
+                    position: m.position,
+                    width: u.width,
+                    height: u.height,
+                    image_key: u.image_key.clone(),
+                    renditions: u.renditions.clone(),
+                })
+                .execute(conn)?,
+            None => diesel::insert_into(product_media::table).values(m).execute(conn)?,
+        };
     }
     Ok(())
 }

@@ -80,6 +80,8 @@ pub struct Config {
     pub max_cart_lines: usize,
     /// Days after delivery during which a buyer may ask to return goods.
     pub return_window_days: i64,
+    /// The largest product image upload, in bytes.
+    pub max_image_bytes: usize,
     /// Run the outbox worker in this process.
     pub outbox_worker: bool,
     /// Whether the schema answers introspection; unset: on with `--demo`, off otherwise.
@@ -235,6 +237,7 @@ impl Default for Config {
             max_line_quantity: 100,
             max_cart_lines: 50,
             return_window_days: 7,
+            max_image_bytes: 10 * 1024 * 1024,
             outbox_worker: true,
             introspection: None,
             outbox_poll_ms: 500,
@@ -381,6 +384,7 @@ impl Config {
         env_field!("TAAWUN_MAX_LINE_QUANTITY", self.max_line_quantity, parse);
         env_field!("TAAWUN_MAX_CART_LINES", self.max_cart_lines, parse);
         env_field!("TAAWUN_RETURN_WINDOW_DAYS", self.return_window_days, parse);
+        env_field!("TAAWUN_MAX_IMAGE_BYTES", self.max_image_bytes, parse);
         env_field!("TAAWUN_OUTBOX_WORKER", self.outbox_worker, parse);
         if let Some(v) = get("TAAWUN_INTROSPECTION") {
             self.introspection = Some(parse("TAAWUN_INTROSPECTION", v)?);

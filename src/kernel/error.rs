@@ -123,6 +123,10 @@ pub enum ErrorCode {
     /// Orders: the order is not paid, so it cannot move on or be refunded.
     OrderNotPaid,
 
+    /// Catalogue: an uploaded image was refused (not JPEG, PNG or WebP, cut short, too
+    /// large, too many pixels), or the product holds as many media as it may.
+    ImageRejected,
+
     /// Returns: the goods cannot be returned (not delivered, or not paid).
     ReturnNotAllowed,
     /// Returns: the return window after delivery has closed.

@@ -14,6 +14,7 @@ mod browse;
 mod contract;
 mod crash;
 mod http;
+mod images;
 mod ledger;
 mod manage;
 mod nodes;

@@ -137,6 +137,10 @@ diesel::table! {
         alt_en -> Nullable<Text>,
         alt_zgh -> Nullable<Text>,
         position -> Integer,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        image_key -> Nullable<Text>,
+        renditions -> Nullable<Text>,
     }
 }
 
