@@ -363,6 +363,17 @@ impl OrderLine {
         let row = ctx.loader::<CatalogLoader>().load_one(ProductKey(self.0.product_id)).await.map_err(loader_error)?;
         visible_product(ctx, row).await
     }
+    /// The product's first image (as it is now), for order history; null once the product is
+    /// not visible.
+    async fn image(&self, ctx: &Context<'_>) -> Result<Option<crate::catalog::graphql::Media>> {
+        let loader = ctx.loader::<CatalogLoader>();
+        let row = loader.load_one(ProductKey(self.0.product_id)).await.map_err(loader_error)?;
+        if visible_product(ctx, row).await?.is_none() {
+            return Ok(None);
+        }
+        let media = loader.load_one(crate::catalog::loaders::MediaOf(self.0.product_id)).await.map_err(loader_error)?;
+        Ok(media.and_then(|m| m.into_iter().next()).map(crate::catalog::graphql::Media))
+    }
 }
 
 #[derive(SimpleObject)]

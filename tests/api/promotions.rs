@@ -19,7 +19,7 @@ const CART: &str = r#"query($id: ID!) { cart(id: $id) { discountCodes { code app
     discounts { code amount { amount } } cost { subtotal { amount } discount { amount } total { amount } } } }"#;
 const CHECKOUT: &str = r#"mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) {
     order { id total { amount } discount { amount } discounts { code amount { amount } }
-            lines { discount { amount } }
+            lines { discount { amount } image { url } }
             fulfilments { id subtotal { amount } discount { amount } marketplaceDiscount { amount } shipping { amount }
                           commission { amount } commissionRateBps net { amount } cooperative { id slug } } }
     userErrors { field code } } }"#;
@@ -287,6 +287,7 @@ async fn who_funds_a_discount_decides_the_ledger(app: TestApp) {
         let bps = part["commissionRateBps"].as_i64().unwrap();
         assert_eq!(minor(&part["discount"]), 5_000);
         assert_eq!(minor(&order["lines"][0]["discount"]), 5_000);
+        assert!(order["lines"][0]["image"]["url"].is_string(), "order history shows the product's image");
         assert_eq!(minor(&order["total"]), subtotal - 5_000 + shipping);
         let paid = subtotal - 5_000 + shipping;
         let mut expected = vec![("SALE".to_string(), paid)];
