@@ -24,7 +24,7 @@ use async_graphql::ID;
 use chrono::NaiveDateTime;
 
 use super::model::*;
-use super::service::{CommerceSettings, PricedLine, cart_view, open_cart};
+use super::service::{CommerceSettings, PricedLine, cart_view, cooperative_scope, open_cart};
 use super::store;
 use crate::catalog::service as catalog;
 use crate::kernel::db::{DbConn, now, write_tx};
@@ -680,15 +680,7 @@ pub fn list_promotions(
         })?),
         None => None,
     };
-    let cooperative_id = if v.is_admin() {
-        filter
-    } else {
-        match (v.cooperative_id, filter) {
-            (Some(own), None) => Some(own),
-            (Some(own), Some(c)) if c == own => Some(own),
-            _ => return Err(AppError::forbidden(msg!("you may only see your own cooperative's promotions"))),
-        }
-    };
+    let cooperative_id = cooperative_scope(v, filter, msg!("you may only see your own cooperative's promotions"))?;
     crate::kernel::graphql::relay::paginate(
         conn,
         args,

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use async_graphql::ID;
 
 use super::model::*;
-use super::service::{CommerceSettings, MAX_NOTE_LEN, can_handle_fulfilment, commission, ledger, mad};
+use super::service::{
+    CommerceSettings, MAX_NOTE_LEN, can_handle_fulfilment, commission, cooperative_scope, ledger, mad,
+};
 use super::store;
 use crate::catalog::service as catalog;
 use crate::kernel::db::{Db, DbConn, now, write_tx};
@@ -529,15 +531,7 @@ pub fn list_returns(
     want_total: bool,
 ) -> Result<Page<ReturnRow>, AppError> {
     let v = viewer.ok_or(AppError::Unauthenticated)?;
-    let cooperative_id = if v.is_admin() {
-        cooperative
-    } else {
-        match (v.cooperative_id, cooperative) {
-            (Some(own), None) => Some(own),
-            (Some(own), Some(c)) if c == own => Some(own),
-            _ => return Err(AppError::forbidden(msg!("you may only see your own cooperative's returns"))),
-        }
-    };
+    let cooperative_id = cooperative_scope(v, cooperative, msg!("you may only see your own cooperative's returns"))?;
     paginate(
         conn,
         args,

@@ -1918,6 +1918,23 @@ pub fn list_all_orders(
     list_orders(conn, None, status, args, want_total)
 }
 
+/// Which cooperative a listing shows: staff choose one or see all; managers see their own
+/// (asking for another's is refused with `refusal`).
+pub(super) fn cooperative_scope(
+    viewer: &Viewer,
+    wanted: Option<i64>,
+    refusal: Message,
+) -> Result<Option<i64>, AppError> {
+    if viewer.is_admin() {
+        return Ok(wanted);
+    }
+    match (viewer.cooperative_id, wanted) {
+        (Some(own), None) => Ok(Some(own)),
+        (Some(own), Some(w)) if w == own => Ok(Some(own)),
+        _ => Err(AppError::forbidden(refusal)),
+    }
+}
+
 /// The fulfilments to handle: a manager's cooperative's, or any (or one cooperative's) for staff.
 pub fn list_fulfilments(
     conn: &mut DbConn,
@@ -1928,15 +1945,7 @@ pub fn list_fulfilments(
     want_total: bool,
 ) -> Result<Page<FulfilmentRow>, AppError> {
     let viewer = require_viewer(viewer)?;
-    let cooperative = if viewer.is_admin() {
-        wanted
-    } else {
-        match (viewer.cooperative_id, wanted) {
-            (Some(own), None) => Some(own),
-            (Some(own), Some(w)) if w == own => Some(own),
-            _ => return Err(AppError::forbidden(msg!("you may only see your own cooperative's orders"))),
-        }
-    };
+    let cooperative = cooperative_scope(viewer, wanted, msg!("you may only see your own cooperative's orders"))?;
     paginate(
         conn,
         args,

@@ -65,28 +65,33 @@ async fn place(app: &TestApp, key: &str, card: bool, codes: &[&str]) -> String {
     let payload = ok_payload(&body, "checkoutComplete");
     let order = payload["order"]["id"].as_str().unwrap().to_string();
     if card {
-        let secret = payload["paymentClientSecret"].as_str().unwrap();
-        let intent = secret.split("_secret").next().unwrap();
-        let total = minor(&payload["order"]["total"]);
-        let event = json!({ "id": format!("evt_{key}"), "type": "payment_intent.succeeded",
-            "data": { "object": { "id": intent, "object": "payment_intent", "amount": total, "amount_received": total,
-                                  "currency": "mad", "metadata": {} } } });
-        let body = event.to_string();
-        let signature =
-            taawun::payments::webhook::sign(body.as_bytes(), "whsec_ledger", chrono::Utc::now().timestamp());
-        let status = app
-            .client
-            .post(app.url("/webhooks/stripe"))
-            .header("stripe-signature", signature)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert!(status.is_success());
+        pay_by_card(app, payload, key, "whsec_ledger").await;
     }
     order
+}
+
+/// Pays a card order as Stripe would: a signed `payment_intent.succeeded` for its whole total,
+/// from the checkout payload's client secret.
+pub async fn pay_by_card(app: &TestApp, payload: &Value, key: &str, webhook_secret: &str) {
+    let secret = payload["paymentClientSecret"].as_str().unwrap();
+    let intent = secret.split("_secret").next().unwrap();
+    let total = minor(&payload["order"]["total"]);
+    let event = json!({ "id": format!("evt_{key}"), "type": "payment_intent.succeeded",
+        "data": { "object": { "id": intent, "object": "payment_intent", "amount": total, "amount_received": total,
+                              "currency": "mad", "metadata": {} } } });
+    let body = event.to_string();
+    let signature = taawun::payments::webhook::sign(body.as_bytes(), webhook_secret, chrono::Utc::now().timestamp());
+    let status = app
+        .client
+        .post(app.url("/webhooks/stripe"))
+        .header("stripe-signature", signature)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success());
 }
 
 /// What a part's ledger must sum to, from its state: a live card part owes the cooperative what

@@ -66,26 +66,7 @@ async fn ordered(app: &TestApp, buyer: &str, card: bool, key: &str, deliver: boo
     let payload = ok_payload(&body, "checkoutComplete").clone();
     let order = payload["order"].clone();
     if card {
-        let secret = payload["paymentClientSecret"].as_str().unwrap();
-        let intent = secret.split("_secret").next().unwrap();
-        let total = minor(&order["total"]);
-        let event = json!({ "id": format!("evt_{key}"), "type": "payment_intent.succeeded",
-            "data": { "object": { "id": intent, "object": "payment_intent", "amount": total, "amount_received": total,
-                                  "currency": "mad", "metadata": {} } } });
-        let body = event.to_string();
-        let signature =
-            taawun::payments::webhook::sign(body.as_bytes(), "whsec_returns", chrono::Utc::now().timestamp());
-        let status = app
-            .client
-            .post(app.url("/webhooks/stripe"))
-            .header("stripe-signature", signature)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert!(status.is_success());
+        crate::ledger::pay_by_card(app, &payload, key, "whsec_returns").await;
     }
     let fulfilment = order["fulfilments"][0]["id"].clone();
     if deliver {
