@@ -1,0 +1,1 @@
+DROP INDEX products_status_cooperative_idx;
