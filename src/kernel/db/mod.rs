@@ -26,6 +26,9 @@ pub enum DbConn {
 /// The backend type queries are built for.
 pub type Backend = <DbConn as Connection>::Backend;
 
+// Embedded at compile time: cargo does not see a new migration file by itself, so a commit
+// that only adds migrations must also change a Rust file (this list says which are embedded:
+// 21 each, up to `2026-12-01-000021_product_count_index`).
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
