@@ -439,14 +439,12 @@ impl Media {
     /// The image's address. For an uploaded image, `maxWidth` picks the smallest WebP
     /// rendition at least that wide (else the largest): a phone asks for 320 or 640.
     async fn url(&self, max_width: Option<i32>) -> String {
+        // Listings ask for `url` on every card: the renditions are only looked at when a
+        // width is asked for and the image was uploaded.
+        let Some(w) = max_width.filter(|_| self.0.renditions.is_some()) else { return self.0.url.clone() };
         let renditions = self.renditions();
-        match max_width {
-            Some(w) if !renditions.is_empty() => {
-                let pick = renditions.iter().find(|r| r.width >= w).or(renditions.last());
-                pick.map(|r| r.url.clone()).unwrap_or_else(|| self.0.url.clone())
-            }
-            _ => self.0.url.clone(),
-        }
+        let pick = renditions.iter().find(|r| r.width >= w).or(renditions.last());
+        pick.map(|r| r.url.clone()).unwrap_or_else(|| self.0.url.clone())
     }
     /// Pixels, for uploaded images (null for media given by URL).
     async fn width(&self) -> Option<i32> {

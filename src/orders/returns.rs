@@ -560,13 +560,12 @@ pub fn returns_of_fulfilment(
     viewer: Option<&Viewer>,
     fulfilment_id: i64,
 ) -> Result<Vec<ReturnRow>, AppError> {
-    let mut out = Vec::new();
-    for r in store::returns_of_fulfilments(conn, &[fulfilment_id])?.remove(&fulfilment_id).unwrap_or_default() {
-        if can_see(conn, viewer, &r)? {
-            out.push(r);
-        }
+    let returns = store::returns_of_fulfilments(conn, &[fulfilment_id])?.remove(&fulfilment_id).unwrap_or_default();
+    // One fulfilment's returns share its order and cooperative: who sees one sees them all.
+    match returns.first() {
+        Some(first) if can_see(conn, viewer, first)? => Ok(returns),
+        _ => Ok(Vec::new()),
     }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -676,7 +676,10 @@ fn place_order(
     // now) stops it, and the buyer removes the code or tries again.
     let customer = promotions::customer_key(viewer.map(|v| v.account_id).or(cart.account_id), Some(&checked.email))
         .unwrap_or_default();
-    view.discounts = promotions::cart_discounts(conn, &cart, &view.lines, Some(&customer))?;
+    // The cart was priced for its account; only a guest (known here by email) is priced again.
+    if Some(&customer) != promotions::customer_key(cart.account_id, None).as_ref() {
+        view.discounts = promotions::cart_discounts(conn, &cart, &view.lines, Some(&customer))?;
+    }
     if let Some((_, c)) = view.discounts.rejected().next() {
         let rejection = c.rejection.unwrap_or(promotions_model::DiscountRejection::NotApplicable);
         return Err(AppError::Rejected(vec![promotions::rejection_error(
