@@ -69,13 +69,15 @@ async fn send_one(
         })
         .await
         .map_err(AppError::internal)?;
+    // An alert is for ideas matching every word saved: results found by leaving words out
+    // (what a person typing sees, told so) are not news about this search.
+    let ids = if results.ignored_words.is_empty() { results.ids } else { Vec::new() };
     let search = search.clone();
     let public_url = public_url.trim_end_matches('/').to_string();
     db.run(move |conn| {
         let locale = Locale::parse(&search.locale).unwrap_or(Locale::Fr);
-        let ideas = service::ideas_by_ids(conn, &results.ids)?;
-        let ideas: Vec<serde_json::Value> = results
-            .ids
+        let ideas = service::ideas_by_ids(conn, &ids)?;
+        let ideas: Vec<serde_json::Value> = ids
             .iter()
             .filter_map(|id| ideas.get(id))
             .filter(|i| i.status() == IdeaStatus::Published)

@@ -298,6 +298,11 @@ impl SearchConfig {
         if problems.is_empty() { Ok(config) } else { Err(problems) }
     }
 
+    /// Whether a folded word is a stop word (of any locale, as in Meilisearch's settings).
+    pub fn is_stop_word(&self, folded_word: &str) -> bool {
+        self.stop_words.values().any(|words| words.iter().any(|w| w == folded_word))
+    }
+
     /// The other words a folded query word also finds.
     pub fn synonyms_of(&self, folded_word: &str) -> Vec<&str> {
         self.synonyms
@@ -326,6 +331,9 @@ mod tests {
         let argan = settings["synonyms"]["argan"].as_array().unwrap();
         assert!(argan.contains(&json!("اركان")) && argan.contains(&json!("ⴰⵔⴳⴰⵏ")), "synonyms are folded");
         assert!(config.synonyms_of("زعفران").contains(&"safran"));
+        // Charabia cuts the Arabic article off a word for Meilisearch too, which must ignore it.
+        assert!(settings["stopWords"].as_array().unwrap().contains(&json!("ال")));
+        assert!(config.is_stop_word("ال") && config.is_stop_word("de") && !config.is_stop_word("argan"));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The embedded engine: a tantivy index in the data dir, configured from `search-config/`.
 //! Text is segmented by charabia (Meilisearch's tokenizer) and folded by `normalize::fold`,
-//! so both engines see the same words.
+//! so both engines see the same words; queries are matched by Meilisearch's rules (see
+//! "Parity between the engines" in `search-config/README.md`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -12,7 +13,10 @@ use serde_json::{Value, json};
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    TermSetQuery,
+};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value as _,
 };
@@ -46,6 +50,56 @@ pub fn words(text: &str) -> Vec<(usize, usize, String)> {
         }
     }
     out
+}
+
+/// Meilisearch reads the first ten words of a query (stop words aside); so does the embedded
+/// engine, and the rest are reported as left out.
+pub const MAX_QUERY_WORDS: usize = 10;
+
+/// A word of a query, as typed and as the engines index it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryWord {
+    /// Where the word ends in the query text (a byte offset).
+    pub end: usize,
+    pub typed: String,
+    pub folded: String,
+}
+
+/// The words of a query the engines match, in order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryWords {
+    /// Folded like the documents, without stop words (unless the query has nothing else), at
+    /// most `MAX_QUERY_WORDS`.
+    pub matched: Vec<QueryWord>,
+    /// The words after the tenth, as typed: never matched.
+    pub beyond: Vec<String>,
+}
+
+impl QueryWords {
+    pub fn of(text: &str, is_stop_word: impl Fn(&str) -> bool) -> QueryWords {
+        let all: Vec<QueryWord> = words(text)
+            .into_iter()
+            .map(|(start, end, folded)| QueryWord { end, typed: text[start..end].to_string(), folded })
+            .collect();
+        let mut matched: Vec<QueryWord> = all.iter().filter(|w| !is_stop_word(w.folded.as_str())).cloned().collect();
+        if matched.is_empty() {
+            matched = all;
+        }
+        let beyond = matched.split_off(matched.len().min(MAX_QUERY_WORDS)).into_iter().map(|w| w.typed).collect();
+        QueryWords { matched, beyond }
+    }
+
+    /// Whether the `i`-th word also matches as a prefix: only the last word typed (search as
+    /// you type), as in Meilisearch.
+    pub fn is_prefix(&self, i: usize) -> bool {
+        i + 1 == self.matched.len() && self.beyond.is_empty()
+    }
+
+    /// The words left out when only the first `kept` are matched, as typed, in query order.
+    pub fn ignored(&self, kept: usize) -> Vec<String> {
+        let kept = kept.min(self.matched.len());
+        self.matched[kept..].iter().map(|w| w.typed.clone()).chain(self.beyond.iter().cloned()).collect()
+    }
 }
 
 #[derive(Clone, Default)]
@@ -175,6 +229,9 @@ pub struct SearchResults {
     pub total: usize,
     pub facets: BTreeMap<String, Vec<(String, u64)>>,
     pub range: Option<(i64, i64)>,
+    /// The query's words left out (as typed, in query order): the last ones when no document
+    /// matched them all and fewer words found something, and any after the tenth.
+    pub ignored_words: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -439,9 +496,49 @@ impl EmbeddedIndex {
         }
     }
 
+    /// The indexed words of `field` within the typos `word` allows, counted as Meilisearch
+    /// counts them: a different first letter costs two typos, so it needs a word long enough
+    /// for two and then leaves no other (`أركان` does not find `بركان`).
+    fn typo_terms(&self, searcher: &tantivy::Searcher, field: Field, word: &str) -> Result<Vec<Term>, SearchError> {
+        let allowed = self.typo_distance(word);
+        let Some(first_letter) = word.chars().next().filter(|_| allowed > 0).map(String::from) else {
+            return Ok(Vec::new());
+        };
+        let term = Term::from_field_text(field, word);
+        let same_first_letter = FuzzyTermQuery::new(term.clone(), allowed, true).automaton()?;
+        let other_first_letter = match allowed {
+            2 => Some(FuzzyTermQuery::new(term, 1, true).automaton()?),
+            _ => None,
+        };
+        let stream_error = |e: std::io::Error| SearchError(e.to_string());
+        let mut found = BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(field)?;
+            let mut same = inverted.terms().search(&same_first_letter).into_stream().map_err(stream_error)?;
+            while same.advance() {
+                if same.key().starts_with(first_letter.as_bytes()) {
+                    found.insert(same.key().to_vec());
+                }
+            }
+            if let Some(automaton) = &other_first_letter {
+                let mut other = inverted.terms().search(automaton).into_stream().map_err(stream_error)?;
+                while other.advance() {
+                    if !other.key().starts_with(first_letter.as_bytes()) {
+                        found.insert(other.key().to_vec());
+                    }
+                }
+            }
+        }
+        Ok(found
+            .into_iter()
+            .filter_map(|bytes| String::from_utf8(bytes).ok())
+            .map(|w| Term::from_field_text(field, &w))
+            .collect())
+    }
+
     /// One query word against every text field: exact matches first, then synonyms, then
-    /// typos; the last word also matches as a prefix (search as you type).
-    fn word_query(&self, word: &str, last: bool) -> Box<dyn Query> {
+    /// typos; with `prefix`, also the words it begins (search as you type).
+    fn word_query(&self, searcher: &tantivy::Searcher, word: &str, prefix: bool) -> Result<BooleanQuery, SearchError> {
         let searchable = self.config.searchable();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let synonyms: Vec<String> = self
@@ -451,7 +548,6 @@ impl EmbeddedIndex {
             .filter(|s| !s.contains(' '))
             .map(|s| without_arabic_article(s).unwrap_or(s).to_string())
             .collect();
-        let distance = self.typo_distance(word);
         for (rank, name) in searchable.iter().enumerate() {
             let Some((field, _)) = self.fields.get(*name) else { continue };
             let weight = (searchable.len() - rank) as f32;
@@ -462,16 +558,17 @@ impl EmbeddedIndex {
                 let q = TermQuery::new(Term::from_field_text(*field, s), IndexRecordOption::WithFreqs);
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 3.0 * weight))));
             }
-            if distance > 0 {
-                let fuzzy = FuzzyTermQuery::new(term.clone(), distance, true);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), weight))));
+            let typos = self.typo_terms(searcher, *field, word)?;
+            if !typos.is_empty() {
+                let fuzzy = ConstScoreQuery::new(Box::new(TermSetQuery::new(typos)), weight);
+                clauses.push((Occur::Should, Box::new(fuzzy)));
             }
-            if last {
-                let prefix = FuzzyTermQuery::new_prefix(term, 0, true);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(prefix), 2.0 * weight))));
+            if prefix {
+                let begun = FuzzyTermQuery::new_prefix(term, 0, true);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(begun), 2.0 * weight))));
             }
         }
-        Box::new(BooleanQuery::new(clauses))
+        Ok(BooleanQuery::new(clauses))
     }
 
     fn filter_query(&self, filter: &Filter) -> Result<Box<dyn Query>, SearchError> {
@@ -529,15 +626,36 @@ impl EmbeddedIndex {
     }
 
     fn search_in(&self, q: &SearchQuery, searcher: &tantivy::Searcher) -> Result<SearchResults, SearchError> {
-        let terms = words(&q.text);
+        let words = QueryWords::of(&q.text, |w| self.synonyms.is_stop_word(w));
+        let word_queries = words
+            .matched
+            .iter()
+            .enumerate()
+            .map(|(i, w)| self.word_query(searcher, &w.folded, words.is_prefix(i)))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Meilisearch's `last` matching strategy, applied while nothing matches: every word,
+        // then all but the last, and so on; the first word is always kept.
+        let mut kept = word_queries.len();
+        loop {
+            let results = self.search_matching(q, &word_queries[..kept], searcher)?;
+            if results.total > 0 || kept <= 1 {
+                let kept = if results.total > 0 { kept } else { word_queries.len() };
+                return Ok(SearchResults { ignored_words: words.ignored(kept), ..results });
+            }
+            kept -= 1;
+        }
+    }
+
+    /// The documents that match every one of these words and the query's filters.
+    fn search_matching(
+        &self,
+        q: &SearchQuery,
+        word_queries: &[BooleanQuery],
+        searcher: &tantivy::Searcher,
+    ) -> Result<SearchResults, SearchError> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let stop_words: Vec<&String> = self.synonyms.stop_words.values().flatten().collect();
-        let meaningful: Vec<&String> = {
-            let kept: Vec<&String> = terms.iter().map(|(_, _, w)| w).filter(|w| !stop_words.contains(w)).collect();
-            if kept.is_empty() { terms.iter().map(|(_, _, w)| w).collect() } else { kept }
-        };
-        for (i, word) in meaningful.iter().enumerate() {
-            clauses.push((Occur::Must, self.word_query(word, i + 1 == meaningful.len())));
+        for word in word_queries {
+            clauses.push((Occur::Must, Box::new(word.clone())));
         }
         if clauses.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
@@ -599,7 +717,7 @@ impl EmbeddedIndex {
             (Some(min), Some(max)) if total > 0 => Some((min as i64, max as i64)),
             _ => None,
         };
-        Ok(SearchResults { ids, total, facets, range })
+        Ok(SearchResults { ids, total, facets, range, ignored_words: Vec::new() })
     }
 }
 
@@ -715,6 +833,50 @@ mod tests {
         assert_eq!(find(&index, "l'huile d'argan"), vec![1, 2]);
         assert_eq!(find(&index, "miel"), vec![4]);
         assert_eq!(find(&index, "honey"), vec![4]);
+    }
+
+    #[test]
+    fn a_different_first_letter_costs_two_typos() {
+        let index = fixture();
+        index.upsert(&[doc(8, &["Clémentines de Berkane", "كليمنتين بركان"], "02", &["IGP"], 6_000, true)]).unwrap();
+        // One typo away, but on the first letter: a five-letter word allows one typo only.
+        assert_eq!(find(&index, "أركان"), vec![1, 2]);
+        assert_eq!(find(&index, "بركان"), vec![8]);
+        assert_eq!(find(&index, "berkano"), vec![8], "one typo after the first letter");
+        assert_eq!(find(&index, "perkane"), Vec::<i64>::new());
+        // A nine-letter word allows two: the first letter alone, and nothing more.
+        assert_eq!(find(&index, "daliouine"), vec![3]);
+        assert_eq!(find(&index, "daliouin"), Vec::<i64>::new());
+        assert_eq!(find(&index, "talyouinr"), vec![3], "two typos after the first letter");
+    }
+
+    #[test]
+    fn words_nothing_matches_are_left_out_from_the_end() {
+        let index = fixture();
+        let q = |text: &str| SearchQuery {
+            text: text.into(),
+            filters: vec![],
+            facets: vec![],
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 20,
+            range_of: None,
+        };
+        let relaxed = index.search(&q("Argan XYZZY")).unwrap();
+        assert_eq!((relaxed.total, relaxed.ignored_words), (2, vec!["XYZZY".to_string()]), "as typed");
+        assert!(index.search(&q("huile argan")).unwrap().ignored_words.is_empty());
+        // From the end only, as Meilisearch: a first word nothing matches finds nothing, and
+        // leaving the others out is not said.
+        let nothing = index.search(&q("xyzzy argan")).unwrap();
+        assert_eq!((nothing.total, nothing.ignored_words), (0, vec![]));
+        // The filters count: no argan olive oil in region 07, but argan oil.
+        let filtered = SearchQuery { filters: vec![Filter::Equals("region".into(), "07".into())], ..q("argan olive") };
+        let found = index.search(&filtered).unwrap();
+        assert_eq!((found.ids, found.ignored_words), (vec![2], vec!["olive".to_string()]));
+        // Ten words are read, as by Meilisearch; stop words do not count.
+        let long = format!("{} de xyzzy", ["argan"; 10].join(" "));
+        let found = index.search(&q(&long)).unwrap();
+        assert_eq!((found.total, found.ignored_words), (2, vec!["xyzzy".to_string()]));
     }
 
     #[test]

@@ -80,6 +80,14 @@ pub struct SearchExtras {
     pub total_count: i64,
     pub facets: Vec<FacetResult>,
     pub price_range: Option<SearchPriceRange>,
+    /// Whether words of the query were left out: when no product matches every word, the
+    /// last words are dropped one by one until some do (the first word is always kept), as
+    /// Meilisearch does; words after the tenth are never read. The results then match the
+    /// other words only; `ignoredWords` says which were left out.
+    pub relaxed: bool,
+    /// The words of the query left out, as typed, in the query's order; empty unless
+    /// `relaxed`.
+    pub ignored_words: Vec<String>,
 }
 
 #[derive(SimpleObject)]
@@ -142,7 +150,8 @@ pub struct SearchQueryRoot;
 #[Object]
 impl SearchQueryRoot {
     /// Full-text search over published products, in Arabic, French, English or Amazigh, with
-    /// typo tolerance, synonyms, facets and highlights. An empty query browses.
+    /// typo tolerance, synonyms, facets and highlights. An empty query browses. When no product
+    /// matches every word, the last words are left out until some do (`relaxed`).
     /// Unlike lists, results are ranked: their cursors are positions in the ranking, so a
     /// product indexed between two page loads can shift later pages by one.
     /// Each facet asked for is counted: at most one of each, and each costs as much as a page.
@@ -205,6 +214,8 @@ impl SearchQueryRoot {
                 price_range: results
                     .range
                     .map(|(min, max)| SearchPriceRange { min: Money::mad(min), max: Money::mad(max) }),
+                relaxed: !results.ignored_words.is_empty(),
+                ignored_words: results.ignored_words,
             },
         );
         connection

@@ -1,20 +1,24 @@
 //! The Meilisearch engine (`TAAWUN_MEILISEARCH_URL`): settings derived from `search-config/`
 //! applied idempotently, documents sent in batches, every task's outcome checked within a
-//! configured wait. Text is folded before it is sent, as the embedded engine folds it.
+//! configured wait. Text is folded before it is sent, documents and queries alike, as the
+//! embedded engine folds it; words are left out of a query as the embedded engine leaves
+//! them out. An index not created yet (its settings or first documents still on their way)
+//! holds nothing.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use meilisearch_sdk::client::Client;
+use meilisearch_sdk::errors::ErrorCode;
 use meilisearch_sdk::request::{HttpClient, Method};
 use meilisearch_sdk::reqwest::ReqwestClient;
-use meilisearch_sdk::search::Selectors;
+use meilisearch_sdk::search::{MatchingStrategies, Selectors};
 use meilisearch_sdk::task_info::TaskInfo;
 use meilisearch_sdk::tasks::Task;
 use serde_json::{Map, Value, json};
 
 use super::config::{IndexConfig, SearchConfig};
-use super::embedded::{Filter, SearchDocument, SearchError, SearchQuery, SearchResults, Sort};
+use super::embedded::{Filter, QueryWords, SearchDocument, SearchError, SearchQuery, SearchResults, Sort};
 use crate::kernel::text::fold;
 
 pub struct MeiliIndex {
@@ -24,12 +28,37 @@ pub struct MeiliIndex {
     uid: String,
     config: IndexConfig,
     settings: Value,
+    /// Folded, of every locale (as in the settings).
+    stop_words: Vec<String>,
     wait: Duration,
     batch: usize,
 }
 
 fn meili_error(e: meilisearch_sdk::errors::Error) -> SearchError {
     SearchError(format!("meilisearch: {e}"))
+}
+
+fn is_index_not_found(e: &meilisearch_sdk::errors::Error) -> bool {
+    matches!(e, meilisearch_sdk::errors::Error::Meilisearch(m) if m.error_code == ErrorCode::IndexNotFound)
+}
+
+fn succeeded(done: Task, what: &str) -> Result<(), SearchError> {
+    match done {
+        Task::Succeeded { .. } => Ok(()),
+        Task::Failed { .. } => Err(SearchError(format!("meilisearch {what} failed: {}", done.unwrap_failure()))),
+        _ => Err(SearchError(format!("meilisearch {what} did not finish"))),
+    }
+}
+
+/// The query text that makes Meilisearch match the first `kept` words: folded as the
+/// documents are, cut after the last kept word, and ended by a space when that word is not
+/// the last typed (Meilisearch matches only a query's last word as a prefix).
+pub fn query_text(text: &str, words: &QueryWords, kept: usize) -> String {
+    match kept.checked_sub(1).and_then(|last| words.matched.get(last).map(|w| (last, w))) {
+        None => fold(text),
+        Some((last, word)) if words.is_prefix(last) => fold(&text[..word.end]),
+        Some((_, word)) => format!("{} ", fold(&text[..word.end])),
+    }
 }
 
 /// A filter value in Meilisearch's filter syntax (quoted, with quotes and backslashes escaped).
@@ -80,6 +109,7 @@ impl MeiliIndex {
             uid: index.index.clone(),
             config: index,
             settings,
+            stop_words: config.stop_words.values().flatten().cloned().collect(),
             wait,
             batch: 1000,
         })
@@ -113,19 +143,19 @@ impl MeiliIndex {
         self
     }
 
-    async fn finish(&self, task: TaskInfo, what: &str) -> Result<(), SearchError> {
-        let done = task
-            .wait_for_completion(&self.client, Some(Duration::from_millis(50)), Some(self.wait))
+    /// The task once Meilisearch has processed it (within the configured wait).
+    async fn processed(&self, task: TaskInfo) -> Result<Task, SearchError> {
+        task.wait_for_completion(&self.client, Some(Duration::from_millis(50)), Some(self.wait))
             .await
-            .map_err(meili_error)?;
-        match done {
-            Task::Succeeded { .. } => Ok(()),
-            Task::Failed { .. } => Err(SearchError(format!("meilisearch {what} failed: {}", done.unwrap_failure()))),
-            _ => Err(SearchError(format!("meilisearch {what} did not finish"))),
-        }
+            .map_err(meili_error)
     }
 
-    /// Sends the settings derived from the configuration (the same every time: idempotent).
+    async fn finish(&self, task: TaskInfo, what: &str) -> Result<(), SearchError> {
+        succeeded(self.processed(task).await?, what)
+    }
+
+    /// Sends the settings derived from the configuration (the same every time: idempotent),
+    /// and waits until they apply: the first time, that task creates the index.
     pub async fn apply_settings(&self) -> Result<(), SearchError> {
         let task: TaskInfo = self
             .raw
@@ -168,7 +198,8 @@ impl MeiliIndex {
         Ok(())
     }
 
-    /// Every (id, version) in the index, for comparing with the database.
+    /// Every (id, version) in the index, for comparing with the database (none before the
+    /// index exists).
     pub async fn versions(&self) -> Result<BTreeMap<i64, i64>, SearchError> {
         let index = self.client.index(&self.uid);
         let mut out = BTreeMap::new();
@@ -176,7 +207,11 @@ impl MeiliIndex {
         loop {
             let mut query = meilisearch_sdk::documents::DocumentsQuery::new(&index);
             query.with_fields([self.config.primary_key.as_str(), "version"]).with_offset(offset).with_limit(1000);
-            let page = index.get_documents_with::<Value>(&query).await.map_err(meili_error)?;
+            let page = match index.get_documents_with::<Value>(&query).await {
+                Ok(page) => page,
+                Err(e) if is_index_not_found(&e) => return Ok(out),
+                Err(e) => return Err(meili_error(e)),
+            };
             for doc in &page.results {
                 if let (Some(id), Some(v)) = (doc[&self.config.primary_key].as_i64(), doc["version"].as_i64()) {
                     out.insert(id, v);
@@ -192,6 +227,9 @@ impl MeiliIndex {
     /// Makes the documents in `staging` (built with the same settings) the live index:
     /// one atomic swap, then the old documents are dropped with the staging uid.
     pub async fn swap_in(&self, staging: &MeiliIndex) -> Result<(), SearchError> {
+        // A swap fails on a missing index, and before the first rebuild the live one may not
+        // exist yet.
+        self.apply_settings().await?;
         let swap =
             meilisearch_sdk::client::SwapIndexes { indexes: (self.uid.clone(), staging.uid.clone()), rename: None };
         let task = self.client.swap_indexes([&swap]).await.map_err(meili_error)?;
@@ -209,22 +247,50 @@ impl MeiliIndex {
             uid: format!("{}_{suffix}", self.uid),
             config: self.config.clone(),
             settings: self.settings.clone(),
+            stop_words: self.stop_words.clone(),
             wait: self.wait,
             batch: self.batch,
         }
     }
 
+    /// Removes these documents; an index not created yet has none to remove.
     pub async fn delete(&self, ids: &[i64]) -> Result<(), SearchError> {
         if ids.is_empty() {
             return Ok(());
         }
-        let task = self.client.index(&self.uid).delete_documents(ids).await.map_err(meili_error)?;
-        self.finish(task, "deletion").await
+        let task = match self.client.index(&self.uid).delete_documents(ids).await {
+            Ok(task) => task,
+            Err(e) if is_index_not_found(&e) => return Ok(()),
+            Err(e) => return Err(meili_error(e)),
+        };
+        match self.processed(task).await? {
+            Task::Failed { content } if content.error.error_code == ErrorCode::IndexNotFound => Ok(()),
+            done => succeeded(done, "deletion"),
+        }
     }
 
+    /// Answers a query with the embedded engine's rules: every word must match; when no
+    /// document matches them all, the last words are left out one by one (Meilisearch's
+    /// `last` strategy, but only while nothing is found, so that the total counts what
+    /// matches the words kept). Before the index exists, nothing is found.
     pub async fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let words = QueryWords::of(&q.text, |w| self.stop_words.iter().any(|s| s == w));
+        let mut kept = words.matched.len();
+        loop {
+            let Some(results) = self.search_text(q, &query_text(&q.text, &words, kept)).await? else {
+                return Ok(SearchResults::default());
+            };
+            if results.total > 0 || kept <= 1 {
+                let kept = if results.total > 0 { kept } else { words.matched.len() };
+                return Ok(SearchResults { ignored_words: words.ignored(kept), ..results });
+            }
+            kept -= 1;
+        }
+    }
+
+    /// One search matching every word of `text`; `None` when the index does not exist.
+    async fn search_text(&self, q: &SearchQuery, text: &str) -> Result<Option<SearchResults>, SearchError> {
         let index = self.client.index(&self.uid);
-        let text = fold(&q.text);
         let filter = compile_filters(&q.filters);
         let facets: Vec<&str> = q.facets.iter().map(String::as_str).chain(q.range_of.as_deref()).collect();
         let sort: Vec<String> = match &q.sort {
@@ -235,7 +301,8 @@ impl MeiliIndex {
         let retrieve = [self.config.primary_key.as_str()];
         let mut request = index.search();
         request
-            .with_query(&text)
+            .with_query(text)
+            .with_matching_strategy(MatchingStrategies::ALL)
             .with_offset(q.offset)
             .with_limit(q.limit)
             .with_attributes_to_retrieve(Selectors::Some(&retrieve));
@@ -248,7 +315,11 @@ impl MeiliIndex {
         if !sort_refs.is_empty() {
             request.with_sort(&sort_refs);
         }
-        let found = request.execute::<Value>().await.map_err(meili_error)?;
+        let found = match request.execute::<Value>().await {
+            Ok(found) => found,
+            Err(e) if is_index_not_found(&e) => return Ok(None),
+            Err(e) => return Err(meili_error(e)),
+        };
         let ids = found.hits.iter().filter_map(|h| h.result[&self.config.primary_key].as_i64()).collect();
         let distribution = found.facet_distribution.unwrap_or_default();
         let mut facets = BTreeMap::new();
@@ -264,7 +335,8 @@ impl MeiliIndex {
             let stats = found.facet_stats.as_ref()?.get(field)?;
             Some((stats.min as i64, stats.max as i64))
         });
-        Ok(SearchResults { ids, total: found.estimated_total_hits.or(found.total_hits).unwrap_or(0), facets, range })
+        let total = found.estimated_total_hits.or(found.total_hits).unwrap_or(0);
+        Ok(Some(SearchResults { ids, total, facets, range, ignored_words: Vec::new() }))
     }
 }
 
@@ -285,5 +357,17 @@ mod tests {
             r#"region = "09" AND cooperative = "a\"b" AND price >= 5000 AND in_stock = true"#
         );
         assert_eq!(compile_filters(&[]), None);
+    }
+
+    #[test]
+    fn query_texts_keep_the_words_matched() {
+        let no_stop_words = |_: &str| false;
+        let text = "L'Huile d'ARGANE الأركان";
+        let words = QueryWords::of(text, no_stop_words);
+        assert_eq!(query_text(text, &words, 3), "huile argane الاركان", "folded as the documents are");
+        assert_eq!(query_text(text, &words, 2), "huile argane ", "no longer a prefix");
+        let words = QueryWords::of("miel de", |w| w == "de");
+        assert_eq!(query_text("miel de", &words, 1), "miel", "the last word typed, a prefix");
+        assert_eq!(query_text("  ", &QueryWords::of("  ", no_stop_words), 0), "");
     }
 }

@@ -1,6 +1,11 @@
 //! A local server that answers like Meilisearch for what the adapter uses, recording the
-//! requests the real `meilisearch-sdk` client sends.
+//! requests the real `meilisearch-sdk` client sends. As on the real service, tasks are
+//! asynchronous (the first poll of a task finds it enqueued, the second processing; the
+//! third processes it, after every task enqueued before it) and an index exists only once a
+//! task that creates it (settings, documents) has been processed: until then, searching or
+//! reading it answers `index_not_found`, and deleting from it, swapping or dropping it fails.
 
+use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
@@ -16,11 +21,30 @@ pub struct Recorded {
     pub authorization: Option<String>,
 }
 
+/// A word no document of the mock contains: a search that must match every word (the `all`
+/// matching strategy) finds nothing when its query has it.
+pub const NOWHERE: &str = "xyzzy";
+
+struct Task {
+    kind: &'static str,
+    /// The index it is about; a swap has two.
+    indexes: Vec<String>,
+    polls: usize,
+    /// Once processed: the error it failed with, if it failed.
+    outcome: Option<Result<(), Value>>,
+}
+
+#[derive(Default)]
+struct Service {
+    /// By task uid.
+    tasks: Vec<Task>,
+    indexes: BTreeSet<String>,
+}
+
 #[derive(Clone, Default)]
 struct State {
     requests: Arc<Mutex<Vec<Recorded>>>,
-    /// Task uid → (type, failed).
-    tasks: Arc<Mutex<Vec<(String, bool)>>>,
+    service: Arc<Mutex<Service>>,
     fail_documents: bool,
 }
 
@@ -32,12 +56,90 @@ pub struct MeiliMock {
 
 const AT: &str = "2026-11-29T10:00:00Z";
 
-fn enqueue(state: &State, kind: &str, failed: bool) -> HttpResponse {
-    let mut tasks = state.tasks.lock().unwrap();
-    tasks.push((kind.to_string(), failed));
+fn index_not_found(uid: &str) -> Value {
+    json!({
+        "message": format!("Index `{uid}` not found."), "code": "index_not_found", "type": "invalid_request",
+        "link": "https://docs.meilisearch.com/errors#index_not_found"
+    })
+}
+
+impl Service {
+    /// What Meilisearch's scheduler does with a task.
+    fn run(&mut self, uid: usize, fail_documents: bool) -> Result<(), Value> {
+        let (kind, indexes) = (self.tasks[uid].kind, self.tasks[uid].indexes.clone());
+        match kind {
+            "documentAdditionOrUpdate" if fail_documents => Err(json!({
+                "message": "Document identifier `x` is invalid.", "code": "invalid_document_id",
+                "type": "invalid_request", "link": "https://docs.meilisearch.com/errors#invalid_document_id"
+            })),
+            "settingsUpdate" | "documentAdditionOrUpdate" => {
+                self.indexes.extend(indexes);
+                Ok(())
+            }
+            _ => {
+                if let Some(missing) = indexes.iter().find(|uid| !self.indexes.contains(*uid)) {
+                    return Err(index_not_found(missing));
+                }
+                if kind == "indexDeletion" {
+                    for uid in &indexes {
+                        self.indexes.remove(uid);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Processes the tasks up to `last` not processed yet, in the order they were enqueued.
+    fn process_up_to(&mut self, last: usize, fail_documents: bool) {
+        for uid in 0..=last {
+            if self.tasks[uid].outcome.is_none() {
+                let outcome = self.run(uid, fail_documents);
+                self.tasks[uid].outcome = Some(outcome);
+            }
+        }
+    }
+}
+
+fn enqueue(state: &State, kind: &'static str, indexes: Vec<String>) -> HttpResponse {
+    let mut service = state.service.lock().unwrap();
+    let index_uid = (indexes.len() == 1).then(|| indexes[0].clone());
+    service.tasks.push(Task { kind, indexes, polls: 0, outcome: None });
     HttpResponse::Accepted().json(json!({
-        "taskUid": tasks.len() - 1, "indexUid": "products", "status": "enqueued", "type": kind, "enqueuedAt": AT
+        "taskUid": service.tasks.len() - 1, "indexUid": index_uid, "status": "enqueued", "type": kind, "enqueuedAt": AT
     }))
+}
+
+/// `GET /tasks/{uid}`: enqueued, then processing, then processed.
+fn task_status(state: &State, uid: usize) -> HttpResponse {
+    let mut service = state.service.lock().unwrap();
+    let Some(task) = service.tasks.get_mut(uid) else {
+        return HttpResponse::NotFound().json(json!({ "message": "task not found", "code": "task_not_found", "type": "invalid_request", "link": "https://docs.meilisearch.com/errors#task_not_found" }));
+    };
+    task.polls += 1;
+    let polls = task.polls;
+    if polls >= 3 {
+        service.process_up_to(uid, state.fail_documents);
+    }
+    let task = &service.tasks[uid];
+    let index_uid = (task.indexes.len() == 1).then(|| task.indexes[0].clone());
+    let mut body = json!({ "uid": uid, "indexUid": index_uid, "type": task.kind, "details": null, "enqueuedAt": AT });
+    match &task.outcome {
+        None if polls == 1 => body["status"] = json!("enqueued"),
+        None => {
+            body["status"] = json!("processing");
+            body["startedAt"] = json!(AT);
+        }
+        Some(outcome) => {
+            body["status"] = json!(if outcome.is_ok() { "succeeded" } else { "failed" });
+            body["startedAt"] = json!(AT);
+            body["finishedAt"] = json!(AT);
+            body["duration"] = json!("PT0.010S");
+            body["canceledBy"] = Value::Null;
+            body["error"] = outcome.clone().err().unwrap_or(Value::Null);
+        }
+    }
+    HttpResponse::Ok().json(body)
 }
 
 async fn handle(state: web::Data<State>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
@@ -56,18 +158,30 @@ async fn handle(state: web::Data<State>, req: HttpRequest, body: web::Bytes) -> 
             .map(|(uid, tail)| (uid.to_string(), tail.to_string()))
             .unwrap_or((rest.to_string(), String::new()))
     });
-    if let Some((_, tail)) = &under_index {
+    if let Some((uid, tail)) = &under_index {
+        let exists = state.service.lock().unwrap().indexes.contains(uid);
         match (method.as_str(), tail.as_str()) {
-            ("PATCH", "settings") => return enqueue(&state, "settingsUpdate", false),
-            ("POST" | "PUT", "documents") => return enqueue(&state, "documentAdditionOrUpdate", state.fail_documents),
-            ("POST", "documents/delete-batch") => return enqueue(&state, "documentDeletion", false),
-            ("DELETE", "") => return enqueue(&state, "indexDeletion", false),
+            ("PATCH", "settings") => return enqueue(&state, "settingsUpdate", vec![uid.clone()]),
+            ("POST" | "PUT", "documents") => return enqueue(&state, "documentAdditionOrUpdate", vec![uid.clone()]),
+            ("POST", "documents/delete-batch") => return enqueue(&state, "documentDeletion", vec![uid.clone()]),
+            ("DELETE", "") => return enqueue(&state, "indexDeletion", vec![uid.clone()]),
+            ("GET", "documents") | ("POST", "search") if !exists => {
+                return HttpResponse::NotFound().json(index_not_found(uid));
+            }
             ("GET", "documents") => {
                 return HttpResponse::Ok().json(json!({
                     "results": [{ "id": 1, "version": 5 }, { "id": 999, "version": 1 }], "offset": 0, "limit": 1000, "total": 2
                 }));
             }
             ("POST", "search") => {
+                let finds_nothing = parsed["matchingStrategy"] == "all"
+                    && parsed["q"].as_str().is_some_and(|q| q.split_whitespace().any(|w| w == NOWHERE));
+                if finds_nothing {
+                    return HttpResponse::Ok().json(json!({
+                        "hits": [], "offset": 0, "limit": 20, "estimatedTotalHits": 0,
+                        "processingTimeMs": 1, "query": parsed["q"], "facetDistribution": {}, "facetStats": {}
+                    }));
+                }
                 return HttpResponse::Ok().json(json!({
                     "hits": [{ "id": 7 }, { "id": 3 }], "offset": 0, "limit": 20, "estimatedTotalHits": 2,
                     "processingTimeMs": 1, "query": parsed["q"],
@@ -79,20 +193,15 @@ async fn handle(state: web::Data<State>, req: HttpRequest, body: web::Bytes) -> 
         }
     }
     match (method.as_str(), path.as_str()) {
-        ("POST", "/swap-indexes") => enqueue(&state, "indexSwap", false),
+        ("POST", "/swap-indexes") => {
+            let indexes: Vec<String> = parsed[0]["indexes"]
+                .as_array()
+                .map(|uids| uids.iter().filter_map(|u| u.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            enqueue(&state, "indexSwap", indexes)
+        }
         ("GET", p) if p.starts_with("/tasks/") => {
-            let uid: usize = p.trim_start_matches("/tasks/").parse().unwrap_or(usize::MAX);
-            let Some((kind, failed)) = state.tasks.lock().unwrap().get(uid).cloned() else {
-                return HttpResponse::NotFound().json(json!({ "message": "task not found", "code": "task_not_found", "type": "invalid_request", "link": "https://docs.meilisearch.com/errors#task_not_found" }));
-            };
-            let mut task = json!({
-                "uid": uid, "indexUid": "products", "status": if failed { "failed" } else { "succeeded" }, "type": kind,
-                "details": null, "duration": "PT0.010S", "enqueuedAt": AT, "startedAt": AT, "finishedAt": AT, "canceledBy": null, "error": null
-            });
-            if failed {
-                task["error"] = json!({ "message": "Document identifier `x` is invalid.", "code": "invalid_document_id", "type": "invalid_request", "link": "https://docs.meilisearch.com/errors#invalid_document_id" });
-            }
-            HttpResponse::Ok().json(task)
+            task_status(&state, p.trim_start_matches("/tasks/").parse().unwrap_or(usize::MAX))
         }
         _ => HttpResponse::NotFound().json(json!({ "message": "not found", "code": "not_found", "type": "invalid_request", "link": "https://docs.meilisearch.com/errors" })),
     }

@@ -10,6 +10,8 @@ use crate::on_both_backends;
 const SEARCH: &str = r#"query($q: String!, $filter: ProductFilterInput, $facets: [SearchFacet!]!, $first: Int, $sort: SearchSortKey) {
   productSearch(query: $q, filter: $filter, facets: $facets, first: $first, sortKey: $sort) {
     totalCount
+    relaxed
+    ignoredWords
     priceRange { min { amount } max { amount } }
     facets { name values { value label count } }
     edges { node { highlightedName snippet product { slug cooperative { slug } category { slug } } } }
@@ -80,6 +82,39 @@ async fn products_are_found_in_every_script(app: TestApp) {
     assert!(hit["highlightedName"].as_str().unwrap().contains("<mark>عسل</mark>"), "{hit}");
 }
 on_both_backends!(products_are_found_in_every_script);
+
+/// A word no product has does not empty the results: it is left out, from the end, and the
+/// answer says so.
+async fn a_stray_word_is_left_out_and_said(app: TestApp) {
+    indexed(&app).await;
+    let argan = search(&app, "argan", json!(null), json!([])).await;
+    assert_eq!((&argan["relaxed"], &argan["ignoredWords"]), (&json!(false), &json!([])), "{argan}");
+    let stray = search(&app, "argan Xyzzy", json!(null), json!([])).await;
+    assert_eq!((&stray["relaxed"], &stray["ignoredWords"]), (&json!(true), &json!(["Xyzzy"])), "{stray}");
+    let found = slugs(&stray);
+    assert!(found.iter().any(|s| s.starts_with("huile-argan-alimentaire")), "{found:?}");
+    assert!(found.is_subset(&slugs(&argan)), "what the first word finds: {found:?}");
+    // From the end only: when the first word matches nothing, nothing is found.
+    let nothing = search(&app, "xyzzy argan", json!(null), json!([])).await;
+    assert_eq!((&nothing["totalCount"], &nothing["relaxed"]), (&json!(0), &json!(false)), "{nothing}");
+}
+on_both_backends!(a_stray_word_is_left_out_and_said);
+
+/// `أركان` is one letter from `بركان` (Berkane), but that letter is the first: two typos, more
+/// than a five-letter word allows, as in Meilisearch.
+async fn a_typo_in_the_first_letter_costs_two(app: TestApp) {
+    indexed(&app).await;
+    let berkane = slugs(&search(&app, "بركان", json!(null), json!([])).await);
+    assert!(berkane.contains("clementines-berkane-agrumes-berkane"), "{berkane:?}");
+    for query in ["أركان", "اركان", "الأركان"] {
+        let found = slugs(&search(&app, query, json!(null), json!([])).await);
+        assert!(found.iter().any(|s| s.starts_with("huile-argan")), "{query}: {found:?}");
+        let of_berkane: Vec<&String> =
+            found.iter().filter(|s| s.ends_with("-agrumes-berkane") || s.starts_with("clementines-berkane")).collect();
+        assert!(of_berkane.is_empty(), "{query} finds Berkane's products: {of_berkane:?}");
+    }
+}
+on_both_backends!(a_typo_in_the_first_letter_costs_two);
 
 async fn facets_and_filters_agree_with_the_database(app: TestApp) {
     indexed(&app).await;
@@ -239,10 +274,22 @@ mod meilisearch_adapter {
 
     use serde_json::json;
     use taawun::search::config::SearchConfig;
-    use taawun::search::embedded::{Filter, SearchDocument, SearchQuery, Sort};
+    use taawun::search::embedded::{Filter, SearchDocument, SearchQuery, SearchResults, Sort};
     use taawun::search::meili::MeiliIndex;
 
-    use crate::meili_mock::MeiliMock;
+    use crate::meili_mock::{MeiliMock, NOWHERE};
+
+    fn query(text: &str) -> SearchQuery {
+        SearchQuery {
+            text: text.into(),
+            filters: vec![],
+            facets: vec![],
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 20,
+            range_of: None,
+        }
+    }
 
     fn doc(id: i64) -> SearchDocument {
         SearchDocument {
@@ -307,6 +354,48 @@ mod meilisearch_adapter {
 
         index.delete(&[7]).await.unwrap();
         assert_eq!(mock.requests("POST", "/indexes/products/documents/delete-batch")[0].body, json!([7]));
+    }
+
+    /// Meilisearch creates the index with the first settings or documents, in a task: a search
+    /// before that (while the first sync runs) finds nothing, rather than failing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn before_its_index_exists_nothing_is_found() {
+        let mock = MeiliMock::start(false);
+        let config = SearchConfig::builtin().unwrap();
+        let index = MeiliIndex::new(&mock.base, None::<&str>, "products", &config, Duration::from_secs(5)).unwrap();
+        assert_eq!(index.search(&query("huile argan")).await.unwrap(), SearchResults::default());
+        assert_eq!(mock.requests("POST", "/indexes/products/search").len(), 1, "no word left out of no index");
+        assert!(index.versions().await.unwrap().is_empty());
+        index.delete(&[1]).await.unwrap();
+
+        index.apply_settings().await.unwrap();
+        assert!(mock.requests("GET", "/tasks/1").len() >= 3, "the settings waited for until processed");
+        assert_eq!(index.search(&query("huile argan")).await.unwrap().ids, [7, 3]);
+    }
+
+    /// Queries are folded like the documents; when nothing matches every word, the last ones
+    /// are left out, as the embedded engine does, and the answer says which.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queries_are_folded_and_words_left_out_from_the_end() {
+        let mock = MeiliMock::start(false);
+        let config = SearchConfig::builtin().unwrap();
+        let index = MeiliIndex::new(&mock.base, None::<&str>, "products", &config, Duration::from_secs(5)).unwrap();
+        index.apply_settings().await.unwrap();
+
+        let found = index.search(&query("L'Huile d'ARGANE الأركان")).await.unwrap();
+        let sent = mock.requests("POST", "/indexes/products/search");
+        assert_eq!(sent[0].body["q"], "huile argane الاركان");
+        assert_eq!(sent[0].body["matchingStrategy"], "all");
+        assert!(found.ignored_words.is_empty());
+
+        let stray = format!("Argan de {}", NOWHERE.to_uppercase());
+        let found = index.search(&query(&stray)).await.unwrap();
+        let sent = mock.requests("POST", "/indexes/products/search");
+        assert_eq!(sent[1].body["q"], format!("argan de {NOWHERE}"));
+        assert_eq!(sent[2].body["q"], "argan ", "the word left out, and the one before no longer a prefix");
+        assert_eq!(sent.len(), 3);
+        assert_eq!(found.ids, [7, 3]);
+        assert_eq!(found.ignored_words, [NOWHERE.to_uppercase()]);
     }
 
     /// The relevance cases of the embedded engine, against a real Meilisearch when
