@@ -252,13 +252,15 @@ def main():
     p.add_argument("--port", type=int, default=18480)
     p.add_argument("--scenarios", default="healthz,product_list,product_filtered,product_page,search,search_typo_ar,national_figures,checkout")
     p.add_argument("--keep", help="keep the dataset in this directory (reused when it exists)")
+    p.add_argument("--response-cache-bytes", type=int, default=0,
+                   help="the server's cache of anonymous catalogue answers (0, the default here: every answer computed)")
     args = p.parse_args()
 
     data = args.keep or tempfile.mkdtemp(prefix="taawun-load-")
     os.makedirs(data, exist_ok=True)
     env = dict(os.environ, TAAWUN_DATA_DIR=data, TAAWUN_LOG="warn", TAAWUN_RATE_LIMIT_PER_MINUTE="0",
                TAAWUN_BIND=f"127.0.0.1:{args.port}", TAAWUN_ADMIN_EMAIL="bench@taawun.ma",
-               TAAWUN_ADMIN_PASSWORD="bench-password-2026")
+               TAAWUN_ADMIN_PASSWORD="bench-password-2026", TAAWUN_RESPONSE_CACHE_BYTES=str(args.response_cache_bytes))
     pg_db = None
     if args.db == "postgres":
         pg_db = f"taawun_load_{args.products}"

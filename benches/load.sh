@@ -2,6 +2,7 @@
 # Load benchmark: release build, a dataset (national register + N generated products),
 # the server on a local port, oha at a fixed concurrency and duration per scenario, one table.
 # Usage: benches/load.sh [--db sqlite|postgres] [--products 10000] [--duration 10] [--connections 32]
+#        [--response-cache-bytes N]  (default 0: every answer computed; the server's own default is 16 MiB)
 #        (PostgreSQL: a server at --pg-url, default postgres://postgres@127.0.0.1:5432, trust auth)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -230,6 +230,7 @@ impl AppState {
             .data(storefronts.clone())
             .data(issuer.clone())
             .data(Arc::new(crate::stats::graphql::FiguresCache::default()))
+            .data(Arc::new(crate::catalog::counts::ProductCounts::default()))
             .data(Arc::new(crate::projects::stats::FiguresCache::default()))
             .data(Arc::new(crate::projects::service::ReferenceCodes::default()))
             .data(crate::registry::documents::DocumentStore::new(&config.data_dir.join("documents")))
@@ -264,6 +265,7 @@ impl AppState {
                 .stripe_webhook_secret
                 .clone()
                 .map(|secret| StripeWebhook { secret, tolerance_secs: config.stripe_webhook_tolerance_secs }),
+            responses: Arc::new(crate::api::response_cache::ResponseCache::new(config.response_cache_bytes)),
         };
         Ok(AppState {
             config: Arc::new(config),

@@ -6,8 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
 use serde_json::json;
 
-use super::ApiState;
 use super::operation_limits::MutationsRefused;
+use super::{ApiState, response_cache};
 use crate::auth;
 use crate::catalog::loaders::CatalogLoader;
 use crate::kernel::graphql::context::{RequestContext, request_loader};
@@ -292,6 +292,35 @@ async fn execute(
         },
     };
     let signed_in = viewer.is_some();
+    let storefront = actix_web::HttpMessage::extensions(req).get::<super::storefronts::StorefrontAccess>().cloned();
+    // Anonymous reads may be answered from the response cache: the version is read before the
+    // answer is computed, so a kept answer is never older than the version it is kept under.
+    let cached = if !signed_in && !token_rejected && state.responses.enabled() {
+        let key = response_cache::key(
+            &request,
+            locale,
+            storefront.as_ref().map(|s| s.app_id),
+            chrono::Utc::now().date_naive(),
+        );
+        match state.responses.current_version(&state.db).await {
+            Ok(version) => {
+                if let Some(body) = state.responses.get(version, &key) {
+                    state.metrics.response_cache_hits.inc();
+                    return answer_from_cache(req, media, locale, body.to_vec(), caching);
+                }
+                Some((version, key))
+            }
+            Err(e) => {
+                e.log_if_internal();
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let catalogue_read = cached.is_some()
+        && selected_operation(&request)
+            .is_some_and(|(ty, roots)| ty == OperationType::Query && response_cache::reads_catalogue_only(&roots));
     let personal_data_reader = viewer.clone();
     let schema = if is_introspection(&request) { &state.introspection } else { &state.schema };
     let mut request = request;
@@ -302,8 +331,7 @@ async fn execute(
     } else if token_rejected {
         request = request.data(MutationsRefused("the access token is invalid, expired or revoked"));
     }
-    if let Some(access) = actix_web::HttpMessage::extensions(req).get::<super::storefronts::StorefrontAccess>().cloned()
-    {
+    if let Some(access) = storefront {
         request = request.data(access);
     }
     let request = request
@@ -339,6 +367,15 @@ async fn execute(
     let clean = response.errors.is_empty();
     match serde_json::to_vec(&response) {
         Ok(body) => {
+            let plain = status == actix_web::http::StatusCode::OK && response.http_headers.is_empty();
+            if clean
+                && plain
+                && catalogue_read
+                && let Some((version, key)) = cached
+            {
+                state.metrics.response_cache_misses.inc();
+                state.responses.put(version, key, std::sync::Arc::from(body.as_slice()));
+            }
             let mut builder = HttpResponse::build(status);
             builder.content_type(media.content_type()).insert_header((header::CONTENT_LANGUAGE, locale.code()));
             if token_rejected {
@@ -350,22 +387,46 @@ async fn execute(
                     builder.insert_header((name.as_str(), value));
                 }
             }
-            match caching {
-                Caching::Get { max_age, shareable } if clean && status == actix_web::http::StatusCode::OK => {
-                    let public = shareable && !signed_in && !token_rejected;
-                    cacheable(&mut builder, req, body, public, max_age)
-                }
-                Caching::Get { .. } => {
-                    builder.insert_header((header::VARY, VARY)).insert_header((header::CACHE_CONTROL, "no-store"));
-                    builder.body(body)
-                }
-                Caching::None => builder.body(body),
-            }
+            let ok = clean && status == actix_web::http::StatusCode::OK;
+            finish(&mut builder, req, body, caching, ok, !signed_in && !token_rejected)
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot serialise a GraphQL response");
             error_response(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR, media, "internal error", "INTERNAL")
         }
+    }
+}
+
+/// A cached answer, with the headers a freshly computed one would have.
+fn answer_from_cache(
+    req: &HttpRequest,
+    media: MediaType,
+    locale: Locale,
+    body: Vec<u8>,
+    caching: Caching,
+) -> HttpResponse {
+    let mut builder = HttpResponse::Ok();
+    builder.content_type(media.content_type()).insert_header((header::CONTENT_LANGUAGE, locale.code()));
+    finish(&mut builder, req, body, caching, true, true)
+}
+
+/// The caching headers of a `GET` answer: `ok` (a `200` without errors) may be cached,
+/// publicly when `anonymous` and the operation is shareable.
+fn finish(
+    builder: &mut actix_web::HttpResponseBuilder,
+    req: &HttpRequest,
+    body: Vec<u8>,
+    caching: Caching,
+    ok: bool,
+    anonymous: bool,
+) -> HttpResponse {
+    match caching {
+        Caching::Get { max_age, shareable } if ok => cacheable(builder, req, body, shareable && anonymous, max_age),
+        Caching::Get { .. } => {
+            builder.insert_header((header::VARY, VARY)).insert_header((header::CACHE_CONTROL, "no-store"));
+            builder.body(body)
+        }
+        Caching::None => builder.body(body),
     }
 }
 

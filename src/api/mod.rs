@@ -15,6 +15,7 @@ pub mod observability;
 pub mod operation_limits;
 pub mod project_alerts;
 pub mod rate_limit;
+pub mod response_cache;
 pub mod reviews;
 pub mod schema;
 pub mod shop;
@@ -67,6 +68,8 @@ pub struct ApiState {
     pub issuer: Arc<crate::academy::credentials::Issuer>,
     /// Storefront keys resolved, and the origins their apps allow.
     pub storefronts: Arc<storefronts::StorefrontKeys>,
+    /// Answers to anonymous catalogue reads, per catalogue version.
+    pub responses: Arc<response_cache::ResponseCache>,
 }
 
 async fn healthz() -> HttpResponse {
@@ -94,7 +97,7 @@ async fn readyz(state: web::Data<ApiState>) -> HttpResponse {
 async fn metrics(state: web::Data<ApiState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render(&state.db))
+        .body(state.metrics.render(&state.db, state.responses.held_bytes()))
 }
 
 /// The routes; the same for the server and the tests.

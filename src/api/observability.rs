@@ -35,6 +35,10 @@ pub struct Metrics {
     pub db_statements: Counter,
     /// Requests that carried a storefront key, by app.
     storefront_requests: Family<Labels, Counter>,
+    /// Anonymous catalogue reads answered from the response cache, and those computed.
+    pub response_cache_hits: Counter,
+    pub response_cache_misses: Counter,
+    response_cache_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -60,6 +64,24 @@ impl Metrics {
         registry.register("db_statements", "SQL statements sent to the database", db_statements.clone());
         let storefront_requests = Family::<Labels, Counter>::default();
         registry.register("storefront_requests", "Requests with a storefront key, by app", storefront_requests.clone());
+        let response_cache_hits = Counter::default();
+        let response_cache_misses = Counter::default();
+        registry.register(
+            "response_cache_hits",
+            "Anonymous catalogue reads answered from the response cache",
+            response_cache_hits.clone(),
+        );
+        registry.register(
+            "response_cache_misses",
+            "Anonymous catalogue reads computed and kept in the response cache",
+            response_cache_misses.clone(),
+        );
+        let response_cache_bytes = Gauge::default();
+        registry.register(
+            "response_cache_bytes",
+            "Bytes of answers held by the response cache",
+            response_cache_bytes.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -69,6 +91,9 @@ impl Metrics {
             pool_max,
             db_statements,
             storefront_requests,
+            response_cache_hits,
+            response_cache_misses,
+            response_cache_bytes,
         }
     }
 
@@ -76,7 +101,8 @@ impl Metrics {
         self.storefront_requests.get_or_create(&vec![("app", app.to_string())]).inc();
     }
 
-    pub fn render(&self, db: &Db) -> String {
+    pub fn render(&self, db: &Db, response_cache_bytes: usize) -> String {
+        self.response_cache_bytes.set(i64::try_from(response_cache_bytes).unwrap_or(i64::MAX));
         let pool = db.state();
         self.pool_connections.set(i64::from(pool.connections));
         self.pool_idle.set(i64::from(pool.idle_connections));

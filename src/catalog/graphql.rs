@@ -113,13 +113,14 @@ async fn product_listing(
 ) -> Result<Conn<Product>> {
     let locale = ctx.locale(None);
     let want_total = ctx.wants_total();
+    let counts = ctx.data_unchecked::<std::sync::Arc<super::counts::ProductCounts>>().clone();
     let page = ctx
         .db()
         .run(move |conn| {
             let sort = sort_key.unwrap_or(ProductSortKey::Relevance);
             let mut query = service::product_query(conn, &filter, sort, reverse.unwrap_or(false), locale)?;
             query.public_only = !insider;
-            service::list_products(conn, &query, args, want_total)
+            service::list_products(conn, &counts, &query, args, want_total)
         })
         .await?;
     Ok(page.into_connection(Product))

@@ -2,6 +2,7 @@
 //! labels, and cooperatives as sellers (the `Cooperative` object with its products; the
 //! cooperative itself is the registry's).
 
+pub mod counts;
 pub mod graphql;
 pub mod images;
 pub mod loaders;

@@ -294,8 +294,14 @@ pub fn product_query(
     })
 }
 
+/// The catalogue's version, which every write to what it shows moves forward.
+pub fn catalogue_version(conn: &mut DbConn) -> Result<i64, AppError> {
+    Ok(store::catalogue_version(conn)?)
+}
+
 pub fn list_products(
     conn: &mut DbConn,
+    counts: &super::counts::ProductCounts,
     query: &ProductQuery,
     args: PageArgs,
     want_total: bool,
@@ -304,7 +310,7 @@ pub fn list_products(
         conn,
         args,
         want_total,
-        |c| Ok(store::count_products(c, query)?),
+        |c| counts.count(c, query),
         |c, seek| store::list_products(c, query, seek),
         |p| store::product_key(query, p),
     )

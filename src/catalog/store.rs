@@ -1,5 +1,6 @@
 //! The only place that queries the catalogue's tables. Listings still read the cooperative's
-//! status and sector (visibility, the sector filter) through a subquery on `cooperatives`.
+//! sector (the sector filter) through a subquery on `cooperatives`; its status reaches the
+//! catalogue as `products.listed`, kept in step by triggers (migration 22).
 
 use std::collections::HashMap;
 
@@ -14,7 +15,6 @@ use crate::kernel::db::{Backend, DbConn, by_id, group_by};
 use crate::kernel::error::AppError;
 use crate::kernel::graphql::relay::{Key, Seek, foreign_cursor};
 use crate::kernel::i18n::Locale;
-use crate::registry::model::CooperativeStatus;
 
 // ---- categories ----
 
@@ -63,13 +63,7 @@ pub fn insert_category(conn: &mut DbConn, new: &NewCategory) -> QueryResult<i64>
 fn products_filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Backend> {
     let mut query = products::table.into_boxed();
     if q.public_only {
-        // EXISTS probes each candidate's cooperative by primary key; `IN (SELECT …)` built a
-        // list of every active cooperative (65,000 at national scale) on each request.
-        query = query.filter(products::status.eq(ProductStatus::Active.as_str())).filter(diesel::dsl::exists(
-            cooperatives::table
-                .filter(cooperatives::id.eq(products::cooperative_id))
-                .filter(cooperatives::status.eq(CooperativeStatus::Active.as_str())),
-        ));
+        query = query.filter(products::listed.eq(true));
     }
     if let Some(statuses) = &q.statuses {
         query = query.filter(products::status.eq_any(statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
@@ -215,6 +209,17 @@ pub fn product_key(q: &ProductQuery, p: &ProductRow) -> Key {
 
 pub fn count_products(conn: &mut DbConn, q: &ProductQuery) -> QueryResult<i64> {
     products_filtered(q).select(count_star()).first(conn)
+}
+
+/// The catalogue's version: moved forward by every write to what it shows (migration 22).
+pub fn catalogue_version(conn: &mut DbConn) -> QueryResult<i64> {
+    use crate::kernel::db::schema::catalogue_version;
+    use diesel::sql_types::{BigInt, Nullable};
+    // The cast: SUM of BIGINT is NUMERIC on PostgreSQL.
+    let total: Option<i64> = catalogue_version::table
+        .select(diesel::dsl::sql::<Nullable<BigInt>>("CAST(SUM(version) AS BIGINT)"))
+        .first(conn)?;
+    Ok(total.unwrap_or(0))
 }
 
 pub fn find_product(conn: &mut DbConn, id: i64) -> QueryResult<Option<ProductRow>> {

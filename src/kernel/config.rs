@@ -50,6 +50,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long shared caches may keep an anonymous `GET /graphql` answer, in seconds.
     pub http_cache_seconds: u32,
+    /// Bytes of answers to anonymous catalogue reads kept in memory (0: none kept).
+    pub response_cache_bytes: usize,
     pub max_query_depth: usize,
     pub max_query_complexity: usize,
     /// Root fields one operation may ask for (aliases included).
@@ -218,6 +220,7 @@ impl Default for Config {
             max_page_size: 100,
             max_body_bytes: 1024 * 1024,
             http_cache_seconds: 60,
+            response_cache_bytes: 16 * 1024 * 1024,
             max_query_depth: 12,
             max_query_complexity: 20_000,
             max_root_fields: 20,
@@ -359,6 +362,7 @@ impl Config {
         env_field!("TAAWUN_MAX_PAGE_SIZE", self.max_page_size, parse);
         env_field!("TAAWUN_MAX_BODY_BYTES", self.max_body_bytes, parse);
         env_field!("TAAWUN_HTTP_CACHE_SECONDS", self.http_cache_seconds, parse);
+        env_field!("TAAWUN_RESPONSE_CACHE_BYTES", self.response_cache_bytes, parse);
         env_field!("TAAWUN_MAX_QUERY_DEPTH", self.max_query_depth, parse);
         env_field!("TAAWUN_MAX_QUERY_COMPLEXITY", self.max_query_complexity, parse);
         env_field!("TAAWUN_MAX_ROOT_FIELDS", self.max_root_fields, parse);

@@ -11,6 +11,7 @@ mod account_flows;
 mod accounts;
 mod bad_input;
 mod browse;
+mod catalogue_reads;
 mod contract;
 mod crash;
 mod http;

@@ -28,7 +28,7 @@ pub type Backend = <DbConn as Connection>::Backend;
 
 // Embedded at compile time: cargo does not see a new migration file by itself, so a commit
 // that only adds migrations must also change a Rust file (this list says which are embedded:
-// 21 each, up to `2026-12-01-000021_product_count_index`).
+// 22 each, up to `2026-12-01-000022_catalogue_version`).
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
@@ -122,6 +122,14 @@ pub struct Db {
     kind: BackendKind,
 }
 
+static WRITES_COMMITTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many write transactions this process has committed: a cache asks whether it has
+/// written since it last read something back.
+pub fn writes_committed() -> u64 {
+    WRITES_COMMITTED.load(std::sync::atomic::Ordering::Acquire)
+}
+
 impl Db {
     pub fn connect(url: &str, pool_size: u32, statements: Counter) -> Result<Db, BoxError> {
         let kind = BackendKind::of_url(url);
@@ -185,6 +193,7 @@ pub fn write_tx<T>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> Result<T
     match work(conn) {
         Ok(value) => {
             Tm::commit_transaction(conn)?;
+            WRITES_COMMITTED.fetch_add(1, std::sync::atomic::Ordering::Release);
             Ok(value)
         }
         Err(e) => {

@@ -64,6 +64,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    catalogue_version (shard) {
+        shard -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     products (id) {
         id -> BigInt,
         cooperative_id -> BigInt,
@@ -87,6 +94,7 @@ diesel::table! {
         rating_sum -> BigInt,
         rating_average_centi -> Nullable<Integer>,
         seo_json -> Nullable<Text>,
+        listed -> Bool,
     }
 }
 
@@ -1229,6 +1237,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     regions,
     sectors,
     cooperatives,
+    catalogue_version,
     categories,
     products,
     variants,
