@@ -3,6 +3,7 @@
 
 pub mod schema;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::collections::HashMap;
@@ -120,6 +121,9 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 pub struct Db {
     pool: Pool,
     kind: BackendKind,
+    /// One permit per pooled connection: work beyond that waits here, as a task, instead of
+    /// holding a blocking thread (and its stack) while it waits for a connection.
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 static WRITES_COMMITTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -145,7 +149,8 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .test_on_check_out(false)
             .build(manager)?;
-        Ok(Db { pool, kind })
+        let permits = Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
+        Ok(Db { pool, kind, permits })
     }
 
     pub fn kind(&self) -> BackendKind {
@@ -171,8 +176,10 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        let permit = self.permits.clone().acquire_owned().await.map_err(AppError::internal)?;
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut conn = pool.get()?;
             work(&mut conn)
         })
