@@ -9,9 +9,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use charabia::Tokenize;
-use serde_json::{Value, json};
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
@@ -24,6 +21,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
 use super::config::{FieldType, IndexConfig, SearchConfig};
+use super::facets::{FacetCollector, FacetSets};
 use crate::kernel::text::{fold, is_elided_article, without_arabic_article};
 
 const TOKENIZER: &str = "taawun";
@@ -276,7 +274,6 @@ impl ResultCache {
 
 pub struct EmbeddedIndex {
     results: ResultCache,
-    index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     config: IndexConfig,
@@ -284,6 +281,8 @@ pub struct EmbeddedIndex {
     id: Field,
     version: Field,
     fields: BTreeMap<String, (Field, FieldType)>,
+    /// Each facet value's documents, per segment (see `facets`).
+    facet_sets: FacetSets,
 }
 
 fn schema_for(config: &IndexConfig) -> (Schema, Field, Field, BTreeMap<String, (Field, FieldType)>) {
@@ -380,7 +379,6 @@ impl EmbeddedIndex {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(EmbeddedIndex {
             results: ResultCache::default(),
-            index,
             reader,
             writer: Mutex::new(writer),
             config,
@@ -388,6 +386,7 @@ impl EmbeddedIndex {
             id,
             version,
             fields,
+            facet_sets: FacetSets::default(),
         })
     }
 
@@ -665,23 +664,18 @@ impl EmbeddedIndex {
         }
         let query = BooleanQuery::new(clauses);
 
-        let mut aggs = serde_json::Map::new();
-        for facet in &q.facets {
-            aggs.insert(
-                facet.clone(),
-                json!({ "terms": { "field": facet, "size": self.config.faceting.max_values_per_facet } }),
-            );
-        }
-        if let Some(field) = &q.range_of {
-            aggs.insert("__min".into(), json!({ "min": { "field": field } }));
-            aggs.insert("__max".into(), json!({ "max": { "field": field } }));
-        }
-        let aggregations: Aggregations =
-            serde_json::from_value(Value::Object(aggs)).map_err(|e| SearchError(e.to_string()))?;
-        let collector = AggregationCollector::from_aggs(
-            aggregations,
-            AggContextParams::new(AggregationLimitsGuard::default(), self.index.tokenizers().clone()),
-        );
+        let field = |name: &str| {
+            self.fields.get(name).map(|(f, _)| *f).ok_or_else(|| SearchError(format!("unknown field `{name}`")))
+        };
+        let facets =
+            q.facets.iter().map(|name| Ok((name.clone(), field(name)?))).collect::<Result<Vec<_>, SearchError>>()?;
+        let collector = FacetCollector {
+            sets: &self.facet_sets,
+            live: searcher.segment_readers().iter().map(|s| s.segment_id()).collect(),
+            facets,
+            range_of: q.range_of.clone(),
+            max_values: self.config.faceting.max_values_per_facet,
+        };
         let limit = q.limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(q.offset);
         let (addresses, total, aggs): (Vec<DocAddress>, usize, _) = match &q.sort {
@@ -703,20 +697,8 @@ impl EmbeddedIndex {
                 ids.push(id);
             }
         }
-        let aggs = serde_json::to_value(aggs).map_err(|e| SearchError(e.to_string()))?;
-        let mut facets = BTreeMap::new();
-        for facet in &q.facets {
-            let buckets = aggs[facet]["buckets"].as_array().cloned().unwrap_or_default();
-            let values = buckets
-                .iter()
-                .filter_map(|b| Some((b["key"].as_str()?.to_string(), b["doc_count"].as_u64()?)))
-                .collect();
-            facets.insert(facet.clone(), values);
-        }
-        let range = match (aggs["__min"]["value"].as_f64(), aggs["__max"]["value"].as_f64()) {
-            (Some(min), Some(max)) if total > 0 => Some((min as i64, max as i64)),
-            _ => None,
-        };
+        let range = aggs.range.filter(|_| total > 0);
+        let facets = aggs.counts;
         Ok(SearchResults { ids, total, facets, range, ignored_words: Vec::new() })
     }
 }

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod documents;
 pub mod embedded;
+mod facets;
 pub mod graphql;
 pub mod instances;
 pub mod meili;
