@@ -251,10 +251,15 @@ def main():
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--port", type=int, default=18480)
     p.add_argument("--scenarios", default="healthz,product_list,product_filtered,product_page,search,search_typo_ar,national_figures,checkout")
+    p.add_argument("--examples", help="the graphql/examples directory to take operations from (an older "
+                   "binary is measured with its own commit's examples)")
     p.add_argument("--keep", help="keep the dataset in this directory (reused when it exists)")
     p.add_argument("--response-cache-bytes", type=int, default=0,
                    help="the server's cache of anonymous catalogue answers (0, the default here: every answer computed)")
     args = p.parse_args()
+    if args.examples:
+        global EXAMPLES
+        EXAMPLES = args.examples
 
     data = args.keep or tempfile.mkdtemp(prefix="taawun-load-")
     os.makedirs(data, exist_ok=True)
@@ -341,11 +346,13 @@ def main():
             shutil.rmtree(data, ignore_errors=True)
 
     print(f"\n{args.db}, {args.products:,} products, national register, {args.connections} connections, {args.duration} s per scenario\n")
-    print("| scenario | req/s | p50 ms | p99 ms | requests | errors | server CPU | peak RSS MB | of healthz |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    # Server CPU per request: the share of a core the server used, over the requests per second.
+    print("| scenario | req/s | p50 ms | p99 ms | requests | errors | server CPU | CPU ms/req | peak RSS MB | of healthz |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ceiling = f"{r['ceiling']:.0f}%" if r.get("ceiling") is not None else ""
-        print(f"| {r['scenario']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['requests']} | {r['errors']} | {r['cpu']:.0f}% | {r['rss']:.0f} | {ceiling} |")
+        per_request = r["cpu"] / 100 / r["rps"] * 1000 if r["rps"] else 0
+        print(f"| {r['scenario']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['requests']} | {r['errors']} | {r['cpu']:.0f}% | {per_request:.3f} | {r['rss']:.0f} | {ceiling} |")
     for r in rows:
         if "note" in r:
             print(f"\n{r['scenario']}: {r['note']}")
