@@ -15,6 +15,7 @@ use super::model::{
     PasswordResetRequested, RegisterInput, TokenPurpose,
 };
 use super::store;
+use crate::kernel::cpu::CpuBound;
 use crate::kernel::db::{Db, DbConn, now, write_tx};
 use crate::kernel::error::{AppError, Checks, ErrorCode};
 use crate::kernel::i18n::Locale;
@@ -88,14 +89,10 @@ pub struct IssuedToken {
 /// Password hashing is CPU work: it runs on the blocking pool without a database
 /// connection, a few at a time, so a flood of logins neither starves the connection pool
 /// nor takes every core.
-static HASHING: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    tokio::sync::Semaphore::new(cores)
-});
+static HASHING: CpuBound = CpuBound::per_core();
 
 async fn off_the_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-    let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
-    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+    HASHING.run(work).await.map_err(AppError::internal)
 }
 
 /// Registers a customer and signs them in. Registration signs in at once (a buyer goes on

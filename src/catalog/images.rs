@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
+use crate::kernel::cpu::CpuBound;
 use crate::kernel::error::{AppError, ErrorCode};
 use crate::msg;
 
@@ -178,13 +179,11 @@ pub struct ImageSettings {
 }
 
 /// One image is decoded at a time: a 50-megapixel photo takes about 200 MB while it is.
-static PROCESSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+static PROCESSING: CpuBound = CpuBound::one_at_a_time();
 
 /// Processes an upload on a blocking thread, one at a time; refusals are user errors.
 pub async fn process_off_thread(bytes: Vec<u8>, declared: Option<String>) -> Result<ProcessedImage, AppError> {
-    let _permit = PROCESSING.acquire().await.map_err(AppError::internal)?;
-    let outcome =
-        tokio::task::spawn_blocking(move || process(&bytes, declared.as_deref())).await.map_err(AppError::internal)?;
+    let outcome = PROCESSING.run(move || process(&bytes, declared.as_deref())).await.map_err(AppError::internal)?;
     outcome.map_err(|problem| {
         let message = match problem {
             ImageProblem::NotAnImage => msg!("must be a JPEG, PNG or WebP image"),

@@ -18,6 +18,7 @@ use futures_util::future::BoxFuture;
 use serde::Deserialize;
 
 use crate::catalog::service as catalog;
+use crate::kernel::cpu::CpuBound;
 use crate::kernel::db::Db;
 use crate::kernel::error::AppError;
 use crate::outbox::OutboxRow;
@@ -38,18 +39,15 @@ pub struct Embedded(pub Arc<EmbeddedIndex>);
 
 /// Searches are CPU work: more of them at once than there are cores only adds threads, each
 /// with its stack and allocations, so the rest wait here as tasks.
-static SEARCHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
-});
+static SEARCHING: CpuBound = CpuBound::per_core();
 
 impl Embedded {
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&EmbeddedIndex) -> Result<T, SearchError> + Send + 'static,
     ) -> Result<T, SearchError> {
-        let _permit = SEARCHING.acquire().await.map_err(|e| SearchError(e.to_string()))?;
         let index = self.0.clone();
-        tokio::task::spawn_blocking(move || work(&index)).await.map_err(|e| SearchError(e.to_string()))?
+        SEARCHING.run(move || work(&index)).await.map_err(|e| SearchError(e.to_string()))?
     }
 }
 
