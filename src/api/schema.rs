@@ -66,6 +66,9 @@ pub type TaawunSchema = Schema<Query, Mutation, EmptySubscription>;
 /// query may go; it reads only the schema, which is finite and in memory.
 pub const INTROSPECTION_MAX_DEPTH: usize = 20;
 
+/// How many parsed operations are kept between requests (each at most 8 KiB of text).
+const PARSED_DOCUMENTS_KEPT: usize = 256;
+
 /// Limits applied to every operation.
 #[derive(Debug, Clone, Copy)]
 pub struct SchemaLimits {
@@ -83,7 +86,7 @@ pub fn build_schema(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query,
         .limit_complexity(limits.max_complexity)
         .extension(ApolloPersistedQueries::new(LruCacheStorage::new(limits.apq_cache_entries.max(1))))
         .extension(OperationLimits { max_root_fields: limits.max_root_fields, max_aliases: limits.max_aliases })
-        .extension(FieldOrder)
+        .extension(FieldOrder::new(PARSED_DOCUMENTS_KEPT))
         .data(super::messages::translations())
 }
 
