@@ -2,17 +2,12 @@
 
 mod cli;
 
-/// mimalloc: a listing makes thousands of small allocations (GraphQL values, rows, strings),
-/// and glibc's malloc and free took about a fifth of its CPU.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> anyhow::Result<()> {
     limit_malloc_arenas();
     cli::run()
 }
 
-/// For what still allocates with glibc's malloc (SQLite, libwebp): glibc gives a thread that meets a locked arena a new one, up to eight per core, and each
+/// glibc gives a thread that meets a locked arena a new one, up to eight per core, and each
 /// arena keeps the memory it has touched. The server's threads (HTTP workers, the blocking
 /// pool that runs SQL and search) then hold several copies of their peak: under checkout load
 /// that was most of the resident memory. (Throughput with and without the bound has not yet
