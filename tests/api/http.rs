@@ -123,7 +123,8 @@ async fn persisted_queries_cors_health_and_metrics(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert!(posted.json::<Value>().await.unwrap()["data"]["cartCreate"]["cart"]["id"].is_string());
+    let posted: Value = posted.json().await.unwrap();
+    assert!(posted["data"]["cartCreate"]["cart"]["id"].is_string(), "{posted}");
     let url = format!("/graphql?extensions={}", urlencoding(&ext.to_string()));
     let by_get: Value = app.client.get(app.url(&url)).send().await.unwrap().json().await.unwrap();
     assert!(by_get["data"].is_null(), "{by_get}");
@@ -443,6 +444,133 @@ async fn get_answers_can_be_cached(app: TestApp) {
     assert!(post.headers().get("etag").is_none());
 }
 on_both_backends!(get_answers_can_be_cached);
+
+/// An answer's objects as the keys they list, in the order the bytes list them.
+#[derive(Debug, PartialEq)]
+enum Keys {
+    Object(Vec<(String, Keys)>),
+    List(Vec<Keys>),
+    Leaf,
+}
+
+impl<'de> serde::Deserialize<'de> for Keys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Keys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, Keys>()? {
+                    keys.push((key, value));
+                }
+                Ok(Keys::Object(keys))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Keys, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Keys>()? {
+                    items.push(item);
+                }
+                Ok(Keys::List(items))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Keys, E> {
+                Ok(Keys::Leaf)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Keys, E> {
+                Ok(Keys::Leaf)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Keys, E> {
+                Ok(Keys::Leaf)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Keys, E> {
+                Ok(Keys::Leaf)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Keys, E> {
+                Ok(Keys::Leaf)
+            }
+            fn visit_unit<E>(self) -> Result<Keys, E> {
+                Ok(Keys::Leaf)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+impl Keys {
+    fn names(&self) -> Vec<&str> {
+        match self {
+            Keys::Object(keys) => keys.iter().map(|(k, _)| k.as_str()).collect(),
+            _ => panic!("not an object: {self:?}"),
+        }
+    }
+    fn at(&self, key: &str) -> &Keys {
+        match self {
+            Keys::Object(keys) => &keys.iter().find(|(k, _)| k == key).unwrap_or_else(|| panic!("no {key}")).1,
+            _ => panic!("not an object: {self:?}"),
+        }
+    }
+    fn items(&self) -> &[Keys] {
+        match self {
+            Keys::List(items) => items,
+            _ => panic!("not a list: {self:?}"),
+        }
+    }
+}
+
+async fn fragments_and_aliases_answer_in_the_query_order(app: TestApp) {
+    // Loader fields (cooperative, variants, labels) finish after the others; the same key is
+    // asked in a fragment and in place; a second operation shares the document.
+    let query = r#"
+        query Cards($n: Int!) {
+          second: products(first: $n) { ...Card pageInfo { hasNextPage } }
+          products(first: $n) {
+            totalCount
+            nodes { slug ... on Product { cooperative { slug } id } labels { type } cooperative { id } }
+          }
+        }
+        query Count { products(first: 1) { totalCount } }
+        fragment Card on ProductConnection {
+          nodes { cooperative { name { text } } variants(first: 1) { nodes { sku id } } slug }
+        }
+    "#;
+    let ask = |operation: &'static str| {
+        app.client
+            .post(app.url("/graphql"))
+            .json(&json!({ "query": query, "variables": { "n": 3 }, "operationName": operation }))
+            .send()
+    };
+    let mut answers = Vec::new();
+    for operation in ["Cards", "Count", "Cards"] {
+        let text = ask(operation).await.unwrap().text().await.unwrap();
+        assert!(!text.contains("\"errors\""), "{text}");
+        answers.push(text);
+    }
+    // The document is parsed once and kept; each answer still follows its own operation.
+    assert_eq!(answers[0], answers[2]);
+    let count: Keys = serde_json::from_str(&answers[1]).unwrap();
+    assert_eq!(count.at("data").names(), ["products"]);
+    let cards: Keys = serde_json::from_str(&answers[0]).unwrap();
+    let data = cards.at("data");
+    assert_eq!(data.names(), ["second", "products"]);
+    assert_eq!(data.at("second").names(), ["nodes", "pageInfo"]);
+    assert_eq!(data.at("products").names(), ["totalCount", "nodes"]);
+    let second = data.at("second").at("nodes").items();
+    let first = data.at("products").at("nodes").items();
+    assert_eq!(second.len(), 3);
+    assert_eq!(first.len(), 3);
+    for node in second {
+        assert_eq!(node.names(), ["cooperative", "variants", "slug"]);
+        assert_eq!(node.at("variants").at("nodes").items()[0].names(), ["sku", "id"]);
+    }
+    for node in first {
+        // `cooperative` asked twice: where it is first asked, with both sub-selections.
+        assert_eq!(node.names(), ["slug", "cooperative", "id", "labels"]);
+        assert_eq!(node.at("cooperative").names(), ["slug", "id"]);
+    }
+}
+on_both_backends!(fragments_and_aliases_answer_in_the_query_order);
 
 /// The Chromium to drive: Debian's, which `.ci/run` installs. Elsewhere the test says it
 /// skipped; in CI a missing browser fails it.
