@@ -1,4 +1,4 @@
-//! `bench figures` and `bench search` (run them on a release build).
+//! `bench figures`, `bench counts`, `bench scoring` and `bench search` (run them on a release build).
 
 use clap::Subcommand;
 use taawun::kernel::config::Config;
@@ -23,6 +23,13 @@ pub enum BenchCommand {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Time `totalCount` of product listings on the configured database (seed a catalogue
+    /// first): each filter counted cold, as the first read after a catalogue write counts it,
+    /// and warm, read back under the same catalogue version.
+    Counts {
+        #[arg(long, default_value_t = 30)]
+        rounds: usize,
+    },
     /// Time a full scoring run (every cooperative, snapshots written) on the configured
     /// database (seed the national register first); each round is a real run.
     Scoring {
@@ -34,6 +41,7 @@ pub enum BenchCommand {
 pub fn run(config: &Config, what: BenchCommand) -> anyhow::Result<()> {
     match what {
         BenchCommand::Figures { rounds, as_of } => figures(config, rounds, as_of),
+        BenchCommand::Counts { rounds } => counts(config, rounds),
         BenchCommand::Scoring { rounds } => scoring(config, rounds),
         BenchCommand::Search { products, rounds, threads } => {
             let dir = std::env::temp_dir().join(format!("taawun-bench-search-{}", std::process::id()));
@@ -68,6 +76,67 @@ fn figures(config: &Config, rounds: usize, as_of: Option<chrono::NaiveDate>) -> 
         pick(0.99),
         pick(1.0)
     );
+    Ok(())
+}
+
+fn counts(config: &Config, rounds: usize) -> anyhow::Result<()> {
+    use taawun::catalog::counts::ProductCounts;
+    use taawun::catalog::model::{ProductFilterInput, ProductSortKey};
+    use taawun::catalog::service;
+    use taawun::kernel::i18n::Locale;
+    use taawun::kernel::money::Decimal;
+    let db = open_db(config)?;
+    let mut conn = db.conn().map_err(failed)?;
+    let food = service::category_by_slug(&mut conn, "food")
+        .map_err(failed)?
+        .map(|c| taawun::kernel::graphql::ids::encode("Category", c.id));
+    let filters = [
+        ("every listed product", ProductFilterInput::default()),
+        ("region 09", ProductFilterInput { region: Some("09".into()), ..Default::default() }),
+        ("sector argan", ProductFilterInput { sector: Some("argan".into()), ..Default::default() }),
+        ("in stock", ProductFilterInput { in_stock: Some(true), ..Default::default() }),
+        ("at most 300 MAD", ProductFilterInput { price_max: Some(Decimal("300.00".into())), ..Default::default() }),
+        (
+            "example 02 (region, food tree, ≤ 300 MAD, in stock)",
+            ProductFilterInput {
+                region: Some("09".into()),
+                category: food,
+                price_max: Some(Decimal("300.00".into())),
+                in_stock: Some(true),
+                ..Default::default()
+            },
+        ),
+    ];
+    let rounds = rounds.max(1);
+    println!("| filter | count | cold p50 ms | cold max ms | warm p50 ms | warm max ms |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, filter) in filters {
+        let mut query =
+            service::product_query(&mut conn, &filter, ProductSortKey::Relevance, false, Locale::Fr).map_err(failed)?;
+        query.public_only = true;
+        let warm_counts = ProductCounts::default();
+        let (mut cold, mut warm, mut total) = (Vec::new(), Vec::new(), 0);
+        for _ in 0..rounds {
+            // A fresh memo: what the first listing after a write pays.
+            let started = std::time::Instant::now();
+            total = ProductCounts::default().count(&mut conn, &query).map_err(failed)?;
+            cold.push(started.elapsed().as_secs_f64() * 1000.0);
+            warm_counts.count(&mut conn, &query).map_err(failed)?;
+            let started = std::time::Instant::now();
+            warm_counts.count(&mut conn, &query).map_err(failed)?;
+            warm.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        for times in [&mut cold, &mut warm] {
+            times.sort_by(|a, b| a.total_cmp(b));
+        }
+        println!(
+            "| {name} | {total} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            cold[cold.len() / 2],
+            cold[cold.len() - 1],
+            warm[warm.len() / 2],
+            warm[warm.len() - 1]
+        );
+    }
     Ok(())
 }
 
