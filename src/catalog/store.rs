@@ -119,9 +119,12 @@ fn products_filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Backend>
 
 /// Pages a listing ordered by a nullable column then the id, nulls last whichever the
 /// direction (`descending` flips the column and the id, not the nulls). The key is
-/// `[value or null, id]`; `$value` reads the value from a key part.
+/// `[value or null, id]`; `$value` reads the value from a key part. `$no_nulls`: the filter
+/// already excludes nulls (a price bound), so the order leaves out its `IS NULL` term, which
+/// no index can serve: with it, SQLite and PostgreSQL sorted every row the filter kept (example
+/// 02 at 300,000 products: 82 ms on SQLite, 1 ms without it).
 macro_rules! seek_nulls_last {
-    ($conn:expr, $query:expr, $col:expr, $seek:expr, $descending:expr, $value:expr) => {{
+    ($conn:expr, $query:expr, $col:expr, $seek:expr, $descending:expr, $value:expr, $no_nulls:expr) => {{
         let mut query = $query;
         let part = |key: &Option<Key>, which: &str| -> Result<Option<(Option<_>, i64)>, AppError> {
             let Some(key) = key else { return Ok(None) };
@@ -156,13 +159,22 @@ macro_rules! seek_nulls_last {
             };
         }
         // Walking backwards reads the listing's order reversed, nulls first.
-        let query = match (descending, $seek.backwards) {
-            (false, false) => query.order(($col.is_null().asc(), $col.asc(), products::id.asc())),
-            (true, false) => query.order(($col.is_null().asc(), $col.desc(), products::id.desc())),
-            (false, true) => query.order(($col.is_null().desc(), $col.desc(), products::id.desc())),
-            (true, true) => query.order(($col.is_null().desc(), $col.asc(), products::id.asc())),
-        };
-        query.limit($seek.fetch as i64).select(ProductRow::as_select()).load($conn)?
+        let limit = $seek.fetch as i64;
+        if $no_nulls {
+            let query = match (descending, $seek.backwards) {
+                (false, false) | (true, true) => query.order(($col.asc(), products::id.asc())),
+                (true, false) | (false, true) => query.order(($col.desc(), products::id.desc())),
+            };
+            query.limit(limit).select(ProductRow::as_select()).load($conn)?
+        } else {
+            let query = match (descending, $seek.backwards) {
+                (false, false) => query.order(($col.is_null().asc(), $col.asc(), products::id.asc())),
+                (true, false) => query.order(($col.is_null().asc(), $col.desc(), products::id.desc())),
+                (false, true) => query.order(($col.is_null().desc(), $col.desc(), products::id.desc())),
+                (true, true) => query.order(($col.is_null().desc(), $col.asc(), products::id.asc())),
+            };
+            query.limit(limit).select(ProductRow::as_select()).load($conn)?
+        }
     }};
 }
 
@@ -179,18 +191,25 @@ pub fn list_products(conn: &mut DbConn, q: &ProductQuery, seek: &Seek) -> Result
             crate::seek_by_id!(query, products::id, seek, descending).select(ProductRow::as_select()).load(conn)?
         }
         ProductSort::Price => {
-            seek_nulls_last!(conn, query, products::min_price_minor, seek, q.reverse, |k: &Key| k.int(0))
+            let bounded = q.price_min.is_some() || q.price_max.is_some();
+            seek_nulls_last!(conn, query, products::min_price_minor, seek, q.reverse, |k: &Key| k.int(0), bounded)
         }
         ProductSort::Rating => {
-            seek_nulls_last!(conn, query, products::rating_average_centi, seek, !q.reverse, |k: &Key| k
-                .int(0)
-                .and_then(|v| i32::try_from(v).ok()))
+            seek_nulls_last!(
+                conn,
+                query,
+                products::rating_average_centi,
+                seek,
+                !q.reverse,
+                |k: &Key| k.int(0).and_then(|v| i32::try_from(v).ok()),
+                false
+            )
         }
         ProductSort::Name => match q.locale {
-            Locale::Ar => seek_nulls_last!(conn, query, products::name_ar, seek, q.reverse, text),
-            Locale::Fr => seek_nulls_last!(conn, query, products::name_fr, seek, q.reverse, text),
-            Locale::En => seek_nulls_last!(conn, query, products::name_en, seek, q.reverse, text),
-            Locale::Zgh => seek_nulls_last!(conn, query, products::name_zgh, seek, q.reverse, text),
+            Locale::Ar => seek_nulls_last!(conn, query, products::name_ar, seek, q.reverse, text, false),
+            Locale::Fr => seek_nulls_last!(conn, query, products::name_fr, seek, q.reverse, text, false),
+            Locale::En => seek_nulls_last!(conn, query, products::name_en, seek, q.reverse, text, false),
+            Locale::Zgh => seek_nulls_last!(conn, query, products::name_zgh, seek, q.reverse, text, false),
         },
     })
 }
