@@ -159,22 +159,15 @@ macro_rules! seek_nulls_last {
             };
         }
         // Walking backwards reads the listing's order reversed, nulls first.
-        let limit = $seek.fetch as i64;
-        if $no_nulls {
-            let query = match (descending, $seek.backwards) {
-                (false, false) | (true, true) => query.order(($col.asc(), products::id.asc())),
-                (true, false) | (false, true) => query.order(($col.desc(), products::id.desc())),
-            };
-            query.limit(limit).select(ProductRow::as_select()).load($conn)?
-        } else {
-            let query = match (descending, $seek.backwards) {
-                (false, false) => query.order(($col.is_null().asc(), $col.asc(), products::id.asc())),
-                (true, false) => query.order(($col.is_null().asc(), $col.desc(), products::id.desc())),
-                (false, true) => query.order(($col.is_null().desc(), $col.desc(), products::id.desc())),
-                (true, true) => query.order(($col.is_null().desc(), $col.asc(), products::id.asc())),
-            };
-            query.limit(limit).select(ProductRow::as_select()).load($conn)?
-        }
+        let query = match (descending, $seek.backwards, $no_nulls) {
+            (false, false, true) | (true, true, true) => query.order(($col.asc(), products::id.asc())),
+            (true, false, true) | (false, true, true) => query.order(($col.desc(), products::id.desc())),
+            (false, false, false) => query.order(($col.is_null().asc(), $col.asc(), products::id.asc())),
+            (true, false, false) => query.order(($col.is_null().asc(), $col.desc(), products::id.desc())),
+            (false, true, false) => query.order(($col.is_null().desc(), $col.desc(), products::id.desc())),
+            (true, true, false) => query.order(($col.is_null().desc(), $col.asc(), products::id.asc())),
+        };
+        query.limit($seek.fetch as i64).select(ProductRow::as_select()).load($conn)?
     }};
 }
 
