@@ -1,6 +1,6 @@
 //! What every domain builds on, importing no domain: configuration, the database, bounded
-//! CPU work, the error type, locales and localised text, money, text folding and slugs, input validation, the
-//! viewer and its role checks, and the GraphQL kit.
+//! CPU work, the error type, locales and localised text, money, text folding and slugs, input
+//! validation, the viewer and its role checks, and the GraphQL kit.
 
 pub mod config;
 pub mod cpu;
