@@ -1,7 +1,8 @@
-//! Product counts (`totalCount`) kept per catalogue version. Every write to what the catalogue
-//! shows moves the version forward in its own transaction (triggers, migration 22), so a
-//! count read with the current version is the count of the catalogue as it is: each filter is
-//! counted once per change, however many storefronts page through it meanwhile.
+//! Product counts (`totalCount`) kept per count version. Every write that can change a count
+//! moves that version forward in its own transaction (triggers, migration 23), so a count read
+//! with the current version is the count of the catalogue as it is: each filter is counted once
+//! per such change, however many storefronts page through it meanwhile. Checkouts, which only
+//! move stock, leave counts alone unless a product sells out or comes back.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,7 +14,7 @@ use crate::kernel::error::AppError;
 
 #[derive(Default)]
 pub struct ProductCounts {
-    /// Filter → (catalogue version, count).
+    /// Filter → (count version, count).
     entries: Mutex<HashMap<String, (i64, i64)>>,
 }
 
@@ -24,7 +25,7 @@ impl ProductCounts {
     pub fn count(&self, conn: &mut DbConn, query: &ProductQuery) -> Result<i64, AppError> {
         // The version is read before the count: a write committed in between makes the count
         // newer than its version, never older, and the next reader recounts.
-        let version = store::catalogue_version(conn)?;
+        let version = store::count_version(conn)?;
         let key = filter_key(query);
         if let Some((v, count)) = self.lock().get(&key)
             && *v == version

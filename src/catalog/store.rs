@@ -74,12 +74,13 @@ fn products_filtered(q: &ProductQuery) -> products::BoxedQuery<'static, Backend>
     if let Some(id) = q.region_id {
         query = query.filter(products::origin_region_id.eq(id));
     }
+    // The sector's cooperatives first, then their products through (listed, cooperative_id):
+    // probing each product's cooperative instead took 766 ms to count argan at 300,000.
     if let Some(id) = q.sector_id {
-        query = query.filter(diesel::dsl::exists(
-            cooperatives::table
-                .filter(cooperatives::id.eq(products::cooperative_id))
-                .filter(cooperatives::sector_id.eq(id)),
-        ));
+        query = query.filter(
+            products::cooperative_id
+                .eq_any(cooperatives::table.filter(cooperatives::sector_id.eq(id)).select(cooperatives::id)),
+        );
     }
     if let Some(path) = &q.category_path {
         query = query.filter(products::category_id.eq_any(
@@ -234,12 +235,18 @@ pub fn count_products(conn: &mut DbConn, q: &ProductQuery) -> QueryResult<i64> {
 /// The catalogue's version: moved forward by every write to what it shows (migration 22).
 pub fn catalogue_version(conn: &mut DbConn) -> QueryResult<i64> {
     use crate::kernel::db::schema::catalogue_version;
-    use diesel::sql_types::{BigInt, Nullable};
-    // The cast: SUM of BIGINT is NUMERIC on PostgreSQL.
-    let total: Option<i64> = catalogue_version::table
-        .select(diesel::dsl::sql::<Nullable<BigInt>>("CAST(SUM(version) AS BIGINT)"))
-        .first(conn)?;
-    Ok(total.unwrap_or(0))
+    catalogue_version::table.select(sum_of_shards()).first(conn).map(|total: Option<i64>| total.unwrap_or(0))
+}
+
+/// The counts' version: moved forward only by writes that can change a count (migration 23).
+pub fn count_version(conn: &mut DbConn) -> QueryResult<i64> {
+    use crate::kernel::db::schema::catalogue_count_version;
+    catalogue_count_version::table.select(sum_of_shards()).first(conn).map(|total: Option<i64>| total.unwrap_or(0))
+}
+
+/// A sharded version's value. The cast: SUM of BIGINT is NUMERIC on PostgreSQL.
+fn sum_of_shards() -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::BigInt>> {
+    diesel::dsl::sql("CAST(SUM(version) AS BIGINT)")
 }
 
 pub fn find_product(conn: &mut DbConn, id: i64) -> QueryResult<Option<ProductRow>> {

@@ -1,10 +1,10 @@
 //! What makes repeated catalogue reads cheap must never make them wrong.
 //!
 //! - `totalCount` of product listings against a count made by hand from the rows, after random
-//!   changes: statuses of products and cooperatives, categories, prices and stock, some through
-//!   the API and some straight in the database (as an import or a console session would). What
-//!   the public sees is kept on the product and counts are kept per catalogue version, so both
-//!   must follow every kind of write.
+//!   changes: statuses of products and cooperatives, categories, prices, stock, sectors, labels
+//!   and regions, some through the API and some straight in the database (as an import or a
+//!   console session would). What the public sees is kept on the product and counts are kept
+//!   per count version, so both must follow every kind of write that can change a count.
 //! - The response cache: a repeated anonymous read is answered from it, and a change shows on
 //!   the next read.
 
@@ -261,7 +261,7 @@ async fn counts_follow_every_write(app: TestApp) {
         for _ in 0..4 {
             let product = &rows[random.below(rows.len())];
             let gid = ids::encode("Product", product.id).to_string();
-            match random.below(6) {
+            match random.below(9) {
                 // Through the API: a status, a category, a price.
                 0 => {
                     let status = ["ACTIVE", "DRAFT", "ARCHIVED"][random.below(3)];
@@ -307,10 +307,45 @@ async fn counts_follow_every_write(app: TestApp) {
                     let status = ["ACTIVE", "ARCHIVED"][random.below(2)];
                     execute(&app, &format!("UPDATE products SET status = '{status}' WHERE id = {}", product.id));
                 }
-                _ => {
+                5 => {
                     let stock = [0, 0, 3, 50][random.below(4)];
                     execute(&app, &format!("UPDATE products SET total_stock = {stock} WHERE id = {}", product.id));
                 }
+                // A cooperative moved to another sector, a label granted or withdrawn, a
+                // product's region corrected.
+                6 => execute(
+                    &app,
+                    &format!(
+                        "UPDATE cooperatives SET sector_id = (SELECT id FROM sectors ORDER BY id LIMIT 1 OFFSET {}) \
+                         WHERE id = {}",
+                        random.below(3),
+                        product.cooperative_id
+                    ),
+                ),
+                7 => {
+                    if random.below(2) == 0 {
+                        execute(&app, &format!("DELETE FROM product_labels WHERE product_id = {}", product.id));
+                    } else {
+                        execute(
+                            &app,
+                            &format!(
+                                "INSERT INTO product_labels (product_id, label_type, official_name) \
+                                 SELECT {id}, 'IGP', 'Indication géographique protégée' WHERE NOT EXISTS \
+                                 (SELECT 1 FROM product_labels WHERE product_id = {id} AND label_type = 'IGP')",
+                                id = product.id
+                            ),
+                        );
+                    }
+                }
+                _ => execute(
+                    &app,
+                    &format!(
+                        "UPDATE products SET origin_region_id = (SELECT id FROM regions ORDER BY id LIMIT 1 OFFSET {}) \
+                         WHERE id = {}",
+                        random.below(4),
+                        product.id
+                    ),
+                ),
             }
         }
         counts_match(&app, round).await;
@@ -319,6 +354,57 @@ async fn counts_follow_every_write(app: TestApp) {
 // The response cache is off: the changes made straight in the database stand for another
 // process's, which a server sees within the cache's recheck interval, not at once.
 crate::on_both_backends!(counts_follow_every_write, crate::helpers::Options::with(|c| c.response_cache_bytes = 0));
+
+#[derive(diesel::QueryableByName)]
+struct Versions {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    catalogue: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    counts: i64,
+}
+
+fn versions(app: &TestApp) -> (i64, i64) {
+    let v: Vec<Versions> = load(
+        app,
+        "SELECT (SELECT CAST(SUM(version) AS BIGINT) FROM catalogue_version) AS catalogue, \
+                (SELECT CAST(SUM(version) AS BIGINT) FROM catalogue_count_version) AS counts",
+    );
+    (v[0].catalogue, v[0].counts)
+}
+
+/// A sale that leaves stock moves what the catalogue shows (its cached pages) but no count, so
+/// counts stay warm through checkouts; selling out, or a price, moves both.
+async fn stock_moves_leave_counts_warm(app: TestApp) {
+    #[derive(diesel::QueryableByName)]
+    struct Stocked {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let stocked: Vec<Stocked> =
+        load(&app, "SELECT id FROM products WHERE listed AND total_stock > 1 ORDER BY id LIMIT 1");
+    let id = stocked[0].id;
+    let in_stock = "{ products(first: 1, filter: { inStock: true }) { totalCount } }";
+    let count = |body: Value| body["data"]["products"]["totalCount"].as_i64().unwrap();
+    let before = count(app.gql(in_stock, json!({})).await);
+    let (catalogue, counts) = versions(&app);
+
+    execute(&app, &format!("UPDATE products SET total_stock = total_stock - 1 WHERE id = {id}"));
+    let (catalogue_after, counts_after) = versions(&app);
+    assert!(catalogue_after > catalogue, "the catalogue moved");
+    assert_eq!(counts_after, counts, "no count moved");
+    assert_eq!(count(app.gql(in_stock, json!({})).await), before);
+
+    execute(&app, &format!("UPDATE products SET total_stock = 0 WHERE id = {id}"));
+    assert!(versions(&app).1 > counts_after, "sold out: counts move");
+    assert_eq!(count(app.gql(in_stock, json!({})).await), before - 1);
+
+    let counts_now = versions(&app).1;
+    execute(&app, &format!("UPDATE products SET rating_average_centi = 420 WHERE id = {id}"));
+    assert_eq!(versions(&app).1, counts_now, "a rating moves no count");
+    execute(&app, &format!("UPDATE products SET min_price_minor = 1 WHERE id = {id}"));
+    assert!(versions(&app).1 > counts_now, "a price can move a price-bounded count");
+}
+crate::on_both_backends!(stock_moves_leave_counts_warm, crate::helpers::Options::with(|c| c.response_cache_bytes = 0));
 
 /// A product made public again by its cooperative's reinstatement shows in the count at once,
 /// and the kept visibility never disagrees with its definition.

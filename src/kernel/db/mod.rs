@@ -29,7 +29,7 @@ pub type Backend = <DbConn as Connection>::Backend;
 
 // Embedded at compile time: cargo does not see a new migration file by itself, so a commit
 // that only adds migrations must also change a Rust file (this list says which are embedded:
-// 22 each, up to `2026-12-01-000022_catalogue_version`).
+// 23 each, up to `2026-12-02-000023_count_version`).
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 

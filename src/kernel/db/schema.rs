@@ -71,6 +71,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    catalogue_count_version (shard) {
+        shard -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     products (id) {
         id -> BigInt,
         cooperative_id -> BigInt,
@@ -1237,6 +1244,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     regions,
     sectors,
     cooperatives,
+    catalogue_count_version,
     catalogue_version,
     categories,
     products,

@@ -1,0 +1,15 @@
+DROP INDEX products_listed_stock_idx;
+DROP INDEX products_listed_cooperative_idx;
+DROP INDEX products_listed_region_price_idx;
+CREATE INDEX products_listed_region_idx ON products (listed, origin_region_id);
+DROP TRIGGER cooperatives_count_bump_update;
+DROP TRIGGER categories_count_bump_delete;
+DROP TRIGGER categories_count_bump_update;
+DROP TRIGGER categories_count_bump_insert;
+DROP TRIGGER product_labels_count_bump_delete;
+DROP TRIGGER product_labels_count_bump_update;
+DROP TRIGGER product_labels_count_bump_insert;
+DROP TRIGGER products_count_bump_update;
+DROP TRIGGER products_count_bump_delete;
+DROP TRIGGER products_count_bump_insert;
+DROP TABLE catalogue_count_version;
