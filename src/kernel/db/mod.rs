@@ -290,11 +290,16 @@ pub fn optimize(conn: &mut DbConn) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Refreshes the planner's statistics after a bulk load (both backends know `ANALYZE`):
-/// without them PostgreSQL estimated 124 public products out of 10,000 and hash-joined
-/// every cooperative for a page of 20.
+/// Refreshes the planner's statistics after a bulk load: without them PostgreSQL estimated
+/// 124 public products out of 10,000 and hash-joined every cooperative for a page of 20. On
+/// PostgreSQL a VACUUM too: a load inserts rows then updates them (a product's price and stock
+/// after its variants), and until the visibility map is set no count is answered from an
+/// index alone.
 pub fn analyze(conn: &mut DbConn) -> Result<(), BoxError> {
-    conn.batch_execute("ANALYZE")?;
+    match conn {
+        DbConn::Sqlite(c) => c.batch_execute("ANALYZE")?,
+        DbConn::Postgres(c) => c.batch_execute("VACUUM (ANALYZE)")?,
+    }
     Ok(())
 }
 
