@@ -427,7 +427,29 @@ fn cors(config: &Config, storefront_origins: Arc<std::sync::RwLock<std::collecti
 }
 
 /// Starts the HTTP server on `listener`; returns it running (await it, or stop it through its handle).
-pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server, SocketAddr)> {
+/// How long a stopping server lets the outbox worker finish the batch it is sending.
+const OUTBOX_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A started server: `wait` until it stops (a signal or its handle), then stop the outbox worker.
+pub struct Serving {
+    pub server: Server,
+    pub addr: SocketAddr,
+    outbox: Option<(tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
+}
+
+impl Serving {
+    pub async fn wait(self) -> std::io::Result<()> {
+        let stopped = self.server.await;
+        if let Some((stop, worker)) = self.outbox {
+            let _ = stop.send(true);
+            // The worker's own grace, and time to release its leases.
+            let _ = tokio::time::timeout(OUTBOX_SHUTDOWN_GRACE + Duration::from_secs(5), worker).await;
+        }
+        stopped
+    }
+}
+
+pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<Serving> {
     let addr = listener.local_addr()?;
     let workers = match state.config.workers {
         0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
@@ -448,9 +470,10 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
     // Multipart uploads may be larger than a JSON request; the handler holds JSON to its own limit.
     let body_limit = state.config.max_body_bytes.max(state.config.registry.max_document_bytes + 256 * 1024);
     let config = state.config.clone();
-    if config.outbox_worker {
-        actix_web::rt::spawn(state.outbox_worker().run());
-    }
+    let outbox = config.outbox_worker.then(|| {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        (stop, actix_web::rt::spawn(state.outbox_worker().run(stopped, OUTBOX_SHUTDOWN_GRACE)))
+    });
     if let Some(key) = state.instance.clone() {
         let db = state.db().clone();
         actix_web::rt::spawn(async move {
@@ -530,7 +553,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<(Server,
     .workers(workers)
     .listen(listener)?
     .run();
-    Ok((server, addr))
+    Ok(Serving { server, addr, outbox })
 }
 
 fn webhook_settings(config: &Config) -> crate::webhooks::model::WebhookSettings {

@@ -25,9 +25,9 @@ pub fn serve(mut config: Config, with_demo: bool) -> anyhow::Result<()> {
     }
     let listener = TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
     actix_web::rt::System::new().block_on(async move {
-        let (server, addr) = app::serve(state, listener)?;
-        println!("Taawun is listening on http://{addr}/graphql (GraphiQL in a browser)");
-        server.await
+        let serving = app::serve(state, listener)?;
+        println!("Taawun is listening on http://{}/graphql (GraphiQL in a browser)", serving.addr);
+        serving.wait().await
     })?;
     Ok(())
 }

@@ -139,6 +139,14 @@ pub fn mark_failed(
         .execute(conn)
 }
 
+/// Hands back what a stopping worker still holds: its rows become due again at once, for the
+/// next instance, instead of after the lease (about 26 minutes for a batch of 50).
+pub fn release(conn: &mut DbConn, worker: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::locked_by.eq(worker)).filter(outbox::status.eq(PENDING)))
+        .set((outbox::locked_by.eq(None::<String>), outbox::locked_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)
+}
+
 pub fn list(conn: &mut DbConn, status: &str, seek: &Seek) -> Result<Vec<OutboxRow>, AppError> {
     let q = outbox::table.filter(outbox::status.eq(status.to_string())).into_boxed();
     Ok(crate::seek_by_id!(q, outbox::id, seek, ascending).select(OutboxRow::as_select()).load(conn)?)

@@ -122,12 +122,36 @@ impl Worker {
         handled
     }
 
-    /// Runs until the process ends.
-    pub async fn run(self) {
+    /// Runs until `stop` says so (or its sender is gone). A batch in progress then has `grace`
+    /// to finish; whatever this worker still holds after that is released, so a restarted or
+    /// another instance delivers it at once. A send cut off by the grace may be delivered twice,
+    /// as after a crash (deliveries are idempotent).
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>, grace: Duration) {
         loop {
-            if self.run_once().await == 0 {
-                tokio::time::sleep(self.settings.poll_interval).await;
+            if *stop.borrow_and_update() {
+                break;
             }
+            let batch = self.run_once();
+            tokio::pin!(batch);
+            let handled = tokio::select! {
+                handled = &mut batch => handled,
+                _ = stop.changed() => {
+                    let _ = tokio::time::timeout(grace, &mut batch).await;
+                    break;
+                }
+            };
+            if handled == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                    _ = stop.changed() => break,
+                }
+            }
+        }
+        let worker = self.id.clone();
+        match self.db.run(move |conn| Ok(super::release(conn, &worker)?)).await {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "outbox rows handed back on shutdown"),
+            Err(e) => e.log_if_internal(),
         }
     }
 }

@@ -12,8 +12,13 @@ use serde_json::{Value, json};
 const CHECKOUT: &str = r#"mutation($i: CheckoutCompleteInput!) { checkoutComplete(input: $i) { order { id number } userErrors { code } } }"#;
 
 fn start(bin: &str, dir: &std::path::Path, port: u16) -> Child {
+    start_with(bin, dir, port, &[])
+}
+
+fn start_with(bin: &str, dir: &std::path::Path, port: u16, env: &[(&str, &str)]) -> Child {
     Command::new(bin)
         .args(["serve", "--demo"])
+        .envs(env.iter().copied())
         .env("TAAWUN_DATA_DIR", dir)
         .env("TAAWUN_BIND", format!("127.0.0.1:{port}"))
         .env("TAAWUN_LOG", "error")
@@ -163,4 +168,64 @@ async fn a_killed_server_loses_and_duplicates_nothing() {
     assert!(ids_by_order.values().all(|ids| ids.len() == 1), "one Message-ID per order: {ids_by_order:?}");
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn count(db: &std::path::Path, sql: &str) -> i64 {
+    use diesel::{Connection, RunQueryDsl};
+    let mut conn = diesel::sqlite::SqliteConnection::establish(&db.to_string_lossy()).unwrap();
+    diesel::sql_query(sql).get_result::<Count>(&mut conn).unwrap().n
+}
+
+/// A server stopped as a deploy stops it (SIGTERM) while it delivers hands back the outbox rows
+/// it holds: the next instance sends them at once, not after the lease (26 minutes for 50).
+#[tokio::test]
+async fn a_stopped_server_hands_back_its_outbox_leases() {
+    // An SMTP server that accepts and never greets: the demo's certificate emails stall.
+    let smtp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let smtp_url = format!("smtp://{}", smtp.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for connection in smtp.incoming().flatten() {
+            held.push(connection);
+        }
+    });
+    let bin = env!("CARGO_BIN_EXE_taawun");
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let mut server = start_with(bin, dir.path(), port, &[("TAAWUN_SMTP_URL", &smtp_url)]);
+    ready(&client, &format!("http://127.0.0.1:{port}")).await;
+    let db = dir.path().join("taawun.db");
+    let held = "SELECT COUNT(*) AS n FROM outbox WHERE status = 'PENDING' AND locked_by IS NOT NULL";
+    for _ in 0..200 {
+        if count(&db, held) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(count(&db, held) > 0, "the worker holds the stalled emails");
+
+    // SAFETY: a plain signal to the child this test started.
+    assert_eq!(unsafe { libc::kill(server.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    let mut exited = None;
+    for _ in 0..600 {
+        exited = server.try_wait().unwrap();
+        if exited.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if exited.is_none() {
+        server.kill().unwrap();
+        panic!("the server did not stop within 30 s of SIGTERM");
+    }
+    assert_eq!(count(&db, held), 0, "nothing stays leased to a stopped server");
+    let waiting = "SELECT COUNT(*) AS n FROM outbox WHERE status = 'PENDING' AND attempts = 0";
+    assert!(count(&db, waiting) > 0, "the cut-off emails wait, unattempted, for the next instance");
 }

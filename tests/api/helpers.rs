@@ -122,9 +122,9 @@ impl TestApp {
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
             actix_web::rt::System::new().block_on(async move {
                 let (db, search) = (state.db().clone(), state.search.clone());
-                let (server, addr) = app::serve(state, listener).expect("serve");
-                tx.send((server.handle(), addr, db, search)).expect("send handle");
-                let _ = server.await;
+                let serving = app::serve(state, listener).expect("serve");
+                tx.send((serving.server.handle(), serving.addr, db, search)).expect("send handle");
+                let _ = serving.wait().await;
             });
         });
         let (handle, addr, db, search) = rx.recv().expect("server started");
