@@ -249,6 +249,7 @@ impl AppState {
             db,
             schema,
             introspection,
+            documents: api::documents(schema_limits),
             metrics,
             limits,
             http: HttpLimits {

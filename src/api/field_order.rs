@@ -1,101 +1,24 @@
 //! Answers list their fields in the query's order. async-graphql resolves an object's fields
 //! concurrently and writes each as it completes, so the order changed with timing between
 //! identical requests (the spec asks for the query's order; snapshot tests and HTTP caches
-//! rely on stable bytes). This extension keeps the parsed document and puts every object of
-//! the answer back in the order of its selection set.
-//!
-//! It also keeps the documents it has parsed: storefronts send the same few operations over
-//! and over, and parsing the product listing took 7% of its request's instructions.
+//! rely on stable bytes). `put_in_query_order` puts every object of an answer back in the
+//! order of its selection set, from the document `api::documents` parsed.
 
 use std::cell::OnceCell;
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery};
+use async_graphql::Value;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Response, ServerResult, Value, Variables};
 
-/// Queries longer than this are parsed every time: the cache is for the operations clients
-/// send repeatedly, which are short.
-const LONGEST_KEPT_QUERY: usize = 8 * 1024;
-
-pub struct FieldOrder {
-    parsed: Arc<Mutex<lru::LruCache<String, Arc<ExecutableDocument>>>>,
-}
-
-impl FieldOrder {
-    /// `kept_documents`: how many parsed operations are kept, least recently used first out.
-    pub fn new(kept_documents: usize) -> Self {
-        let capacity = NonZeroUsize::new(kept_documents).unwrap_or(NonZeroUsize::MIN);
-        FieldOrder { parsed: Arc::new(Mutex::new(lru::LruCache::new(capacity))) }
-    }
-}
-
-impl ExtensionFactory for FieldOrder {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(FieldOrderExtension { parsed: self.parsed.clone(), document: Mutex::new(None) })
-    }
-}
-
-struct FieldOrderExtension {
-    parsed: Arc<Mutex<lru::LruCache<String, Arc<ExecutableDocument>>>>,
-    document: Mutex<Option<Arc<ExecutableDocument>>>,
-}
-
-impl FieldOrderExtension {
-    fn keep(&self, document: Arc<ExecutableDocument>) {
-        if let Ok(mut kept) = self.document.lock() {
-            *kept = Some(document);
-        }
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for FieldOrderExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        // A persisted query arrives parsed, with no text: nothing to look up or keep by.
-        let keyed = !query.is_empty() && query.len() <= LONGEST_KEPT_QUERY;
-        let known = keyed.then(|| self.parsed.lock().ok().and_then(|mut parsed| parsed.get(query).cloned())).flatten();
-        if let Some(document) = known {
-            let owned = (*document).clone();
-            self.keep(document);
-            return Ok(owned);
-        }
-        let document = next.run(ctx, query, variables).await?;
-        let kept = Arc::new(document.clone());
-        if keyed && let Ok(mut parsed) = self.parsed.lock() {
-            parsed.put(query.to_string(), kept.clone());
-        }
-        self.keep(kept);
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        let document = self.document.lock().ok().and_then(|mut d| d.take());
-        if let Some(document) = document {
-            let operation = match (&document.operations, operation_name) {
-                (DocumentOperations::Single(op), _) => Some(op),
-                (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-                (DocumentOperations::Multiple(ops), None) => ops.values().next(),
-            };
-            if let Some(operation) = operation {
-                let shape = Shape::of(&[&operation.node.selection_set.node], &document);
-                in_query_order(&mut response.data, &shape, &document);
-            }
-        }
-        response
+/// Orders the answer (`data`) of the operation `operation_name` selects in `document`.
+pub fn put_in_query_order(data: &mut Value, document: &ExecutableDocument, operation_name: Option<&str>) {
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
+    };
+    if let Some(operation) = operation {
+        let shape = Shape::of(&[&operation.node.selection_set.node], document);
+        in_query_order(data, &shape, document);
     }
 }
 

@@ -3,10 +3,10 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use async_graphql::parser::types::OperationType;
 use serde_json::json;
 
-use super::operation_limits::MutationsRefused;
+use super::documents::{Documents, Refusals};
 use super::{ApiState, response_cache};
 use crate::auth;
 use crate::catalog::loaders::CatalogLoader;
@@ -79,7 +79,7 @@ pub async fn post(state: web::Data<ApiState>, req: HttpRequest, body: web::Bytes
     let media = negotiate(&req);
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let request: async_graphql::Request = match essence.as_str() {
+    let mut request: async_graphql::Request = match essence.as_str() {
         "application/json" => {
             if body.len() > state.http.max_body_bytes {
                 return error_response(
@@ -136,7 +136,8 @@ pub async fn post(state: web::Data<ApiState>, req: HttpRequest, body: web::Bytes
             );
         }
     };
-    execute(&state, &req, request, media, Caching::None).await
+    let persisted = state.documents.resolve_persisted(&mut request).err();
+    execute(&state, &req, request, persisted, media, Caching::None).await
 }
 
 pub async fn get(state: web::Data<ApiState>, req: HttpRequest) -> HttpResponse {
@@ -147,7 +148,7 @@ pub async fn get(state: web::Data<ApiState>, req: HttpRequest) -> HttpResponse {
     if query_string.is_empty() && wants_html {
         return HttpResponse::Ok().content_type("text/html; charset=utf-8").body(super::graphiql::page());
     }
-    let request = match async_graphql::http::parse_query_string(query_string) {
+    let mut request = match async_graphql::http::parse_query_string(query_string) {
         Ok(r) => r,
         Err(e) => {
             return error_response(
@@ -158,51 +159,41 @@ pub async fn get(state: web::Data<ApiState>, req: HttpRequest) -> HttpResponse {
             );
         }
     };
-    if is_mutation(&request) {
+    // A hash alone is looked up first, so what it stands for is checked as a text would be.
+    let persisted = state.documents.resolve_persisted(&mut request).err();
+    if is_mutation(&state.documents, &request) {
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, HeaderValue::from_static("POST")))
             .content_type(media.content_type())
             .json(json!({ "errors": [{ "message": "mutations must be sent with POST", "extensions": { "code": "BAD_REQUEST" } }] }));
     }
-    let caching = Caching::Get { max_age: state.http.cache_seconds, shareable: reads_only_shareable(&request) };
-    execute(&state, &req, request, media, caching).await
+    let shareable = reads_only_shareable(&state.documents, &request);
+    let caching = Caching::Get { max_age: state.http.cache_seconds, shareable };
+    execute(&state, &req, request, persisted, media, caching).await
 }
 
 /// The operation the request selects: its type and the names of its root fields (`None` for
 /// a root fragment spread, whose fields are not looked into).
-fn selected_operation(request: &async_graphql::Request) -> Option<(OperationType, Vec<Option<String>>)> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let operation = match (&document.operations, request.operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
-    }?;
-    let roots = operation
-        .node
-        .selection_set
-        .node
-        .items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => Some(field.node.name.node.to_string()),
-            _ => None,
-        })
-        .collect();
-    Some((operation.node.ty, roots))
+fn selected_operation(
+    documents: &Documents,
+    request: &async_graphql::Request,
+) -> Option<(OperationType, Vec<Option<String>>)> {
+    let document = documents.parsed(&request.query)?;
+    super::documents::selected_operation(&document, request.operation_name.as_deref())
 }
 
 /// Whether the operation the request selects is a mutation (GET may only read).
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    selected_operation(request).is_some_and(|(ty, _)| ty == OperationType::Mutation)
+fn is_mutation(documents: &Documents, request: &async_graphql::Request) -> bool {
+    selected_operation(documents, request).is_some_and(|(ty, _)| ty == OperationType::Mutation)
 }
 
 /// Whether the operation only reads the schema (`__schema`, `__type`, `__typename` at its
 /// root): such a query reaches no data, so it runs under its own depth bound.
-fn is_introspection(request: &async_graphql::Request) -> bool {
+fn is_introspection(documents: &Documents, request: &async_graphql::Request) -> bool {
     if !request.query.contains("__schema") && !request.query.contains("__type") {
         return false;
     }
-    selected_operation(request).is_some_and(|(ty, roots)| {
+    selected_operation(documents, request).is_some_and(|(ty, roots)| {
         ty == OperationType::Query
             && roots.iter().all(|r| matches!(r.as_deref(), Some("__schema" | "__type" | "__typename")))
     })
@@ -242,16 +233,19 @@ const SHAREABLE_ROOTS: &[&str] = &[
     "__type",
 ];
 
-fn reads_only_shareable(request: &async_graphql::Request) -> bool {
-    selected_operation(request).is_some_and(|(ty, roots)| {
+fn reads_only_shareable(documents: &Documents, request: &async_graphql::Request) -> bool {
+    selected_operation(documents, request).is_some_and(|(ty, roots)| {
         ty == OperationType::Query && roots.iter().all(|r| r.as_deref().is_some_and(|r| SHAREABLE_ROOTS.contains(&r)))
     })
 }
 
+/// `persisted`: the request named a persisted query that could not be used; it is answered
+/// with that error, as any request error.
 async fn execute(
     state: &ApiState,
     req: &HttpRequest,
     request: async_graphql::Request,
+    persisted: Option<async_graphql::ServerError>,
     media: MediaType,
     caching: Caching,
 ) -> HttpResponse {
@@ -264,7 +258,7 @@ async fn execute(
         None => None,
         Some(token) => match state.db.run(move |conn| auth::service::resolve_viewer(conn, &token)).await {
             Ok(Some(viewer)) => Some(viewer),
-            Ok(None) if is_mutation(&request) => {
+            Ok(None) if is_mutation(&state.documents, &request) => {
                 let mut refused = error_response(
                     actix_web::http::StatusCode::UNAUTHORIZED,
                     media,
@@ -319,19 +313,28 @@ async fn execute(
         None
     };
     let catalogue_read = cached.is_some()
-        && selected_operation(&request)
+        && selected_operation(&state.documents, &request)
             .is_some_and(|(ty, roots)| ty == OperationType::Query && response_cache::reads_catalogue_only(&roots));
     let personal_data_reader = viewer.clone();
-    let schema = if is_introspection(&request) { &state.introspection } else { &state.schema };
+    let schema = if is_introspection(&state.documents, &request) { &state.introspection } else { &state.schema };
     let mut request = request;
-    // The same refusals as above, checked again on the document the persisted-query hash
-    // stands for (the text is empty when only the hash is sent).
-    if matches!(caching, Caching::Get { .. }) {
-        request = request.data(MutationsRefused("mutations must be sent with POST"));
-    } else if token_rejected {
-        request = request.data(MutationsRefused("the access token is invalid, expired or revoked"));
-    }
-    if let Some(access) = storefront {
+    // The same refusals as above, checked again on the document itself.
+    let refusals = Refusals {
+        storefront: storefront.as_ref(),
+        mutations: if matches!(caching, Caching::Get { .. }) {
+            Some("mutations must be sent with POST")
+        } else if token_rejected {
+            Some("the access token is invalid, expired or revoked")
+        } else {
+            None
+        },
+    };
+    let prepared = match persisted {
+        Some(error) => Err(error),
+        None => state.documents.prepare(&mut request, refusals),
+    };
+    let operation_name = request.operation_name.clone();
+    if let Some(access) = storefront.clone() {
         request = request.data(access);
     }
     let request = request
@@ -343,7 +346,16 @@ async fn execute(
         .data(request_loader(crate::projects::loaders::ProjectsLoader::new(state.db.clone())))
         .data(request_loader(crate::scoring::loaders::ScoringLoader::new(state.db.clone())))
         .data(request_loader(PersonalDataLog::new(state.db.clone(), personal_data_reader)));
-    let mut response = schema.execute(request).await;
+    let mut response = match prepared {
+        Ok(document) => {
+            let mut response = schema.execute(request).await;
+            if let Some(document) = document {
+                super::field_order::put_in_query_order(&mut response.data, &document, operation_name.as_deref());
+            }
+            response
+        }
+        Err(error) => async_graphql::Response::from_errors(vec![error]),
+    };
     give_every_error_a_code(&mut response);
     translate_errors(&mut response, locale);
     if token_rejected {

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod certificates;
+pub mod documents;
 pub mod field_order;
 pub mod graphiql;
 pub mod http;
@@ -31,7 +32,7 @@ use crate::kernel::db::Db;
 use crate::kernel::graphql::context::Limits;
 use observability::Metrics;
 use rate_limit::RateLimiter;
-pub use schema::{INTROSPECTION_MAX_DEPTH, SchemaLimits, TaawunSchema, build_schema, sdl};
+pub use schema::{INTROSPECTION_MAX_DEPTH, SchemaLimits, TaawunSchema, build_schema, documents, sdl};
 
 /// Sizes the GraphQL endpoint accepts.
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +59,8 @@ pub struct ApiState {
     pub schema: TaawunSchema,
     /// The same schema for operations that only introspect it, under their own depth bound.
     pub introspection: TaawunSchema,
+    /// Persisted queries, parsed documents and the operation limits.
+    pub documents: documents::Documents,
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
     pub http: HttpLimits,

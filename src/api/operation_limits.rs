@@ -4,16 +4,9 @@
 //! request, counted once by the rate limit, carried 150 aliased `login`s (a password guess
 //! each) or 10,000 root mutations.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
 
-/// Request data saying this request may not run a mutation, and why (a `GET`, or a rejected
-/// token). Checked on the document itself, so a persisted query sent by its hash alone is
-/// checked too.
-pub struct MutationsRefused(pub &'static str);
+use super::storefronts::StorefrontAccess;
 
 /// Mutations that check or set a password, create an account or send an account email: one
 /// per request.
@@ -36,43 +29,33 @@ pub struct OperationLimits {
     pub max_aliases: usize,
 }
 
-impl ExtensionFactory for OperationLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for OperationLimits {
-    async fn parse_query(
+impl OperationLimits {
+    /// Why a document may not run, if it may not: the limits first, then the root fields the
+    /// storefront key allows, then `mutations_refused` (a `GET`, a rejected token) for a
+    /// document with a mutation. Checked on the document itself, so a persisted query sent by
+    /// its hash alone is checked too.
+    pub fn refusal(
         &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        self.check(&document).map_err(|message| ServerError::new(message, None))?;
-        if let Some(access) = ctx.data_opt::<super::storefronts::StorefrontAccess>() {
+        document: &ExecutableDocument,
+        storefront: Option<&StorefrontAccess>,
+        mutations_refused: Option<&'static str>,
+    ) -> Option<String> {
+        if let Err(message) = self.check(document) {
+            return Some(message);
+        }
+        if let Some(access) = storefront {
             for (_, operation) in document.operations.iter() {
                 let mut roots = Vec::new();
-                root_fields(&operation.node.selection_set.node, &document, 0, &mut roots);
+                root_fields(&operation.node.selection_set.node, document, 0, &mut roots);
                 if let Some(why) = roots.iter().find_map(|field| super::storefronts::refused_field(access, field)) {
-                    return Err(ServerError::new(why, None));
+                    return Some(why);
                 }
             }
         }
-        if let Some(MutationsRefused(why)) = ctx.data_opt::<MutationsRefused>() {
-            let mutation = document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation);
-            if mutation {
-                return Err(ServerError::new(*why, None));
-            }
-        }
-        Ok(document)
+        let mutation = || document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation);
+        mutations_refused.filter(|_| mutation()).map(str::to_string)
     }
-}
 
-impl OperationLimits {
     fn check(&self, document: &ExecutableDocument) -> Result<(), String> {
         let mut credential_calls = 0;
         let mut heavy_calls = 0;

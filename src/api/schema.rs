@@ -1,11 +1,10 @@
 //! The schema: every domain's Query and Mutation objects merged, with the limits applied to
 //! every operation.
 
-use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use super::account::{AccountMutation, AccountQuery};
-use super::field_order::FieldOrder;
+use super::documents::Documents;
 use super::node::NodeQuery;
 use super::operation_limits::OperationLimits;
 use super::reviews::ReviewMutation;
@@ -80,14 +79,18 @@ pub struct SchemaLimits {
 }
 
 /// The schema without runtime data: enough for the SDL; the server adds data per request.
+/// No extensions: what they did is done around execution by `Documents` (see there why).
 pub fn build_schema(limits: SchemaLimits) -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(limits.apq_cache_entries.max(1))))
-        .extension(OperationLimits { max_root_fields: limits.max_root_fields, max_aliases: limits.max_aliases })
-        .extension(FieldOrder::new(PARSED_DOCUMENTS_KEPT))
         .data(super::messages::translations())
+}
+
+/// Persisted queries, parsed documents and the operation limits, for these limits.
+pub fn documents(limits: SchemaLimits) -> Documents {
+    let operation_limits = OperationLimits { max_root_fields: limits.max_root_fields, max_aliases: limits.max_aliases };
+    Documents::new(operation_limits, PARSED_DOCUMENTS_KEPT, limits.apq_cache_entries.max(1))
 }
 
 /// The SDL front ends generate code from (`graphql/schema.graphql`).

@@ -112,6 +112,27 @@ async fn persisted_queries_cors_health_and_metrics(app: TestApp) {
     assert_eq!(first.json::<Value>().await.unwrap()["data"]["regions"]["totalCount"], 12);
     let again = app.client.post(app.url("/graphql")).json(&json!({ "extensions": ext })).send().await.unwrap();
     assert_eq!(again.json::<Value>().await.unwrap()["data"]["regions"]["totalCount"], 12);
+    // By its hash over GET too, where the answer may be cached like the text's.
+    let url = format!("/graphql?extensions={}", urlencoding(&ext.to_string()));
+    let by_get = app.client.get(app.url(&url)).send().await.unwrap();
+    assert!(by_get.headers()["cache-control"].to_str().unwrap().starts_with("public"), "{:?}", by_get.headers());
+    assert_eq!(by_get.json::<Value>().await.unwrap()["data"]["regions"]["totalCount"], 12);
+    // A text sent under another text's hash is refused, and registers nothing.
+    let other = "{ sectors { totalCount } }";
+    let lying = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": other, "extensions": ext }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(lying["errors"][0]["message"], "provided sha does not match query", "{lying}");
+    assert!(lying["data"].is_null(), "{lying}");
+    let still = app.client.post(app.url("/graphql")).json(&json!({ "extensions": ext })).send().await.unwrap();
+    assert_eq!(still.json::<Value>().await.unwrap()["data"]["regions"]["totalCount"], 12);
     // A mutation registered with POST cannot then run over GET by its hash alone.
     let mutation = "mutation { cartCreate { cart { id } userErrors { code } } }";
     let hash: String = Sha256::digest(mutation.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
