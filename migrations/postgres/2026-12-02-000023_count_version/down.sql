@@ -10,4 +10,11 @@ DROP TRIGGER product_labels_count_bump ON product_labels;
 DROP TRIGGER products_count_bump_update ON products;
 DROP TRIGGER products_count_bump ON products;
 DROP FUNCTION bump_catalogue_count_version();
+CREATE OR REPLACE FUNCTION bump_catalogue_version() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    chosen INTEGER := (txid_current() % 16)::INTEGER;
+BEGIN
+    UPDATE catalogue_version SET version = version + 1 WHERE shard = chosen;
+    RETURN NULL;
+END $$;
 DROP TABLE catalogue_count_version;

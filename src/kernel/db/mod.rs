@@ -29,7 +29,8 @@ pub type Backend = <DbConn as Connection>::Backend;
 
 // Embedded at compile time: cargo does not see a new migration file by itself, so a commit
 // that only adds migrations must also change a Rust file (this list says which are embedded:
-// 23 each, up to `2026-12-02-000023_count_version`).
+// 23 each, up to `2026-12-02-000023_count_version`, whose PostgreSQL versions move once per
+// transaction).
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
