@@ -10,7 +10,10 @@
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection};
+use async_graphql::Positioned;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+};
 use async_graphql::{Request, ServerError};
 use sha2::{Digest, Sha256};
 
@@ -116,17 +119,25 @@ impl Documents {
     }
 }
 
+/// The operation of a document a request runs: the named one, else the only or first one.
+pub fn operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
+    }
+}
+
 /// The operation a document runs for a request: its type and the names of its root fields
 /// (`None` for a root fragment, whose fields are not looked into).
 pub fn selected_operation(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<(OperationType, Vec<Option<String>>)> {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
-    }?;
+    let operation = operation(document, operation_name)?;
     let roots = operation
         .node
         .selection_set

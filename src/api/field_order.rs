@@ -7,16 +7,11 @@
 use std::cell::OnceCell;
 
 use async_graphql::Value;
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
 /// Orders the answer (`data`) of the operation `operation_name` selects in `document`.
 pub fn put_in_query_order(data: &mut Value, document: &ExecutableDocument, operation_name: Option<&str>) {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
-    };
-    if let Some(operation) = operation {
+    if let Some(operation) = super::documents::operation(document, operation_name) {
         let shape = Shape::of(&[&operation.node.selection_set.node], document);
         in_query_order(data, &shape, document);
     }
