@@ -2,6 +2,7 @@ use async_graphql::{Enum, ID, InputObject, MaybeUndefined};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::kernel::db::cached::Stamp;
 use crate::kernel::db::schema::{categories, product_labels, product_media, product_reviews, products, variants};
 use crate::kernel::graphql::Date;
 use crate::kernel::i18n::{Locale, Localized, LocalizedTextInput};
@@ -81,7 +82,9 @@ pub struct ProductRow {
     pub min_price_minor: Option<i64>,
     /// Sum of the variants' stock, kept the same way (the in-stock filter).
     pub total_stock: i64,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     /// Published reviews' count and sum of ratings, kept with the reviews in one transaction.
     pub rating_count: i64,
@@ -162,7 +165,9 @@ pub struct VariantRow {
     pub stock: i64,
     pub weight_grams: Option<i32>,
     pub position: i32,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 

@@ -8,6 +8,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::model::*;
+use crate::kernel::db::cached::{SumOfShards, id_in};
 use crate::kernel::db::schema::{
     categories, cooperatives, product_labels, product_media, product_reviews, products, variants,
 };
@@ -29,13 +30,13 @@ pub fn list_categories(conn: &mut DbConn, parent: Option<Option<i64>>) -> QueryR
 }
 
 pub fn categories_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, CategoryRow>> {
-    let rows = categories::table.filter(categories::id.eq_any(ids)).select(CategoryRow::as_select()).load(conn)?;
+    let rows = categories::table.filter(id_in(categories::id, ids)).select(CategoryRow::as_select()).load(conn)?;
     Ok(by_id(rows, |r| r.id))
 }
 
 pub fn category_children(conn: &mut DbConn, parent_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<CategoryRow>>> {
     let rows = categories::table
-        .filter(categories::parent_id.eq_any(parent_ids))
+        .filter(id_in(categories::parent_id, parent_ids))
         .order((categories::position.asc(), categories::id.asc()))
         .select(CategoryRow::as_select())
         .load(conn)?;
@@ -260,18 +261,13 @@ pub fn count_products(conn: &mut DbConn, q: &ProductQuery) -> QueryResult<i64> {
 /// The catalogue's version: moved forward by every write to what it shows (migration 22).
 pub fn catalogue_version(conn: &mut DbConn) -> QueryResult<i64> {
     use crate::kernel::db::schema::catalogue_version;
-    catalogue_version::table.select(sum_of_shards()).first(conn).map(|total: Option<i64>| total.unwrap_or(0))
+    catalogue_version::table.select(SumOfShards).first(conn).map(|total: Option<i64>| total.unwrap_or(0))
 }
 
 /// The counts' version: moved forward only by writes that can change a count (migration 23).
 pub fn count_version(conn: &mut DbConn) -> QueryResult<i64> {
     use crate::kernel::db::schema::catalogue_count_version;
-    catalogue_count_version::table.select(sum_of_shards()).first(conn).map(|total: Option<i64>| total.unwrap_or(0))
-}
-
-/// A sharded version's value. The cast: SUM of BIGINT is NUMERIC on PostgreSQL.
-fn sum_of_shards() -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::BigInt>> {
-    diesel::dsl::sql("CAST(SUM(version) AS BIGINT)")
+    catalogue_count_version::table.select(SumOfShards).first(conn).map(|total: Option<i64>| total.unwrap_or(0))
 }
 
 pub fn find_product(conn: &mut DbConn, id: i64) -> QueryResult<Option<ProductRow>> {
@@ -283,7 +279,7 @@ pub fn product_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Prod
 }
 
 pub fn products_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, ProductRow>> {
-    let rows = products::table.filter(products::id.eq_any(ids)).select(ProductRow::as_select()).load(conn)?;
+    let rows = products::table.filter(id_in(products::id, ids)).select(ProductRow::as_select()).load(conn)?;
     Ok(by_id(rows, |r| r.id))
 }
 
@@ -372,7 +368,7 @@ pub fn refresh_product_rollups(conn: &mut DbConn, product_id: i64) -> QueryResul
 
 pub fn variants_of_products(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<VariantRow>>> {
     let rows = variants::table
-        .filter(variants::product_id.eq_any(product_ids))
+        .filter(id_in(variants::product_id, product_ids))
         .order((variants::position.asc(), variants::id.asc()))
         .select(VariantRow::as_select())
         .load(conn)?;
@@ -380,7 +376,7 @@ pub fn variants_of_products(conn: &mut DbConn, product_ids: &[i64]) -> QueryResu
 }
 
 pub fn variants_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, VariantRow>> {
-    let rows = variants::table.filter(variants::id.eq_any(ids)).select(VariantRow::as_select()).load(conn)?;
+    let rows = variants::table.filter(id_in(variants::id, ids)).select(VariantRow::as_select()).load(conn)?;
     Ok(by_id(rows, |r| r.id))
 }
 
@@ -428,7 +424,7 @@ pub fn find_label(conn: &mut DbConn, id: i64) -> QueryResult<Option<LabelRow>> {
 
 pub fn media_of_products(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<MediaRow>>> {
     let rows = product_media::table
-        .filter(product_media::product_id.eq_any(product_ids))
+        .filter(id_in(product_media::product_id, product_ids))
         .order((product_media::position.asc(), product_media::id.asc()))
         .select(MediaRow::as_select())
         .load(conn)?;
@@ -473,7 +469,7 @@ pub fn replace_media(conn: &mut DbConn, product_id: i64, media: &[NewMedia]) -> 
 
 pub fn labels_of_products(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<LabelRow>>> {
     let rows = product_labels::table
-        .filter(product_labels::product_id.eq_any(product_ids))
+        .filter(id_in(product_labels::product_id, product_ids))
         .order(product_labels::id.asc())
         .select(LabelRow::as_select())
         .load(conn)?;

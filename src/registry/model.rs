@@ -5,6 +5,7 @@ use async_graphql::{Enum, ID, InputObject, MaybeUndefined, Upload};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::kernel::db::cached::Stamp;
 use crate::kernel::db::schema::{
     annual_filings, cooperative_status_changes, cooperatives, members, personal_data_reads, regions, register_entries,
     registration_application_events, registration_applications, registration_founders, registry_documents, sectors,
@@ -595,7 +596,9 @@ pub struct CooperativeRow {
     pub is_women_cooperative: bool,
     pub is_youth_cooperative: bool,
     pub status: String,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     /// The marketplace's commission in basis points; the configured default when absent.
     pub commission_rate_bps: Option<i32>,

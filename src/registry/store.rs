@@ -9,6 +9,7 @@ use diesel::dsl::{count_star, exists, not};
 use diesel::prelude::*;
 
 use super::model::*;
+use crate::kernel::db::cached::id_in;
 use crate::kernel::db::schema::{
     annual_filings, cooperative_status_changes, cooperatives, members, personal_data_reads, regions, register_entries,
     registration_application_events, registration_applications, registration_founders, registration_sequences,
@@ -651,7 +652,7 @@ pub fn list_regions(conn: &mut DbConn) -> QueryResult<Vec<RegionRow>> {
 }
 
 pub fn regions_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, RegionRow>> {
-    let rows = regions::table.filter(regions::id.eq_any(ids)).select(RegionRow::as_select()).load(conn)?;
+    let rows = regions::table.filter(id_in(regions::id, ids)).select(RegionRow::as_select()).load(conn)?;
     Ok(by_id(rows, |r| r.id))
 }
 
@@ -664,7 +665,7 @@ pub fn list_sectors(conn: &mut DbConn) -> QueryResult<Vec<SectorRow>> {
 }
 
 pub fn sectors_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, SectorRow>> {
-    let rows = sectors::table.filter(sectors::id.eq_any(ids)).select(SectorRow::as_select()).load(conn)?;
+    let rows = sectors::table.filter(id_in(sectors::id, ids)).select(SectorRow::as_select()).load(conn)?;
     Ok(by_id(rows, |r| r.id))
 }
 
@@ -715,7 +716,7 @@ pub fn cooperative_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<
 
 pub fn cooperatives_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<HashMap<i64, CooperativeRow>> {
     let rows =
-        cooperatives::table.filter(cooperatives::id.eq_any(ids)).select(CooperativeRow::as_select()).load(conn)?;
+        cooperatives::table.filter(id_in(cooperatives::id, ids)).select(CooperativeRow::as_select()).load(conn)?;
     Ok(by_id(rows, |r| r.id))
 }
 

@@ -1,6 +1,7 @@
 //! One connection type over SQLite and PostgreSQL, the pool, migrations, and the helper
 //! that runs database work off the async threads.
 
+pub mod cached;
 pub mod schema;
 
 use std::sync::Arc;
