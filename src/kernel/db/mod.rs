@@ -69,6 +69,7 @@ impl ManageConnection for Manager {
                 DbConn::Postgres(PgConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?)
             }
             BackendKind::Sqlite => {
+                sqlite_without_connection_locks();
                 let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
                 let mut c = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 // FULL: every commit (an order, a payment, a filing) is on disk before it is
@@ -96,6 +97,21 @@ impl ManageConnection for Manager {
             diesel::connection::TransactionManagerStatus::InError
         )
     }
+}
+
+/// SQLite in multi-thread mode. The pool hands a connection to one thread at a time, so the
+/// lock SQLite takes around every call on a connection guards nothing, and a listing makes
+/// about 1,600 such calls (one per column read). It must come before SQLite initialises
+/// itself; a later call is refused by SQLite and changes nothing.
+fn sqlite_without_connection_locks() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config with an option that takes no argument, before any connection is
+        // opened by this process (or refused with SQLITE_MISUSE if one was).
+        unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD);
+        }
+    });
 }
 
 /// Counts the statements sent to the database (exported as a metric; the N+1 test reads it).
