@@ -456,6 +456,13 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<Serving>
         0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         n => n,
     };
+    // Blocking work at once is bounded already (the pool's connections, a search or password
+    // hash per core, one image), but tokio starts a new thread whenever no idle one is waiting
+    // at that instant: a thread that has just handed its permit on is not idle yet. Under
+    // checkout load that grew to 80 threads, each with its own allocator caches. The default
+    // bound is 512 per worker.
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let blocking_threads = state.db().max_size() as usize + 2 * cores + 2;
     if state.db().kind() == crate::kernel::db::BackendKind::Sqlite {
         let db = state.db().clone();
         actix_web::rt::spawn(async move {
@@ -552,6 +559,7 @@ pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<Serving>
         }
     })
     .workers(workers)
+    .worker_max_blocking_threads(blocking_threads)
     .listen(listener)?
     .run();
     Ok(Serving { server, addr, outbox })
