@@ -10,6 +10,7 @@ use diesel::deserialize::{self, FromSql};
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping, is_aggregate};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 use diesel::{Column, QueryResult};
@@ -19,21 +20,31 @@ use super::Backend;
 /// `column IN (ids)` for an id column (`BIGINT`, nullable or not), with one bound value: a JSON
 /// array read by `json_each` on SQLite, an array (`= ANY`) on PostgreSQL.
 pub fn id_in<C: Column>(column: C, ids: &[i64]) -> IdIn<C> {
-    use std::fmt::Write;
-    let mut json = String::with_capacity(ids.len() * 8 + 2);
-    json.push('[');
-    for (i, id) in ids.iter().enumerate() {
-        let _ = write!(json, "{}{id}", if i > 0 { "," } else { "" });
-    }
-    json.push(']');
-    IdIn { column, ids: ids.to_vec(), json }
+    IdIn { column, ids: Ids(ids.to_vec()) }
 }
 
 #[derive(Debug, Clone)]
 pub struct IdIn<C> {
     column: C,
-    ids: Vec<i64>,
-    json: String,
+    ids: Ids,
+}
+
+/// The ids as one bound value, written the way each backend reads a list.
+#[derive(Debug, Clone)]
+struct Ids(Vec<i64>);
+
+impl ToSql<Text, Sqlite> for Ids {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        let json = serde_json::to_string(&self.0)?;
+        out.set_value(json);
+        Ok(IsNull::No)
+    }
+}
+
+impl ToSql<Array<BigInt>, Pg> for Ids {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <Vec<i64> as ToSql<Array<BigInt>, Pg>>::to_sql(&self.0, out)
+    }
 }
 
 impl<C> Expression for IdIn<C> {
@@ -57,7 +68,7 @@ impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for IdIn<C> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
         out.push_sql(" IN (SELECT value FROM json_each(");
-        out.push_bind_param::<Text, _>(&self.json)?;
+        out.push_bind_param::<Text, _>(&self.ids)?;
         out.push_sql("))");
         Ok(())
     }
