@@ -453,16 +453,14 @@ impl Serving {
 pub fn serve(state: AppState, listener: TcpListener) -> std::io::Result<Serving> {
     let addr = listener.local_addr()?;
     let workers = match state.config.workers {
-        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        0 => crate::kernel::cpu::cores(),
         n => n,
     };
-    // Blocking work at once is bounded already (the pool's connections, a search or password
-    // hash per core, one image), but tokio starts a new thread whenever no idle one is waiting
-    // at that instant: a thread that has just handed its permit on is not idle yet. Under
-    // checkout load that grew to 80 threads, each with its own allocator caches. The default
-    // bound is 512 per worker.
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let blocking_threads = state.db().max_size() as usize + 2 * cores + 2;
+    // Blocking work at once is bounded already (the pool's connections, `kernel::cpu`'s
+    // bounds), but tokio starts a new thread whenever no idle one is waiting at that instant:
+    // a thread that has just handed its permit on is not idle yet. Under checkout load that
+    // grew to 80 threads, each with its own allocator caches. The default bound is 512 per worker.
+    let blocking_threads = state.db().max_size() as usize + crate::kernel::cpu::threads_for_bounded_work();
     if state.db().kind() == crate::kernel::db::BackendKind::Sqlite {
         let db = state.db().clone();
         actix_web::rt::spawn(async move {

@@ -24,8 +24,20 @@ impl std::fmt::Display for WorkFailed {
 
 impl std::error::Error for WorkFailed {}
 
+/// The cores this process may use (2 when the system cannot say).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+/// How many blocking threads CPU work can hold at once: password hashing and searching one per
+/// core each, image processing one, and a spare for storing an upload's renditions (which has
+/// no bound of its own). A new `CpuBound` adds to this.
+pub fn threads_for_bounded_work() -> usize {
+    2 * cores() + 2
+}
+
 fn one_per_core() -> Semaphore {
-    Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+    Semaphore::new(cores())
 }
 
 fn one() -> Semaphore {
